@@ -1,0 +1,85 @@
+"""The REST API root: /api/ (OpenAPI at /api/docs, schema at /api/openapi.json).
+
+Auth: ``Authorization: Bearer <token>`` for integrations, or the browser session
+(with CSRF) for the web UI. Every error is ``{"code", "message", "fields"}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from aftersales.accounts.selectors import api_token_authenticate
+from aftersales.core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Aftersales API",
+    version="1",
+    description="Service requests, customers, products and units. Errors: {code, message, fields}.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, code: str, message: str, fields=None):
+    return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "header")]
+        fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", ""))
+    return _error(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(request, 401, "unauthorized", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, 403, "forbidden", _("You are not allowed to do this."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+def _mount():
+    from aftersales.catalog.api import router as catalog_router
+    from aftersales.customers.api import router as customers_router
+    from aftersales.tickets.api import router as tickets_router
+
+    api.add_router("/customers", customers_router)
+    api.add_router("/catalog", catalog_router)
+    api.add_router("/requests", tickets_router)
+
+
+_mount()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from aftersales.accounts.choices import Role
+
+from .models import Product, ProductCategory, ProductUnit
+from .warranty import warranty_status
+
+
+def product_list() -> QuerySet[Product]:
+    """Products are master data every signed-in user may read."""
+    return Product.objects.select_related("category")
+
+
+def category_list() -> QuerySet[ProductCategory]:
+    return ProductCategory.objects.all()
+
+
+def unit_list_for(user) -> QuerySet[ProductUnit]:
+    qs = ProductUnit.objects.select_related("product", "product__category", "owner")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_back_office:
+        return qs
+    if user.role == Role.CUSTOMER:
+        return qs.filter(owner__user=user)
+    from aftersales.tickets.selectors import request_list_for
+
+    return qs.filter(pk__in=request_list_for(user).exclude(unit=None).values("unit_id"))
+
+
+def unit_get_for(user, pk: int) -> ProductUnit:
+    return get_object_or_404(unit_list_for(user), pk=pk)
+
+
+def unit_find_by_serial(user, serial: str) -> ProductUnit | None:
+    serial = (serial or "").strip().upper()
+    if not serial:
+        return None
+    return unit_list_for(user).filter(serial_number=serial).first()
+
+
+def unit_warranty(unit: ProductUnit, on: datetime.date | None = None) -> dict:
+    """{"status", "end", "days_left"} for display wherever a unit is shown."""
+    on = on or timezone.localdate()
+    status = warranty_status(unit.warranty_end, on)
+    days_left = (unit.warranty_end - on).days if unit.warranty_end else None
+    return {"status": status, "end": unit.warranty_end, "days_left": days_left}

@@ -1,0 +1,54 @@
+"""The one way to write an audit row. Call inside the service's transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def audit_record(*, actor, action: str, obj: models.Model, changes: dict | None = None) -> AuditEvent:
+    """Record that ``actor`` did ``action`` to ``obj``; ``changes`` maps field -> [old, new]."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=(actor.get_username() if actor is not None and actor.is_authenticated else "system"),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=_plain(changes or {}),
+    )
+
+
+def diff_fields(instance: models.Model, data: dict[str, Any]) -> dict[str, list]:
+    """Apply ``data`` to ``instance`` and return {field: [old, new]} for what changed."""
+    changes: dict[str, list] = {}
+    for field, new in data.items():
+        old = getattr(instance, field)
+        if old != new:
+            changes[field] = [old, new]
+            setattr(instance, field, new)
+    return changes
+
+
+def audit_list_for_object(obj: models.Model):
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor")

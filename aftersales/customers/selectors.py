@@ -1,0 +1,56 @@
+"""Reads with rules. Who sees which customers (R-ROLE-1):
+back office all; a technician or partner the customers of requests they hold; a
+customer himself."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from aftersales.accounts.choices import Role
+from aftersales.core.phones import phone_search_key
+
+from .models import Customer, CustomerAddress, Region
+
+
+def customer_list_for(user) -> QuerySet[Customer]:
+    qs = Customer.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_back_office:
+        return qs
+    if user.role == Role.CUSTOMER:
+        return qs.filter(user=user)
+    from aftersales.tickets.selectors import request_list_for
+
+    return qs.filter(pk__in=request_list_for(user).values("customer_id"))
+
+
+def customer_get_for(user, pk: int) -> Customer:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(customer_list_for(user), pk=pk)
+
+
+def customer_search(user, text: str, *, limit: int = 10) -> list[Customer]:
+    """Intake lookup as you type: a phone (full or last digits) or a name prefix."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    qs = customer_list_for(user)
+    e164 = phone_search_key(text)
+    digits = text.replace(" ", "").replace("-", "").lstrip("+")
+    if e164:
+        cond = Q(phone=e164) | Q(phone_alt=e164)
+    elif digits.isdigit() and len(digits) >= 4:
+        cond = Q(phone__endswith=digits) | Q(phone_alt__endswith=digits)
+    else:
+        cond = Q(name__startswith=text) | Q(company_name__startswith=text)
+    return list(qs.filter(cond).order_by("name", "id")[:limit])
+
+
+def address_list_for_customer(customer: Customer) -> QuerySet[CustomerAddress]:
+    return customer.addresses.select_related("region")
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.all()

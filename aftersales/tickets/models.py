@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Organization
+from aftersales.catalog.models import Product, ProductUnit
+from aftersales.core.models import ImmutableModel
+from aftersales.customers.choices import RegionClass
+from aftersales.customers.models import Customer, CustomerAddress, Region
+
+from .choices import Action, Channel, Priority, ServiceType, Status
+
+
+class ServiceRequest(models.Model):
+    """A service request (工单). Status changes only through services.request_transition."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    priority_rank = models.PositiveSmallIntegerField(default=3, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="requests"
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        ProductUnit,
+        verbose_name=_("product unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.ForeignKey(
+        CustomerAddress, verbose_name=_("address"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("service region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region_class = models.CharField(
+        _("region class"), max_length=8, choices=RegionClass.choices, default=RegionClass.URBAN
+    )
+    description = models.TextField(_("problem description"))
+    in_warranty = models.BooleanField(_("in warranty"), null=True, help_text=_("Known at intake; empty if unknown."))
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+
+    assigned_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("assigned organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assigned_technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_requests",
+    )
+    first_contact_resolution = models.BooleanField(_("resolved at first contact"), default=False)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="sr_created"),
+            models.Index(fields=["status", "created_at", "id"], name="sr_status_created"),
+            models.Index(fields=["priority_rank", "created_at", "id"], name="sr_priority_created"),
+            models.Index(fields=["updated_at", "id"], name="sr_updated"),
+            models.Index(fields=["customer", "created_at"], name="sr_customer"),
+            models.Index(fields=["contact_phone"], name="sr_contact_phone"),
+            models.Index(fields=["region", "created_at"], name="sr_region"),
+            models.Index(fields=["assigned_technician", "status"], name="sr_technician"),
+            models.Index(fields=["assigned_organization", "status"], name="sr_organization"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class ServiceRequestEvent(ImmutableModel):
+    """One line of a request's timeline: a transition, a note, an attachment, an edit."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("Status change")
+        NOTE = "note", _("Note")
+        ATTACHMENT = "attachment", _("Attachment")
+        UPDATE = "update", _("Details changed")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField(_("reason / note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at", "id"], name="sre_request_at")]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} {self.action}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Photo")
+        VIDEO = "video", _("Video")
+        DOCUMENT = "document", _("Document")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="requests/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,395 @@
+"""Every write to a service request. Each is atomic, attributed and leaves a timeline row
+and an audit row; side effects go out on commit through ``signals.request_changed``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import Role
+from aftersales.catalog.models import Product, ProductUnit
+from aftersales.core.audit import audit_record, diff_fields
+from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.phones import phone_normalize
+from aftersales.core.sequences import sequence_next
+from aftersales.core.uploads import upload_check
+from aftersales.customers.models import Customer, CustomerAddress
+from aftersales.customers.services import customer_refresh_tier
+
+from .choices import PRIORITY_RANK, TRANSITIONS, Action, Channel, Priority, ServiceType, Status
+from .models import Attachment, ServiceRequest, ServiceRequestEvent
+from .signals import request_changed
+
+# Who may file a request (customers only for themselves, through the portal).
+CREATE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN, Role.CUSTOMER})
+
+
+class IllegalTransition(ValidationFailed):
+    code = "illegal_transition"
+    status = 409
+
+
+def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
+    pk = request.pk
+    transaction.on_commit(lambda: request_changed.send(sender=ServiceRequest, request_id=pk, kind=kind, action=action))
+
+
+def _event(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
+    return ServiceRequestEvent.objects.create(
+        request=request,
+        at=at or timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _choice(value, choices, field: str):
+    if value not in choices.values:
+        raise ValidationFailed(fields={field: [_("Choose one of: %(v)s") % {"v": ", ".join(choices.values)}]})
+
+
+def request_number_next(now=None) -> str:
+    now = timezone.localtime(now or timezone.now())
+    seq = sequence_next(f"sr-{now:%y%m}")
+    return f"SR{now:%y%m}-{seq:06d}"
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor,
+    customer: Customer,
+    channel: str,
+    service_type: str,
+    description: str,
+    priority: str = Priority.NORMAL,
+    unit: ProductUnit | None = None,
+    product: Product | None = None,
+    address: CustomerAddress | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    acknowledge: bool = False,
+    answer: str = "",
+    now=None,
+) -> ServiceRequest:
+    """File a request (R-SR-1). ``acknowledge`` confirms it at once (R-SR-3); ``answer``
+    closes a consultation answered on the spot as first-contact resolution."""
+    if not actor.has_role(*CREATE_ROLES):
+        raise PermissionDeniedError()
+    if actor.role == Role.CUSTOMER and customer.user_id != actor.pk:
+        raise PermissionDeniedError()
+    errors: dict[str, list] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel.")]
+    if service_type not in ServiceType.values:
+        errors["service_type"] = [_("Unknown service type.")]
+    if priority not in Priority.values:
+        errors["priority"] = [_("Unknown priority.")]
+    if not (description or "").strip():
+        errors["description"] = [_("Describe the problem.")]
+    if unit is not None and unit.owner_id != customer.pk:
+        errors["unit"] = [_("This unit belongs to another customer.")]
+    if address is not None and address.customer_id != customer.pk:
+        errors["address"] = [_("This address belongs to another customer.")]
+    if answer and service_type != ServiceType.CONSULTATION:
+        errors["answer"] = [_("Only a consultation can be answered at first contact.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    phone = phone_normalize(contact_phone, field="contact_phone") if contact_phone else customer.phone
+    if address is None:
+        address = (unit.address if unit is not None and unit.address_id else None) or customer.addresses.order_by(
+            "-is_default", "id"
+        ).first()
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    warranty_end = unit.warranty_end if unit is not None else None
+    request = ServiceRequest.objects.create(
+        number=request_number_next(now),
+        channel=channel,
+        service_type=service_type,
+        priority=priority,
+        priority_rank=PRIORITY_RANK[priority],
+        status=Status.NEW,
+        customer=customer,
+        contact_name=(contact_name or "").strip() or customer.name,
+        contact_phone=phone,
+        unit=unit,
+        product=product or (unit.product if unit is not None else None),
+        address=address,
+        region=address.region if address is not None else None,
+        region_class=address.region_class if address is not None else "urban",
+        description=description.strip(),
+        in_warranty=(today <= warranty_end) if warranty_end else None,
+        warranty_end=warranty_end,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    _event(
+        request,
+        actor=actor,
+        kind=ServiceRequestEvent.Kind.CREATED,
+        to_status=Status.NEW,
+        at=now,
+        data={"channel": channel, "service_type": service_type, "priority": priority},
+    )
+    audit_record(actor=actor, action="request.create", obj=request, changes={"status": [None, Status.NEW]})
+    customer_refresh_tier(customer=customer)
+    _emit(request, "created")
+    if answer:
+        request = request_transition(actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer)
+    elif acknowledge:
+        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE)
+    return request
+
+
+def can_act_on(user, request: ServiceRequest) -> bool:
+    """Object rule: field staff only on their jobs, partners on their organization's,
+    customers on their own; office staff on all."""
+    if not user.is_authenticated:
+        return False
+    if user.is_back_office:
+        return True
+    if user.role == Role.TECHNICIAN:
+        return request.assigned_technician_id == user.pk
+    if user.role == Role.PARTNER:
+        return user.organization_id is not None and request.assigned_organization_id == user.organization_id
+    if user.role == Role.CUSTOMER:
+        return request.customer.user_id == user.pk
+    return False
+
+
+def transition_allowed(user, request: ServiceRequest, action: str) -> bool:
+    t = TRANSITIONS.get(action)
+    return bool(
+        t
+        and request.status in t.sources
+        and user.has_role(*t.roles)
+        and can_act_on(user, request)
+        and not (action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION)
+    )
+
+
+def _previous_status(request: ServiceRequest) -> str:
+    last = (
+        request.events.filter(kind=ServiceRequestEvent.Kind.TRANSITION, to_status=request.status)
+        .order_by("-at", "-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return last or Status.ACKNOWLEDGED
+
+
+def _assignment(actor, request, technician, organization) -> dict[str, Any]:
+    from aftersales.accounts.models import Organization
+
+    if technician is None and organization is None:
+        raise ValidationFailed(
+            _("Choose a technician or a service partner."), fields={"technician": [_("This field is required.")]}
+        )
+    if technician is not None:
+        if technician.role != Role.TECHNICIAN or not technician.is_active:
+            raise ValidationFailed(fields={"technician": [_("Not an active technician.")]})
+        if organization is not None and technician.organization_id != organization.pk:
+            raise ValidationFailed(fields={"technician": [_("The technician is not in that organization.")]})
+        organization = technician.organization
+    if not isinstance(organization, Organization):
+        raise ValidationFailed(fields={"organization": [_("Unknown organization.")]})
+    if actor.role == Role.PARTNER and organization.pk != actor.organization_id:
+        raise PermissionDeniedError(_("A partner can only assign its own technicians."))
+    return {"assigned_technician": technician, "assigned_organization": organization}
+
+
+@transaction.atomic
+def request_transition(
+    *,
+    actor,
+    request: ServiceRequest,
+    action: str,
+    reason: str = "",
+    technician=None,
+    organization=None,
+    data: dict | None = None,
+    now=None,
+) -> ServiceRequest:
+    """Move a request along the lifecycle (R-SR-4). Illegal moves raise and write nothing."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
+    request = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+    if not can_act_on(actor, request):
+        raise NotFoundError()
+    if not actor.has_role(*transition.roles):
+        raise PermissionDeniedError(_("Your role cannot %(action)s a request.") % {"action": transition.action.label})
+    if request.status not in transition.sources:
+        raise IllegalTransition(
+            _("A request that is “%(status)s” cannot be moved with “%(action)s”.")
+            % {"status": Status(request.status).label, "action": Action(action).label},
+            extra={"status": request.status, "action": action},
+        )
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
+    if action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION:
+        raise IllegalTransition(_("Only a consultation can be answered at first contact."))
+
+    now = now or timezone.now()
+    before = request.status
+    target = transition.target if transition.target is not None else _previous_status(request)
+    changes: dict[str, Any] = {"status": target, "status_changed_at": now, "updated_at": now}
+    if action == Action.ASSIGN:
+        changes.update(_assignment(actor, request, technician, organization))
+    elif action == Action.DECLINE:
+        changes.update({"assigned_technician": None, "assigned_organization": None})
+    if action == Action.ACKNOWLEDGE:
+        changes["acknowledged_at"] = now
+    if action == Action.RESOLVE_AT_INTAKE:
+        changes.update(
+            {
+                "first_contact_resolution": True,
+                "resolution": reason,
+                "acknowledged_at": now,
+                "completed_at": now,
+                "closed_at": now,
+            }
+        )
+    if target == Status.COMPLETED:
+        changes["completed_at"] = now
+        if reason:
+            changes["resolution"] = reason
+    if target == Status.CLOSED:
+        changes["closed_at"] = now
+    if target == Status.REOPENED:
+        changes.update({"completed_at": None, "closed_at": None})
+    diff = diff_fields(request, changes)
+    request.save()
+    event_data = dict(data or {})
+    if action == Action.ASSIGN:
+        event_data.update(
+            {
+                "technician": request.assigned_technician_id,
+                "technician_name": request.assigned_technician.display_name if request.assigned_technician else "",
+                "organization": request.assigned_organization_id,
+            }
+        )
+    _event(
+        request,
+        actor=actor,
+        kind=ServiceRequestEvent.Kind.TRANSITION,
+        action=action,
+        from_status=before,
+        to_status=target,
+        reason=reason,
+        data=event_data,
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        action=f"request.{action}",
+        obj=request,
+        changes={k: v for k, v in diff.items() if k not in ("updated_at", "status_changed_at")},
+    )
+    _emit(request, "transition", action)
+    return request
+
+
+@transaction.atomic
+def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
+    """Change details (priority, description, contact, unit, address). Timeline + audit."""
+    allowed = {"priority", "description", "contact_name", "contact_phone", "service_type", "unit", "address"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationFailed(fields={k: [_("This field cannot be changed.")] for k in unknown})
+    request = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+    if not can_act_on(actor, request):
+        raise NotFoundError()
+    if not actor.is_back_office:
+        raise PermissionDeniedError()
+    if request.status in (Status.CLOSED, Status.CANCELLED):
+        raise IllegalTransition(_("A closed or cancelled request cannot be changed."))
+    if "priority" in data:
+        _choice(data["priority"], Priority, "priority")
+        data["priority_rank"] = PRIORITY_RANK[data["priority"]]
+    if "service_type" in data:
+        _choice(data["service_type"], ServiceType, "service_type")
+    if "description" in data and not (data["description"] or "").strip():
+        raise ValidationFailed(fields={"description": [_("Describe the problem.")]})
+    if data.get("contact_phone"):
+        data["contact_phone"] = phone_normalize(data["contact_phone"], field="contact_phone")
+    if data.get("unit") is not None:
+        if data["unit"].owner_id != request.customer_id:
+            raise ValidationFailed(fields={"unit": [_("This unit belongs to another customer.")]})
+        end = data["unit"].warranty_end
+        data.update(
+            product=data["unit"].product,
+            warranty_end=end,
+            in_warranty=(timezone.localtime(request.created_at).date() <= end) if end else None,
+        )
+    if data.get("address") is not None:
+        if data["address"].customer_id != request.customer_id:
+            raise ValidationFailed(fields={"address": [_("This address belongs to another customer.")]})
+        data.update(region=data["address"].region, region_class=data["address"].region_class)
+    diff = diff_fields(request, data)
+    if not diff:
+        return request
+    request.updated_at = timezone.now()
+    request.save()
+    shown = {
+        k: [str(v[0]) if v[0] is not None else "", str(v[1]) if v[1] is not None else ""]
+        for k, v in diff.items()
+        if k != "priority_rank"
+    }
+    _event(request, actor=actor, kind=ServiceRequestEvent.Kind.UPDATE, data={"changes": shown})
+    audit_record(actor=actor, action="request.update", obj=request, changes=diff)
+    _emit(request, "update", "priority" if "priority" in diff else "")
+    return request
+
+
+@transaction.atomic
+def request_add_note(*, actor, request: ServiceRequest, text: str) -> ServiceRequestEvent:
+    if not can_act_on(actor, request):
+        raise NotFoundError()
+    if not (text or "").strip():
+        raise ValidationFailed(fields={"text": [_("Write a note.")]})
+    ServiceRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now())
+    event = _event(request, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=text.strip())
+    audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, text.strip()[:200]]})
+    _emit(request, "note")
+    return event
+
+
+@transaction.atomic
+def attachment_add(*, actor, request: ServiceRequest, upload) -> Attachment:
+    """Attach a photo or video (type read from the bytes, size capped; see core.uploads)."""
+    if not can_act_on(actor, request):
+        raise NotFoundError()
+    checked = upload_check(upload, allowed=("image", "video"))
+    attachment = Attachment.objects.create(
+        request=request,
+        file=checked.file,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        kind=checked.kind,
+        size=checked.size,
+        uploaded_by=actor,
+    )
+    _event(
+        request,
+        actor=actor,
+        kind=ServiceRequestEvent.Kind.ATTACHMENT,
+        data={"attachment": attachment.pk, "name": attachment.original_name, "kind": attachment.kind},
+    )
+    audit_record(
+        actor=actor, action="request.attachment", obj=request, changes={"attachment": [None, attachment.original_name]}
+    )
+    _emit(request, "attachment")
+    return attachment

@@ -1,0 +1,15 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language switch uses set_language)
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("aftersales.accounts.urls")),
+    path("customers/", include("aftersales.customers.urls")),
+    path("catalog/", include("aftersales.catalog.urls")),
+    path("", include("aftersales.tickets.urls")),
+]

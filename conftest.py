@@ -1,0 +1,82 @@
+"""Shared fixtures: one user per role, built through factories; a clean media root."""
+
+import pytest
+from django.db import connection
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.tests.factories import OrganizationFactory, PartnerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def own_org(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def partner_org(db):
+    return PartnerFactory()
+
+
+@pytest.fixture
+def make_user(db, own_org):
+    def make(role=Role.AGENT, organization=None, **kwargs):
+        org = organization if organization is not None else (None if role == Role.CUSTOMER else own_org)
+        return UserFactory(
+            role=role, organization=org, is_superuser=(role == Role.ADMIN), is_staff=(role == Role.ADMIN), **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(Role.AGENT)
+
+
+@pytest.fixture
+def dispatcher(make_user):
+    return make_user(Role.DISPATCHER)
+
+
+@pytest.fixture
+def technician(make_user):
+    return make_user(Role.TECHNICIAN)
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def partner_user(make_user, partner_org):
+    return make_user(Role.PARTNER, organization=partner_org)
+
+
+@pytest.fixture
+def partner_technician(make_user, partner_org):
+    return make_user(Role.TECHNICIAN, organization=partner_org)
+
+
+@pytest.fixture
+def customer_user(make_user):
+    return make_user(Role.CUSTOMER)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need real row locks; they are skipped on SQLite."""
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (row locks); runs in the PostgreSQL pass of scripts/test")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
