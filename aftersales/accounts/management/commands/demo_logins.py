@@ -12,7 +12,7 @@ class Command(BaseCommand):
         if not existing:
             self.stdout.write("No demo logins in this database.")
             return
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
-        for username, role, org, last, first in DEMO_USERS:
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, org, _last, _first in DEMO_USERS:
             if username in existing:
                 self.stdout.write(f"  {username:<12} {role.label!s:<28} {org or ''}")
