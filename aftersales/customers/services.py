@@ -41,12 +41,16 @@ def customer_create(
     notes: str = "",
     tier_override: int | None = None,
     allow_duplicate_phone: bool = False,
+    user=None,
 ) -> Customer:
-    """Create a customer. A phone already on file is refused unless ``allow_duplicate_phone``."""
+    """Create a customer. A phone already on file is refused unless ``allow_duplicate_phone``.
+    ``user`` links a portal login (role customer) to the record."""
     name = _check_name(name)
     _check_choice(kind, CustomerKind, "kind")
     if tier_override is not None:
         _check_choice(tier_override, CustomerTier, "tier_override")
+    if user is not None and user.role != "customer":
+        raise ValidationFailed(fields={"user": [_("Only a customer login can be linked to a customer.")]})
     e164 = phone_normalize(phone)
     alt = phone_normalize(phone_alt, field="phone_alt") if phone_alt else ""
     if not allow_duplicate_phone:
@@ -68,6 +72,7 @@ def customer_create(
         notes=notes,
         tier_override=tier_override,
         tier=tier_override or CustomerTier.NEW,
+        user=user,
     )
     audit_record(
         actor=actor, action="customer.create", obj=customer, changes={"name": [None, name], "phone": [None, e164]}
