@@ -47,7 +47,11 @@ def domain_error(request, exc: DomainError):
 def validation_error(request, exc: ValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "header")]
+        loc = [
+            str(p)
+            for p in err.get("loc", [])
+            if p not in ("body", "query", "path", "payload", "header", "form", "file", "cookie")
+        ]
         fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", ""))
     return _error(request, 422, "invalid", _("Some fields are not valid."), fields)
 

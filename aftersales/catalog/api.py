@@ -253,7 +253,7 @@ def manual_list(request, product_id: int):
 
 
 @router.post("/products/{int:product_id}/manuals", response={201: ManualOut, **ERRORS}, summary="Upload a manual")
-def manual_upload(request, product_id: int, file: File[UploadedFile], title: Form[text(200)] = ""):
+def manual_upload(request, product_id: int, file: File[UploadedFile], title: text(200) = Form("")):  # noqa: B008 - ninja idiom
     """A PDF, photo or video; the type is read from the file's bytes."""
     product = get_object_or_404(product_list(), pk=product_id)
     _require(request.auth, MASTER_DATA_ROLES)
