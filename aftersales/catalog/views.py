@@ -1,1 +1,193 @@
+"""Catalog pages: products and manuals (every signed-in user reads them; admins and
+managers edit them) and product units (scoped by ``unit_list_for``; foreign units 404)."""
 
+from __future__ import annotations
+
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aftersales.accounts.choices import Role
+from aftersales.core.errors import DomainError
+from aftersales.core.pagination import keyset_page
+from aftersales.core.uploads import download_response
+from aftersales.customers.forms import domain_error_to_form
+from aftersales.tickets.selectors import request_history_for_unit
+
+from .forms import ManualForm, ProductFilterForm, ProductForm
+from .models import ProductManual
+from .selectors import product_list, unit_get_for, unit_warranty
+from .services import manual_add, product_create, product_update
+
+PAGE_SIZE = 25
+PRODUCT_ORDER = ["model_code", "id"]
+UNIT_HISTORY = 50
+CATALOG_EDITORS = (Role.ADMIN, Role.MANAGER)
+
+
+def _can_edit(user) -> bool:
+    return user.has_role(*CATALOG_EDITORS)
+
+
+def _require_editor(user) -> None:
+    if not _can_edit(user):
+        raise PermissionDenied
+
+
+def _product_or_404(pk: int):
+    return get_object_or_404(product_list(), pk=pk)
+
+
+@login_required
+@require_GET
+def products(request):
+    form = ProductFilterForm(request.GET or None)
+    qs = product_list()
+    error = None
+    page = None
+    if form.is_bound and not form.is_valid():
+        qs = qs.none()
+    elif form.is_bound:
+        if form.cleaned_data["category"] is not None:
+            category = form.cleaned_data["category"]
+            qs = qs.filter(Q(category=category) | Q(category__parent=category))
+        if form.cleaned_data["q"]:
+            text = form.cleaned_data["q"].strip()
+            qs = qs.filter(Q(model_code__istartswith=text) | Q(name__icontains=text))
+    try:
+        page = keyset_page(qs, order=PRODUCT_ORDER, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE)
+    except DomainError as exc:
+        error = exc
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "products": page.items if page else [],
+        "error": error,
+        "params": params.urlencode(),
+        "can_edit": _can_edit(request.user),
+    }
+    status = 400 if error or (form.is_bound and form.errors) else 200
+    return render(request, "catalog/product_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def product_detail(request, pk: int):
+    product = _product_or_404(pk)
+    context = {
+        "product": product,
+        "manuals": product.manuals.order_by("title", "id"),
+        "can_edit": _can_edit(request.user),
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_create_view(request):
+    _require_editor(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ProductForm(request.POST)
+        if form.is_valid():
+            try:
+                product = product_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Product created."))
+                return redirect("catalog:product", pk=product.pk)
+        status = 400
+    else:
+        form = ProductForm()
+    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, pk: int):
+    product = _product_or_404(pk)
+    _require_editor(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ProductForm(request.POST, product=product)
+        if form.is_valid():
+            try:
+                product_update(actor=request.user, product=product, **form.cleaned_data)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Product saved."))
+                return redirect("catalog:product", pk=product.pk)
+        status = 400
+    else:
+        form = ProductForm(initial=ProductForm.initial_for(product), product=product)
+    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manual_add_view(request, pk: int):
+    product = _product_or_404(pk)
+    _require_editor(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ManualForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                manual_add(
+                    actor=request.user,
+                    product=product,
+                    title=form.cleaned_data["title"],
+                    upload=form.cleaned_data["file"],
+                )
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Manual uploaded."))
+                return redirect("catalog:product", pk=product.pk)
+        status = 400
+    else:
+        form = ManualForm()
+    return render(request, "catalog/manual_form.html", {"form": form, "product": product}, status=status)
+
+
+@login_required
+@require_GET
+def manual_download(request, pk: int):
+    manual = get_object_or_404(ProductManual.objects.filter(product__in=product_list()), pk=pk)
+    ext = os.path.splitext(manual.file.name)[1]
+    filename = manual.title if manual.title.lower().endswith(ext.lower()) else f"{manual.title}{ext}"
+    try:
+        return download_response(manual.file, filename=filename, content_type=manual.content_type)
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def unit_detail(request, pk: int):
+    user = request.user
+    unit = unit_get_for(user, pk)
+    history = list(
+        request_history_for_unit(user, unit)
+        .select_related("assigned_technician")
+        .order_by("-created_at", "-id")[:UNIT_HISTORY]
+    )
+    context = {
+        "unit": unit,
+        "w": unit_warranty(unit),
+        "address": unit.address,
+        "history": history,
+        "history_truncated": len(history) == UNIT_HISTORY,
+    }
+    return render(request, "catalog/unit_detail.html", context)

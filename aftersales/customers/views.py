@@ -1,1 +1,148 @@
+"""Customer pages. Reads go through the scoped selectors (foreign customers answer 404);
+writes are for back-office roles only and go through ``customers.services``."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aftersales.catalog.selectors import unit_list_for, unit_warranty
+from aftersales.core.errors import DomainError
+from aftersales.core.pagination import keyset_page
+from aftersales.core.phones import phone_display
+from aftersales.tickets.selectors import request_list_for
+
+from .forms import AddressForm, CustomerForm, domain_error_to_form
+from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search
+from .services import address_create, customer_update
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 50
+LIST_ORDER = ["-created_at", "-id"]
+# The newest requests shown on a customer's page; the queue has the rest.
+DETAIL_REQUESTS = 50
+
+
+def _require_back_office(user) -> None:
+    if not user.is_back_office:
+        raise PermissionDenied
+
+
+def _rows(customers) -> list[dict]:
+    prefetch_related_objects(customers, "addresses")
+    rows = []
+    for customer in customers:
+        addresses = list(customer.addresses.all())  # ordered default-first by the model
+        rows.append(
+            {
+                "customer": customer,
+                "phone": phone_display(customer.phone),
+                "address": addresses[0] if addresses else None,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def customer_list(request):
+    q = (request.GET.get("q") or "").strip()
+    page = None
+    error = None
+    if q:
+        customers = customer_search(request.user, q, limit=SEARCH_LIMIT)
+    else:
+        try:
+            page = keyset_page(
+                customer_list_for(request.user),
+                order=LIST_ORDER,
+                cursor=request.GET.get("cursor") or None,
+                size=PAGE_SIZE,
+            )
+            customers = page.items
+        except DomainError as exc:
+            error = exc
+            customers = []
+    context = {
+        "q": q,
+        "rows": _rows(customers),
+        "page": page,
+        "error": error,
+        "search_limit": SEARCH_LIMIT,
+        "can_write": request.user.is_back_office,
+    }
+    return render(request, "customers/customer_list.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk: int):
+    user = request.user
+    customer = customer_get_for(user, pk)
+    units = list(unit_list_for(user).filter(owner=customer).select_related("address").order_by("-created_at", "-id"))
+    service_requests = list(
+        request_list_for(user)
+        .filter(customer=customer)
+        .select_related("product", "unit", "assigned_technician")
+        .order_by("-created_at", "-id")[:DETAIL_REQUESTS]
+    )
+    context = {
+        "customer": customer,
+        "phone": phone_display(customer.phone),
+        "phone_alt": phone_display(customer.phone_alt),
+        "addresses": list(address_list_for_customer(customer)),
+        "units": [{"unit": unit, "w": unit_warranty(unit)} for unit in units],
+        "service_requests": service_requests,
+        "requests_truncated": len(service_requests) == DETAIL_REQUESTS,
+        "can_write": user.is_back_office,
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int):
+    customer = customer_get_for(request.user, pk)
+    _require_back_office(request.user)
+    status = 200
+    if request.method == "POST":
+        form = CustomerForm(request.POST)
+        if form.is_valid():
+            try:
+                customer_update(actor=request.user, customer=customer, **form.cleaned_data)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Customer details saved."))
+                return redirect("customers:detail", pk=customer.pk)
+        status = 400
+    else:
+        form = CustomerForm(initial=CustomerForm.initial_for(customer))
+    return render(request, "customers/customer_form.html", {"customer": customer, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_add(request, pk: int):
+    customer = customer_get_for(request.user, pk)
+    _require_back_office(request.user)
+    status = 200
+    if request.method == "POST":
+        form = AddressForm(request.POST)
+        if form.is_valid():
+            try:
+                address_create(actor=request.user, customer=customer, **form.service_kwargs())
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Address added."))
+                return redirect("customers:detail", pk=customer.pk)
+        status = 400
+    else:
+        form = AddressForm()
+    return render(request, "customers/address_form.html", {"customer": customer, "form": form}, status=status)
