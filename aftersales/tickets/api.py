@@ -352,7 +352,8 @@ def request_transition_api(request, request_id: int, payload: TransitionIn):
         technician = _ref(user_list_with_role(Role.TECHNICIAN), payload.technician_id, "technician_id")
     if payload.organization_id:
         organization = _ref(Organization.objects.filter(is_active=True), payload.organization_id, "organization_id")
-    request_transition(
+    # Rendered from the service's result: a technician who declines no longer sees the job.
+    return request_transition(
         actor=request.auth,
         request=obj,
         action=str(payload.action),
@@ -360,7 +361,6 @@ def request_transition_api(request, request_id: int, payload: TransitionIn):
         technician=technician,
         organization=organization,
     )
-    return _detail(request, request_id)
 
 
 @router.get("/{int:request_id}/timeline", response={200: list[EventOut], **ERRORS}, summary="The timeline")
