@@ -1,1 +1,288 @@
+"""Service-request pages: intake, queue, detail, and the detail page's posts.
 
+Views are thin: check input and permission, call one service or selector, render.
+Scoping comes from ``selectors.request_list_for``; foreign requests answer 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aftersales.catalog.selectors import unit_warranty
+from aftersales.core.errors import DomainError, ValidationFailed
+from aftersales.core.uploads import download_response, upload_check
+from aftersales.customers.selectors import customer_get_for, customer_search, region_list
+
+from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
+from .filters import SORT_LABELS, ServiceRequestFilter
+from .forms import AttachmentForm, IntakeForm, NoteForm, PriorityForm, TransitionForm, form_add_domain_error
+from .selectors import (
+    attachment_get_for,
+    request_allowed_actions,
+    request_attachments,
+    request_get_for,
+    request_list_for,
+    request_page_for,
+    request_timeline,
+)
+from .services import attachment_add, request_add_note, request_create, request_transition, request_update
+from .views_intake import customer_panel_context, intake_role_required
+
+# Actions whose button opens a small form: a reason (required or optional) or a technician.
+NOTE_ACTIONS = frozenset({Action.RESOLVE_REMOTELY, Action.COMPLETE, Action.FOLLOW_UP, Action.CLOSE})
+
+
+def _error_text(exc: DomainError) -> str:
+    """The message plus the field messages, for a flash message."""
+    parts = [str(exc.message)]
+    for messages_ in exc.fields.values():
+        parts.extend(str(m) for m in messages_ if str(m) not in parts)
+    return " ".join(parts)
+
+
+# --- intake -----------------------------------------------------------------
+
+
+def _intake_success_message(service_request) -> str:
+    if service_request.first_contact_resolution:
+        return _("Answered at first contact; request %(number)s is closed.") % {"number": service_request.number}
+    if service_request.priority == Priority.URGENT:
+        return _("Acknowledged. A dispatcher will assign a technician; we will contact the customer within 1 hour.")
+    return _("Acknowledged. A dispatcher will assign a technician; we will contact the customer within 24 hours.")
+
+
+def _file_request(user, data: dict):
+    """Check every upload first, then create the request and its attachments in one
+    transaction: a bad file leaves no request behind."""
+    uploads = data["files"]
+    with transaction.atomic():
+        for upload in uploads:
+            checked = upload_check(upload, allowed=("image", "video"), field="files")
+            # attachment_add checks again and stores under a random name; keep the user's name.
+            upload.name = checked.original_name
+        answer = data["answer"].strip()
+        service_request = request_create(
+            actor=user,
+            customer=data["customer"],
+            channel=data["channel"],
+            service_type=data["service_type"],
+            priority=data["priority"],
+            description=data["description"],
+            unit=data["unit"],
+            address=data["address"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            acknowledge=not answer,
+            answer=answer,
+        )
+        for upload in uploads:
+            attachment_add(actor=user, request=service_request, upload=upload)
+    return service_request
+
+
+@require_http_methods(["GET", "POST"])
+@intake_role_required
+def intake(request):
+    user = request.user
+    status = 200
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            try:
+                service_request = _file_request(user, form.cleaned_data)
+            except DomainError as exc:
+                form_add_domain_error(form, exc, field_map={"file": "files"})
+            else:
+                messages.success(request, _intake_success_message(service_request))
+                return redirect("tickets:detail", pk=service_request.pk)
+        status = 422
+        customer_id, unit_id, address_id = (request.POST.get(k) for k in ("customer", "unit", "address"))
+    else:
+        form = IntakeForm(user=user)
+        customer_id, unit_id, address_id = request.GET.get("customer"), request.GET.get("unit"), None
+    q = (request.GET.get("q") or "").strip()[:100]
+    customers = customer_search(user, q) if q else []
+    prefetch_related_objects(customers, "addresses")
+    context = {"form": form, "q": q, "customers": customers, "customer": None}
+    if customer_id and str(customer_id).isdigit():
+        customer = customer_get_for(user, int(customer_id))
+        context.update(customer_panel_context(user, customer, unit_id=unit_id, address_id=address_id))
+    return render(request, "tickets/intake/page.html", context, status=status)
+
+
+# --- queue ------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def queue(request):
+    user = request.user
+    try:
+        result = request_page_for(user, request.GET)
+        errors = None
+    except ValidationFailed as exc:
+        result, errors = None, exc
+    filterset = result.filterset if result else ServiceRequestFilter(request.GET, queryset=request_list_for(user))
+    form = filterset.form
+    partial = bool(request.htmx and request.htmx.target == "queue-results" and not request.htmx.history_restore_request)
+    if errors is not None:
+        form.is_valid()  # make sure the bound form shows its own errors
+    context = {
+        "result": result,
+        "rows": result.page.items if result else [],
+        "errors": errors,
+        "filter_form": form,
+        "statuses": Status.choices,
+        "selected_statuses": request.GET.getlist("status"),
+        "choices": {"service_type": ServiceType.choices, "priority": Priority.choices, "channel": Channel.choices},
+        "selected": {k: request.GET.getlist(k) for k in ("service_type", "priority", "channel", "region")},
+        "regions": list(region_list()) if not partial else [],
+        "sort": result.sort if result else "-created",
+        "sort_labels": SORT_LABELS.items(),
+        "filters_active": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
+    }
+    template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
+    return render(request, template, context, status=400 if errors else 200)
+
+
+# --- detail -----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def detail(request, pk: int):
+    user = request.user
+    service_request = request_get_for(user, pk=pk)
+    actions = request_allowed_actions(user, service_request)
+    action_names = {t.action for t in actions}
+    context = {
+        "sr": service_request,
+        "timeline": list(request_timeline(service_request)),
+        "attachments": list(request_attachments(service_request)),
+        "actions": actions,
+        "note_actions": NOTE_ACTIONS,
+        "unit_warranty": unit_warranty(service_request.unit) if service_request.unit_id else None,
+        "transition_form": TransitionForm(user=user) if Action.ASSIGN in action_names else None,
+        "note_form": NoteForm(),
+        "attachment_form": AttachmentForm(),
+        "priority_form": (
+            PriorityForm(initial={"priority": service_request.priority})
+            if user.is_back_office and service_request.status not in TERMINAL_STATUSES
+            else None
+        ),
+    }
+    return render(request, "tickets/detail/page.html", context)
+
+
+def _back(request, pk: int):
+    """Back to the detail page, or the queue when the user may no longer see it."""
+    if request_list_for(request.user).filter(pk=pk).exists():
+        return redirect("tickets:detail", pk=pk)
+    return redirect("tickets:queue")
+
+
+@require_POST
+@login_required
+def transition(request, pk: int):
+    service_request = request_get_for(request.user, pk=pk)
+    form = TransitionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return _back(request, pk)
+    data = form.cleaned_data
+    try:
+        updated = request_transition(
+            actor=request.user,
+            request=service_request,
+            action=data["action"],
+            reason=data["reason"],
+            technician=data["technician"],
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Done: %(action)s. The request is now “%(status)s”.")
+            % {"action": Action(data["action"]).label, "status": Status(updated.status).label},
+        )
+    return _back(request, pk)
+
+
+@require_POST
+@login_required
+def note_add(request, pk: int):
+    service_request = request_get_for(request.user, pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a note."))
+        return _back(request, pk)
+    try:
+        request_add_note(actor=request.user, request=service_request, text=form.cleaned_data["text"])
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Note added."))
+    return _back(request, pk)
+
+
+@require_POST
+@login_required
+def attachment_upload(request, pk: int):
+    service_request = request_get_for(request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a photo or a video to upload."))
+        return _back(request, pk)
+    uploads = form.cleaned_data["files"]
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                checked = upload_check(upload, allowed=("image", "video"), field="files")
+                upload.name = checked.original_name
+            for upload in uploads:
+                attachment_add(actor=request.user, request=service_request, upload=upload)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("%(n)d file(s) attached.") % {"n": len(uploads)})
+    return _back(request, pk)
+
+
+@require_POST
+@login_required
+def request_edit(request, pk: int):
+    service_request = request_get_for(request.user, pk=pk)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a priority."))
+        return _back(request, pk)
+    try:
+        request_update(actor=request.user, request=service_request, priority=form.cleaned_data["priority"])
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, _("Priority set to %(priority)s.") % {"priority": Priority(form.cleaned_data["priority"]).label}
+        )
+    return _back(request, pk)
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk: int):
+    attachment = attachment_get_for(request.user, pk)
+    return download_response(
+        attachment.file,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+        inline=request.GET.get("inline") == "1",
+    )

@@ -1,0 +1,160 @@
+"""Badges, stars and phone display shared by the service-request pages.
+
+Every tag builds its HTML with ``format_html`` so user data is always escaped.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from aftersales.catalog.choices import WarrantyStatus
+from aftersales.core.phones import phone_display
+from aftersales.core.uploads import RASTER_INLINE_TYPES
+
+from ..choices import Priority, Status
+
+register = template.Library()
+
+STATUS_COLORS = {
+    Status.NEW: "secondary",
+    Status.ACKNOWLEDGED: "info",
+    Status.ASSIGNED: "primary",
+    Status.ACCEPTED: "primary",
+    Status.SCHEDULED: "primary",
+    Status.IN_PROGRESS: "warning",
+    Status.COMPLETED: "success",
+    Status.FOLLOWED_UP: "success",
+    Status.CLOSED: "dark",
+    Status.WAITING_PARTS: "warning",
+    Status.WAITING_CUSTOMER: "warning",
+    Status.WAITING_QUOTE: "warning",
+    Status.CANCELLED: "light",
+    Status.REOPENED: "danger",
+}
+PRIORITY_COLORS = {
+    Priority.URGENT: "danger",
+    Priority.HIGH: "warning",
+    Priority.NORMAL: "secondary",
+    Priority.LOW: "light",
+}
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+@register.simple_tag
+def status_badge(status: str):
+    color = STATUS_COLORS.get(status, "secondary")
+    return format_html(
+        '<span class="badge text-bg-{} status-{}" data-status="{}">{}</span>',
+        color,
+        status,
+        status,
+        _label(Status, status),
+    )
+
+
+@register.simple_tag
+def priority_badge(priority: str):
+    color = PRIORITY_COLORS.get(priority, "secondary")
+    if priority == Priority.URGENT:
+        return format_html(
+            '<span class="badge text-bg-{}"><i class="bi bi-exclamation-triangle-fill"></i> {}</span>',
+            color,
+            _label(Priority, priority),
+        )
+    return format_html('<span class="badge text-bg-{}">{}</span>', color, _label(Priority, priority))
+
+
+@register.simple_tag
+def stars(tier):
+    """★ / ★★ / ★★★ for a customer tier, with a readable title."""
+    try:
+        n = max(0, min(3, int(tier)))
+    except (TypeError, ValueError):
+        return ""
+    titles = {1: _("New customer"), 2: _("Returning customer"), 3: _("VIP")}
+    return format_html(
+        '<span class="stars" title="{}" aria-label="{}">{}</span>', titles.get(n, ""), titles.get(n, ""), "★" * n
+    )
+
+
+@register.filter
+def phone(value: str) -> str:
+    return phone_display(value or "")
+
+
+@register.filter
+def is_inline_image(content_type: str) -> bool:
+    return content_type in RASTER_INLINE_TYPES
+
+
+def _warranty_html(status: str, end) -> str:
+    if status == WarrantyStatus.IN_WARRANTY:
+        return format_html(
+            '<span class="badge text-bg-success warranty-badge" data-warranty="in"><i class="bi bi-shield-check"></i> {}</span>',
+            _("In warranty until %(date)s") % {"date": date_format(end, "Y-m-d")},
+        )
+    if status == WarrantyStatus.EXPIRED:
+        return format_html(
+            '<span class="badge text-bg-danger warranty-badge" data-warranty="out" title="{}"><i class="bi bi-shield-x"></i> {}</span>',
+            _("Ended %(date)s") % {"date": date_format(end, "Y-m-d")},
+            _("Out of warranty"),
+        )
+    return format_html(
+        '<span class="badge text-bg-secondary warranty-badge" data-warranty="unknown"><i class="bi bi-shield"></i> {}</span>',
+        _("Warranty unknown"),
+    )
+
+
+@register.simple_tag
+def warranty_badge(warranty: dict | None):
+    """Badge for ``catalog.selectors.unit_warranty(unit)``."""
+    if not warranty:
+        return _warranty_html(WarrantyStatus.UNKNOWN, None)
+    return _warranty_html(warranty["status"], warranty["end"])
+
+
+@register.simple_tag
+def request_warranty_badge(service_request):
+    """Badge for the warranty as known when the request was filed."""
+    if service_request.in_warranty is None or service_request.warranty_end is None:
+        return _warranty_html(WarrantyStatus.UNKNOWN, None)
+    status = WarrantyStatus.IN_WARRANTY if service_request.in_warranty else WarrantyStatus.EXPIRED
+    return _warranty_html(status, service_request.warranty_end)
+
+
+@register.filter
+def bs(bound_field, extra: str = ""):
+    """Render a form field's widget with Bootstrap classes (and is-invalid on errors)."""
+    widget = bound_field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    if input_type in ("checkbox", "radio"):
+        css = "form-check-input"
+    elif input_type == "select" or widget.__class__.__name__.endswith("Select"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if bound_field.errors:
+        css += " is-invalid"
+    if extra:
+        css += f" {extra}"
+    attrs = {"class": css}
+    if bound_field.errors:
+        attrs["aria-describedby"] = f"{bound_field.auto_id}_errors"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def has_intake_role(user) -> bool:
+    """May this user take requests on the intake page?"""
+    from ..views_intake import INTAKE_ROLES
+
+    return bool(user.is_authenticated and user.has_role(*INTAKE_ROLES))
