@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.catalog",
     "aftersales.tickets",
+    "aftersales.sla",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "aftersales.sla"
+    label = "sla"
+    verbose_name = _("Service standards (SLA)")
+
+    def ready(self):
+        from aftersales.tickets.signals import request_changed
+
+        from . import receivers
+
+        request_changed.connect(receivers.on_request_changed, dispatch_uid="sla.on_request_changed")
+        receivers.connect_calendar_revision()

@@ -1,0 +1,331 @@
+"""Service standards (R-SLA-1..4): business calendars, policies (rules) and clocks."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.catalog.models import ProductCategory
+from aftersales.core.models import TimeStampedModel
+from aftersales.customers.choices import CustomerTier, RegionClass
+from aftersales.tickets.choices import Channel, Priority, ServiceType, Status
+from aftersales.tickets.models import ServiceRequest
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class TargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    APPOINTMENT_CONTACT = "appointment_contact", _("Appointment contact")
+    ARRIVAL = "arrival", _("On-site arrival")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Stopped: request cancelled")
+
+
+def default_pause_statuses() -> list[str]:
+    return [Status.WAITING_CUSTOMER.value]
+
+
+class Calendar(TimeStampedModel):
+    """A business calendar: weekly hours plus per-date overrides, in one time zone."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    is_24x7 = models.BooleanField(_("24×7"), default=False, help_text=_("Every hour of every day counts."))
+    is_default = models.BooleanField(
+        _("default calendar"), default=False, help_text=_("Used by rules that name no calendar.")
+    )
+    make_up_weekday = models.PositiveSmallIntegerField(
+        _("make-up days work like"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_("A make-up working day (调休) without its own hours uses this weekday's hours."),
+    )
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Bumped on every change; keys the in-memory cache.")
+    )
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="sla_one_default_calendar"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class _Period(models.Model):
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"), help_text=_("00:00 means midnight at the end of the day."))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class WorkingPeriod(_Period):
+    """One shift of a weekday; several rows per weekday make split shifts."""
+
+    calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["calendar", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")) | Q(end=datetime.time(0)), name="sla_period_order"
+            ),
+        ]
+
+
+class CalendarDay(TimeStampedModel):
+    """A date that differs from the weekly pattern: a holiday or a (make-up) working day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKDAY = "workday", _("Working day (e.g. make-up day 调休)")
+
+    class Source(models.TextChoices):
+        STATUTORY = "statutory", _("Statutory (seeded)")
+        MANUAL = "manual", _("Entered by hand")
+
+    calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    follow_weekday = models.PositiveSmallIntegerField(
+        _("hours like"),
+        choices=Weekday.choices,
+        null=True,
+        blank=True,
+        help_text=_("A working day without its own hours works like this weekday (default: the calendar's)."),
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="sla_calendar_day_unique")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarDayPeriod(_Period):
+    """Explicit hours of one working day (replace the weekday pattern)."""
+
+    day = models.ForeignKey(CalendarDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="periods")
+
+    class Meta:
+        verbose_name = _("hours of the day")
+        verbose_name_plural = _("hours of the day")
+        ordering = ["day", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")) | Q(end=datetime.time(0)), name="sla_day_period_order"
+            ),
+        ]
+
+
+class SlaPolicy(TimeStampedModel):
+    """A rule: criteria (empty = any) and the targets it sets (empty = not set here).
+
+    For each target the most specific active rule that sets it wins: most non-empty
+    criteria first, then the lower ``precedence``, then the lower id.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    precedence = models.PositiveIntegerField(
+        _("precedence"), default=100, help_text=_("Among equally specific rules, the lower number wins.")
+    )
+    service_type = models.CharField(
+        _("service type"), max_length=16, choices=ServiceType.choices, null=True, blank=True
+    )
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, null=True, blank=True)
+    customer_tier = models.PositiveSmallIntegerField(
+        _("customer tier"), choices=CustomerTier.choices, null=True, blank=True
+    )
+    region_class = models.CharField(_("region class"), max_length=8, choices=RegionClass.choices, null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, null=True, blank=True)
+    product_category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("product category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("business calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        help_text=_("For targets on business time; empty = the default calendar."),
+    )
+    first_response = models.DurationField(_("first response within"), null=True, blank=True)
+    first_response_business = models.BooleanField(_("first response on business time"), default=False)
+    appointment_contact = models.DurationField(_("appointment contact within"), null=True, blank=True)
+    appointment_contact_business = models.BooleanField(_("appointment contact on business time"), default=False)
+    arrival = models.DurationField(_("on site within"), null=True, blank=True)
+    arrival_business = models.BooleanField(_("arrival on business time"), default=False)
+    resolution = models.DurationField(_("resolved within"), null=True, blank=True)
+    resolution_business = models.BooleanField(_("resolution on business time"), default=False)
+    pause_statuses = models.JSONField(
+        _("pause in statuses"),
+        default=default_pause_statuses,
+        blank=True,
+        help_text=_("Clocks stop counting while the request is in one of these statuses."),
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at % of target"), default=80, help_text=_("A warning is due when this share of the target is used.")
+    )
+
+    class Meta:
+        verbose_name = _("SLA rule")
+        verbose_name_plural = _("SLA rules")
+        ordering = ["precedence", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1) & Q(warning_percent__lte=100), name="sla_policy_warning_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ComplaintCategory(models.Model):
+    """Complaint reply deadlines by category (R-SLA-1, seed 002); used by complaints."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    reply_hours = models.PositiveIntegerField(_("reply within (hours)"))
+    business_time = models.BooleanField(_("on business time"), default=False)
+
+    class Meta:
+        verbose_name = _("complaint category")
+        verbose_name_plural = _("complaint categories")
+        ordering = ["reply_hours", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class FollowUpWindow(models.Model):
+    """When the follow-up call is due after completion (R-SLA-1, seed 001 §3.6.1)."""
+
+    service_type = models.CharField(
+        _("service type"),
+        max_length=16,
+        choices=ServiceType.choices,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Empty = every service type without its own row."),
+    )
+    earliest_hours = models.PositiveIntegerField(_("not before (hours)"), default=24)
+    latest_hours = models.PositiveIntegerField(_("not later than (hours)"), default=72)
+
+    class Meta:
+        verbose_name = _("follow-up window")
+        verbose_name_plural = _("follow-up windows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest_hours__gte=models.F("earliest_hours")), name="sla_followup_window_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.earliest_hours}–{self.latest_hours} h"
+
+
+class SlaClock(models.Model):
+    """One target of one request, as last computed from its status history.
+
+    Written only by ``services.sla_refresh``; the escalation sweep claims rows with
+    conditional updates on ``warned_at`` / ``escalated_at`` / ``escalation_level``.
+    """
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="sla_clocks"
+    )
+    kind = models.CharField(_("target"), max_length=24, choices=TargetKind.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("rule"), null=True, on_delete=models.SET_NULL, related_name="clocks"
+    )
+    policy_reason = models.CharField(_("why this rule"), max_length=300, blank=True)
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty = 24×7."),
+    )
+    target_seconds = models.PositiveIntegerField(_("target (seconds)"))
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    warning_at = models.DateTimeField(_("warning at"))
+    paused_seconds = models.PositiveIntegerField(_("paused (seconds)"), default=0)
+    remaining_seconds = models.IntegerField(
+        _("time left when computed (seconds)"), default=0, help_text=_("Business time; frozen while paused.")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breach_by_seconds = models.PositiveIntegerField(_("breached by (seconds)"), default=0)
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, help_text=_("Restarts after a reopen."))
+    pauses = models.JSONField(_("pauses"), default=list, blank=True)
+    history = models.JSONField(_("earlier cycles"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    # Escalation bookkeeping (owned by the escalation sweep; kept across recomputes).
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["request", "kind"]
+        constraints = [models.UniqueConstraint(fields=["request", "kind"], name="sla_clock_request_kind")]
+        indexes = [
+            models.Index(fields=["state", "warning_at"], name="sla_clock_state_warning"),
+            models.Index(fields=["state", "due_at"], name="sla_clock_state_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} {self.state}"

@@ -1,0 +1,53 @@
+"""Signal receivers, connected in SlaConfig.ready()."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models.signals import post_delete, post_save
+
+from .businesstime import NoWorkingTime
+
+logger = logging.getLogger(__name__)
+
+# Request changes that can move a deadline: a new request, a status change, and an
+# edit (priority, service type, address → region class, unit → product category).
+REFRESH_ON = frozenset({"created", "transition", "update"})
+
+
+def on_request_changed(sender, request_id: int, kind: str, action: str = "", **kwargs) -> None:
+    """Recompute the request's clocks after every committed change that can move them."""
+    if kind not in REFRESH_ON:
+        return
+    from .services import sla_refresh
+
+    try:
+        sla_refresh(request_id)
+    except NoWorkingTime:
+        # A calendar without working hours cannot place a deadline; the request itself
+        # is already committed, so report the misconfiguration instead of failing it.
+        logger.warning("SLA clocks of request %s not computed: a calendar has no working time.", request_id)
+
+
+def _calendar_changed(sender, instance, **kwargs) -> None:
+    from .models import Calendar, CalendarDay, CalendarDayPeriod
+    from .services import calendar_touch
+
+    if sender is Calendar:
+        calendar_id = instance.pk
+    elif sender is CalendarDayPeriod:
+        calendar_id = CalendarDay.objects.filter(pk=instance.day_id).values_list("calendar_id", flat=True).first()
+    else:
+        calendar_id = instance.calendar_id
+    if calendar_id is not None:
+        calendar_touch(calendar_id)
+
+
+def connect_calendar_revision() -> None:
+    """Any edit of a calendar, its hours or its days bumps the calendar's revision."""
+    from .models import Calendar, CalendarDay, CalendarDayPeriod, WorkingPeriod
+
+    for model in (Calendar, WorkingPeriod, CalendarDay, CalendarDayPeriod):
+        uid = f"sla.calendar_revision.{model.__name__}"
+        post_save.connect(_calendar_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(_calendar_changed, sender=model, dispatch_uid=f"{uid}.delete")

@@ -1,0 +1,20 @@
+"""In-memory calendars for the pure tests (no database)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from aftersales.sla.businesstime import CalendarSnapshot
+from aftersales.sla.china import HOLIDAY, statutory_days
+
+SH = ZoneInfo("Asia/Shanghai")
+SHIFTS = [(dt.time(9), dt.time(12)), (dt.time(13, 30), dt.time(18))]
+
+
+def standard(years=(2025, 2026, 2027), tz="Asia/Shanghai") -> CalendarSnapshot:
+    """Mon–Fri 09:00–12:00 and 13:30–18:00 with China's statutory days of ``years``."""
+    overrides = {d.date: ([] if d.kind == HOLIDAY else SHIFTS) for d in statutory_days(years)}
+    return CalendarSnapshot.from_times(tz=tz, weekly={wd: SHIFTS for wd in range(5)}, overrides=overrides)
+
+
+def at(y, m, d, hh=0, mm=0, ss=0, tz=SH) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, ss, tzinfo=tz)
