@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +78,12 @@ def keyset_page(qs: QuerySet, *, order: list[str], cursor: str | None, size: int
                 _("The page cursor is not valid."), fields={"cursor": [_("Start again from the first page.")]}
             )
         forward = direction == "n"
-        qs = qs.filter(_seek(order, values, forward))
+        try:
+            qs = qs.filter(_seek(order, values, forward))
+        except (ValueError, TypeError, DjangoValidationError):  # values of the wrong type for the sort fields
+            raise ValidationFailed(
+                _("The page cursor is not valid."), fields={"cursor": [_("Start again from the first page.")]}
+            ) from None
     ordering = order if forward else [n[1:] if n.startswith("-") else f"-{n}" for n in order]
     rows = list(qs.order_by(*ordering)[: size + 1])
     more = len(rows) > size

@@ -1,5 +1,8 @@
 """/api/customers: auth, scoping, validation, idempotency, pagination."""
 
+import base64
+import json
+
 import pytest
 from django.test import Client
 
@@ -293,3 +296,24 @@ def test_regions_are_created_by_managers_only(manager, agent):
     assert r.status_code == 201
     assert api(manager).post(f"{URL}/regions", payload, content_type="application/json").status_code == 409
     assert [x["code"] for x in api(agent).get(f"{URL}/regions").json()] == ["310115"]
+
+
+def _cursor(values):
+    return base64.urlsafe_b64encode(json.dumps({"v": values, "d": "n"}).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("url", "values"),
+    [
+        (URL, ["abc"]),
+        ("/api/requests", ["abc", "x"]),
+        ("/api/requests", [{"a": 1}, 1]),
+        ("/api/catalog/products", [None, 1]),
+        ("/api/catalog/units", [[1]]),
+    ],
+)
+def test_well_formed_cursor_with_wrong_types_is_a_400(agent, url, values):
+    CustomerFactory()
+    r = api(agent).get(url, {"cursor": _cursor(values)})
+    assert r.status_code == 400
+    assert "cursor" in r.json()["fields"]
