@@ -186,7 +186,7 @@ def _initial_solution(data: ProblemData, techs: list[Technician], jobs: list[Job
     routes = []
     for vt, tech in enumerate(techs):
         route = plan.routes.get(tech.id)
-        visits = [data.num_depots + client_of[jid] for jid in (route.job_ids if route else []) if jid in client_of]
+        visits = [client_of[jid] for jid in (route.job_ids if route else []) if jid in client_of]
         if visits:
             routes.append(PyvrpRoute(data, visits, vt))
     return Solution(data, routes)
