@@ -6,6 +6,7 @@ Input types carry the database limits (lengths, id range) so bad input is refuse
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -43,6 +44,8 @@ Text = text()
 Email = Annotated[str, Field(max_length=254), AfterValidator(_no_nul), AfterValidator(_email)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
+# Dates a person could mean; keeps day arithmetic (time zones, +1 day) clear of year 1 and 9999.
+Day = Annotated[datetime.date, Field(ge=datetime.date(1900, 1, 1), le=datetime.date(2999, 12, 31))]
 
 
 class ErrorOut(Schema):

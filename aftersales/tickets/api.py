@@ -21,7 +21,7 @@ from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.selectors import product_list, unit_list_for
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
 from aftersales.core.idempotency import idempotent_create
-from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Day, Id, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
@@ -171,8 +171,8 @@ class RequestListQuery(Schema):
     priority: list[Priority] | None = None
     channel: list[Channel] | None = None
     region: Id | None = None
-    created_from: datetime.date | None = None
-    created_to: datetime.date | None = None
+    created_from: Day | None = None
+    created_to: Day | None = None
     in_warranty: bool | None = None
     technician: Id | None = None
     customer: Id | None = None
