@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "ninja",  # serves the API docs' Swagger assets locally (no CDN)
     "axes",
     "huey.contrib.djhuey",
     "aftersales.core",

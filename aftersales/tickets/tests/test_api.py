@@ -418,3 +418,11 @@ def test_openapi_schema_lists_every_router(agent):
         assert path in paths
     actions = r.json()["components"]["schemas"]["Action"]["enum"]
     assert set(actions) == set(Action.values)
+
+
+def test_api_docs_use_local_assets_not_a_cdn(agent):
+    r = api(agent).get("/api/docs")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
