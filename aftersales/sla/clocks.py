@@ -153,9 +153,7 @@ def _cycle(
 
     def run(a: dt.datetime, b: dt.datetime) -> None:
         nonlocal used, due_at, warning_at
-        if b <= a:
-            return
-        segment = business_time_between(cal, a, b)
+        segment = business_time_between(cal, a, b) if b > a else dt.timedelta(0)
         if warning_at is None and used + segment >= warn_budget:
             warning_at = add_business_time(cal, a, warn_budget - used)
         if due_at is None and used + segment >= duration:
@@ -173,6 +171,8 @@ def _cycle(
 
     t = start
     paused = status in spec.pause_statuses
+    if paused:
+        pauses.append({"from": start.isoformat(), "to": None, "status": status, "reason": ""})
     stop_index = None
     stop_status = None
     for i in range(first, len(changes)):
@@ -196,7 +196,8 @@ def _cycle(
         if stop_index is not None:
             close_pause(t)
         else:
-            length = business_time_between(cal, t, open_until)
+            since = dt.datetime.fromisoformat(pauses[-1]["from"])
+            length = business_time_between(cal, since, open_until)
             pauses[-1]["seconds"] = _seconds(length)
             paused_total += length
     elif stop_index is None:
@@ -204,10 +205,12 @@ def _cycle(
         t = open_until
     # Where the clock is (or would have been) due if nothing else happened after t.
     tail_from = dt.datetime.fromisoformat(pauses[-1]["from"]) if paused and stop_index is None else t
+    # Overdue only if the running time used up the target (a paused projection never is).
+    overdue = due_at is not None
     if due_at is None:
-        due_at = add_business_time(cal, tail_from, duration - used) if used <= duration else t
+        due_at = add_business_time(cal, tail_from, duration - used)
     if warning_at is None:
-        warning_at = add_business_time(cal, tail_from, warn_budget - used) if used <= warn_budget else due_at
+        warning_at = add_business_time(cal, tail_from, warn_budget - used)
 
     result = ClockResult(
         kind=spec.kind,
@@ -225,7 +228,7 @@ def _cycle(
         pauses=pauses,
     )
     end = t if stop_index is not None else open_until
-    overdue = end > due_at
+    overdue = overdue and end > due_at
     if overdue:
         result.state = ClockState.BREACHED
         result.breached_at = due_at
