@@ -21,7 +21,15 @@ from aftersales.customers.selectors import customer_get_for, customer_search, re
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
 from .filters import SORT_LABELS, ServiceRequestFilter
-from .forms import AttachmentForm, IntakeForm, NoteForm, PriorityForm, TransitionForm, form_add_domain_error
+from .forms import (
+    AttachmentForm,
+    IntakeForm,
+    NoteForm,
+    PriorityForm,
+    TransitionForm,
+    form_add_domain_error,
+    technicians_for,
+)
 from .selectors import (
     attachment_get_for,
     request_allowed_actions,
@@ -168,7 +176,7 @@ def detail(request, pk: int):
         "actions": actions,
         "note_actions": NOTE_ACTIONS,
         "unit_warranty": unit_warranty(service_request.unit) if service_request.unit_id else None,
-        "transition_form": TransitionForm(user=user) if Action.ASSIGN in action_names else None,
+        "technicians": list(technicians_for(user)) if Action.ASSIGN in action_names else [],
         "note_form": NoteForm(),
         "attachment_form": AttachmentForm(),
         "priority_form": (
