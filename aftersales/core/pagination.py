@@ -36,17 +36,23 @@ def _encode(values: list[Any], direction: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        _("The page cursor is not valid."), fields={"cursor": [_("Start again from the first page.")]}
+    )
+
+
 def _decode(cursor: str) -> tuple[list[Any], str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         values, direction = data["v"], data["d"]
         assert direction in ("n", "p") and isinstance(values, list)
+        assert all(v is None or isinstance(v, (str, int, float)) for v in values)
+        values = [parse_datetime(v) if isinstance(v, str) and parse_datetime(v) else v for v in values]
     except Exception:  # noqa: BLE001 - any garbage is the same bad cursor
-        raise ValidationFailed(
-            _("The page cursor is not valid."), fields={"cursor": [_("Start again from the first page.")]}
-        ) from None
-    return [parse_datetime(v) if isinstance(v, str) and parse_datetime(v) else v for v in values], direction
+        raise _bad_cursor() from None
+    return values, direction
 
 
 def _seek(order: list[str], values: list[Any], forward: bool) -> Q:
