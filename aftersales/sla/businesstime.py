@@ -150,10 +150,12 @@ class CalendarSnapshot:
         return result
 
     def local_date(self, us: int) -> dt.date:
-        return (EPOCH + dt.timedelta(microseconds=us)).astimezone(self.tz).date()
+        # Zone offsets are whole seconds, so the floored second has the same local date.
+        return dt.datetime.fromtimestamp(us // 1_000_000, self.tz).date()
 
     def from_us(self, us: int) -> dt.datetime:
-        return (EPOCH + dt.timedelta(microseconds=us)).astimezone(self.tz)
+        seconds, micro = divmod(us, 1_000_000)
+        return dt.datetime.fromtimestamp(seconds, self.tz).replace(microsecond=micro)
 
     def has_work_after(self, day: dt.date) -> bool:
         return self.is_24x7 or self._weekly_any or day <= self._last_override
