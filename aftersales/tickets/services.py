@@ -27,6 +27,9 @@ from .signals import request_changed
 CREATE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN, Role.CUSTOMER})
 
 
+CONTACT_NAME_MAX = ServiceRequest._meta.get_field("contact_name").max_length
+
+
 class IllegalTransition(ValidationFailed):
     code = "illegal_transition"
     status = 409
@@ -95,6 +98,8 @@ def request_create(
         errors["priority"] = [_("Unknown priority.")]
     if not (description or "").strip():
         errors["description"] = [_("Describe the problem.")]
+    if len((contact_name or "").strip()) > CONTACT_NAME_MAX:
+        errors["contact_name"] = [_("At most %(n)d characters.") % {"n": CONTACT_NAME_MAX}]
     if unit is not None and unit.owner_id != customer.pk:
         errors["unit"] = [_("This unit belongs to another customer.")]
     if address is not None and address.customer_id != customer.pk:
@@ -269,7 +274,8 @@ def request_transition(
     if target == Status.CLOSED:
         changes["closed_at"] = now
     if target == Status.REOPENED:
-        changes.update({"completed_at": None, "closed_at": None})
+        # Not resolved after all: it no longer counts as a first-contact resolution.
+        changes.update({"completed_at": None, "closed_at": None, "first_contact_resolution": False})
     diff = diff_fields(request, changes)
     request.save()
     event_data = dict(data or {})
@@ -298,6 +304,9 @@ def request_transition(
         obj=request,
         changes={k: v for k, v in diff.items() if k not in ("updated_at", "status_changed_at")},
     )
+    if target == Status.CANCELLED:
+        # Tiers count requests that were not cancelled (R-SR-6).
+        customer_refresh_tier(customer=request.customer)
     _emit(request, "transition", action)
     return request
 
@@ -323,6 +332,8 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
         _choice(data["service_type"], ServiceType, "service_type")
     if "description" in data and not (data["description"] or "").strip():
         raise ValidationFailed(fields={"description": [_("Describe the problem.")]})
+    if len(data.get("contact_name") or "") > CONTACT_NAME_MAX:
+        raise ValidationFailed(fields={"contact_name": [_("At most %(n)d characters.") % {"n": CONTACT_NAME_MAX}]})
     if data.get("contact_phone"):
         data["contact_phone"] = phone_normalize(data["contact_phone"], field="contact_phone")
     if data.get("unit") is not None:
