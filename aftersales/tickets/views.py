@@ -127,16 +127,29 @@ def intake(request):
 # --- queue ------------------------------------------------------------------
 
 
+def _non_empty(query):
+    """The query without empty values: an "All" choice in the filter form sends ``type=``."""
+    params = query.copy()
+    for key in list(params):
+        values = [v for v in params.getlist(key) if v.strip()]
+        if values:
+            params.setlist(key, values)
+        else:
+            del params[key]
+    return params
+
+
 @require_GET
 @login_required
 def queue(request):
     user = request.user
+    params = _non_empty(request.GET)
     try:
-        result = request_page_for(user, request.GET)
+        result = request_page_for(user, params)
         errors = None
     except ValidationFailed as exc:
         result, errors = None, exc
-    filterset = result.filterset if result else ServiceRequestFilter(request.GET, queryset=request_list_for(user))
+    filterset = result.filterset if result else ServiceRequestFilter(params, queryset=request_list_for(user))
     form = filterset.form
     partial = bool(request.htmx and request.htmx.target == "queue-results" and not request.htmx.history_restore_request)
     if errors is not None:
@@ -147,13 +160,12 @@ def queue(request):
         "errors": errors,
         "filter_form": form,
         "statuses": Status.choices,
-        "selected_statuses": request.GET.getlist("status"),
+        "selected_statuses": params.getlist("status"),
         "choices": {"service_type": ServiceType.choices, "priority": Priority.choices, "channel": Channel.choices},
-        "selected": {k: request.GET.getlist(k) for k in ("service_type", "priority", "channel", "region")},
+        "selected": {k: params.getlist(k) for k in ("service_type", "priority", "channel", "region")},
         "regions": list(region_list()) if not partial else [],
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
-        "filters_active": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
     }
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
     return render(request, template, context, status=400 if errors else 200)

@@ -593,3 +593,18 @@ def test_attachment_foreign_is_404_and_anonymous_login(agent, technician, sr):
     assert web(technician).get(url).status_code == 404
     assert web().get(url).status_code == 302
     assert web(agent).get(reverse("tickets:attachment", args=[999999])).status_code == 404
+
+
+def test_queue_form_defaults_send_empty_values(agent, sr):
+    params = {
+        "q": "",
+        "service_type": "",
+        "priority": "",
+        "channel": "",
+        "region": "",
+        "created_from": "",
+        "sort": "-created",
+    }
+    response = web(agent).get(reverse("tickets:queue"), params)
+    assert response.status_code == 200
+    assert [r.number for r in response.context["rows"]] == [sr.number]
