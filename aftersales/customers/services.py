@@ -25,6 +25,9 @@ def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("A name is required."), fields={"name": [_("A name is required.")]})
+    limit = Customer._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ValidationFailed(fields={"name": [_("At most %(n)d characters.") % {"n": limit}]})
     return name
 
 
