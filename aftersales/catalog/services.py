@@ -84,6 +84,19 @@ def manual_add(*, actor, product: Product, title: str, upload) -> ProductManual:
     return manual
 
 
+def _check_unit_fields(*, owner, address, purchase_channel, warranty_months):
+    """What register and update both require of a unit (no database error on bad input)."""
+    errors = {}
+    if purchase_channel not in PurchaseChannel.values:
+        errors["purchase_channel"] = [_("Unknown purchase channel.")]
+    if address is not None and address.customer_id != owner.pk:
+        errors["address"] = [_("The address must belong to the owner.")]
+    if warranty_months is not None and not (0 <= int(warranty_months) <= 240):
+        errors["warranty_months"] = [_("Between 0 and 240 months.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
 def _check_unit_dates(purchase_date, installation_date):
     today = timezone.localdate()
     errors = {}
@@ -115,10 +128,7 @@ def unit_register(
         raise ValidationFailed(
             _("A serial number is required."), fields={"serial_number": [_("This field is required.")]}
         )
-    if purchase_channel not in PurchaseChannel.values:
-        raise ValidationFailed(fields={"purchase_channel": [_("Unknown purchase channel.")]})
-    if address is not None and address.customer_id != owner.pk:
-        raise ValidationFailed(fields={"address": [_("The address must belong to the owner.")]})
+    _check_unit_fields(owner=owner, address=address, purchase_channel=purchase_channel, warranty_months=warranty_months)
     _check_unit_dates(purchase_date, installation_date)
     if ProductUnit.objects.filter(serial_number=serial).exists():
         raise ConflictError(
@@ -158,6 +168,12 @@ def unit_update(*, actor, unit: ProductUnit, **data) -> ProductUnit:
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed.")] for k in unknown})
     unit = ProductUnit.objects.select_for_update().get(pk=unit.pk)
+    _check_unit_fields(
+        owner=data.get("owner", unit.owner),
+        address=data.get("address", unit.address),
+        purchase_channel=data.get("purchase_channel", unit.purchase_channel),
+        warranty_months=data.get("warranty_months"),
+    )
     _check_unit_dates(
         data.get("purchase_date", unit.purchase_date), data.get("installation_date", unit.installation_date)
     )
