@@ -6,6 +6,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,11 @@ SORT_LABELS = {
     "-updated": _("Recently changed"),
 }
 DEFAULT_SORT = "-created"
+# Dates outside this range cannot be turned into aware datetimes safely (year 1 / 9999).
+DATE_RANGE = [
+    MinValueValidator(datetime.date(1970, 1, 1)),
+    MaxValueValidator(datetime.date(2999, 12, 31)),
+]
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -66,10 +72,16 @@ class ServiceRequestFilter(django_filters.FilterSet):
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"))
     region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     created_from = django_filters.DateFilter(
-        method="filter_created_from", label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_created_from",
+        label=_("Created from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_RANGE,
     )
     created_to = django_filters.DateFilter(
-        method="filter_created_to", label=_("Created to"), widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_created_to",
+        label=_("Created to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_RANGE,
     )
     in_warranty = django_filters.BooleanFilter(label=_("In warranty"))
     technician = django_filters.NumberFilter(field_name="assigned_technician_id", label=_("Technician"))

@@ -15,7 +15,7 @@ from aftersales.core.pagination import Page, count_capped, keyset_page
 
 from .choices import TRANSITIONS, Status, Transition
 from .filters import DEFAULT_SORT, SORTS, ServiceRequestFilter
-from .models import ServiceRequest
+from .models import ServiceRequest, ServiceRequestEvent
 from .services import transition_allowed
 
 LIST_RELATED = ("customer", "region", "assigned_technician", "product", "unit")
@@ -86,8 +86,13 @@ def request_allowed_actions(user, request: ServiceRequest) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if transition_allowed(user, request, t.action)]
 
 
-def request_timeline(request: ServiceRequest):
-    return request.events.select_related("actor").order_by("at", "id")
+def request_timeline(request: ServiceRequest, *, viewer=None):
+    """The request's timeline. Notes are internal: a customer sees status changes,
+    attachments and edits, not the staff's notes."""
+    events = request.events.select_related("actor").order_by("at", "id")
+    if viewer is not None and viewer.role == Role.CUSTOMER and not viewer.is_superuser:
+        events = events.exclude(kind=ServiceRequestEvent.Kind.NOTE)
+    return events
 
 
 def request_attachments(request: ServiceRequest):
