@@ -167,6 +167,10 @@ def unit_lookup(request):
         "customer_id": customer_id,
         "own": unit is not None and unit.owner_id == customer_id,
     }
+    if context["own"] and request.htmx:
+        # Re-render the customer's unit list with this unit selected (out-of-band swap).
+        context.update(customer_panel_context(request.user, unit.owner, unit_id=unit.pk))
+        context["unit"], context["warranty"] = unit, unit_warranty(unit)
     return render_fragment(request, "tickets/intake/_unit_lookup.html", context)
 
 

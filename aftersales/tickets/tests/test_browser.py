@@ -86,6 +86,7 @@ def test_agent_takes_a_phone_request(live_server, agent, setup_data):
             page.fill("#serial-q", "sn2024000123")
             found = page.locator(f'.unit-found[data-unit="{unit.pk}"]')
             expect(found.locator('[data-warranty="in"]')).to_be_visible()
+            expect(option.locator("input[type=radio]")).to_be_checked()
 
             # the request itself
             page.select_option("#id_channel", "phone")

@@ -294,7 +294,8 @@ def test_unit_lookup_shows_warranty(agent, customer, unit, product):
     client = web(agent)
     url = reverse("tickets:intake_unit_lookup")
     html = client.get(url, {"serial": "sn-a0001", "customer": customer.pk}, **HTMX).content.decode()
-    assert 'data-warranty="in"' in html and f'value="{unit.pk}"' in html
+    assert 'data-warranty="in"' in html
+    assert 'hx-swap-oob="outerHTML"' in html and f'value="{unit.pk}" form="intake-form" checked' in html
     old = make_unit(agent, customer, product, "SN-OLD", days_ago=800)
     html = client.get(url, {"serial": "SN-OLD", "customer": customer.pk}, **HTMX).content.decode()
     assert 'data-warranty="out"' in html
