@@ -79,7 +79,7 @@ def make_day(seed: int, n_techs: int = 60, n_jobs: int = 600) -> DayProblem:
             Job(
                 id=f"J{i:03d}",
                 location=around(rng, 22),
-                duration=rng.choice((30, 30, 45, 45, 45, 60)) * 60,
+                duration=rng.choice((30, 30, 45, 45, 60, 60)) * 60,
                 earliest=earliest,
                 latest=latest,
                 required_skills=frozenset({trade}),

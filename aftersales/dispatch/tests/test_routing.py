@@ -386,3 +386,11 @@ def test_osrm_adapter_splits_large_tables_and_reports_errors():
 
     with pytest.raises(OsrmError):
         OsrmTableTravel("http://osrm", transport=failing).matrix(points[:2])
+
+
+def test_replan_warm_started_from_existing_plan_stays_valid():
+    problem = random_problem(5)
+    first = plan_day(problem, FLAT, seconds=1)
+    again = plan_day(problem, FLAT, seconds=1, initial=first.plan, network=first.network)
+    assert check_plan(problem, again.plan, again.network.matrix, again.network.index) == []
+    assert len(again.plan.job_ids()) >= 1
