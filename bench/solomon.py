@@ -25,12 +25,14 @@ import importlib.metadata
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 from pyvrp import minimise_fleet, solve  # noqa: E402
+from pyvrp.exceptions import PenaltyBoundWarning  # noqa: E402
 from pyvrp.stop import MaxRuntime  # noqa: E402
 
 from aftersales.dispatch.routing.solomon import (  # noqa: E402
@@ -43,6 +45,8 @@ from aftersales.dispatch.routing.solomon import (  # noqa: E402
 )
 
 DATA = Path("/work/shared/data/solomon")
+# Fleet minimisation deliberately tries fleets that are too small; PyVRP then warns that its penalties hit their cap.
+warnings.simplefilter("ignore", PenaltyBoundWarning)
 
 
 def solve_distance(inst, seconds: float, seed: int):
