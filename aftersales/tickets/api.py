@@ -366,7 +366,7 @@ def request_transition_api(request, request_id: int, payload: TransitionIn):
 @router.get("/{int:request_id}/timeline", response={200: list[EventOut], **ERRORS}, summary="The timeline")
 def request_timeline_api(request, request_id: int):
     """Every status change, note, attachment and edit, oldest first (R-SR-7)."""
-    return list(request_timeline(_detail(request, request_id)))
+    return list(request_timeline(_detail(request, request_id), viewer=request.auth))
 
 
 @router.post("/{int:request_id}/notes", response={201: EventOut, **ERRORS}, summary="Add a note")

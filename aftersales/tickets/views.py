@@ -184,7 +184,7 @@ def detail(request, pk: int):
     action_names = {t.action for t in actions}
     context = {
         "sr": service_request,
-        "timeline": list(request_timeline(service_request)),
+        "timeline": list(request_timeline(service_request, viewer=request.user)),
         "attachments": list(request_attachments(service_request)),
         "actions": actions,
         "note_actions": NOTE_ACTIONS,
