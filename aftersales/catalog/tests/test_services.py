@@ -22,11 +22,6 @@ from aftersales.tickets.services import request_create, request_transition
 D = datetime.date
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def product(agent):
     category = category_create(actor=agent, code="ac", name="空调")

@@ -18,11 +18,6 @@ from aftersales.tickets.choices import Action, Channel, ServiceType
 from aftersales.tickets.services import request_create, request_transition
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def wang(agent):
     return customer_create(actor=agent, name="王芳", phone="138-1234-5678")

@@ -30,11 +30,6 @@ from .paths import drive_to, unique_phone
 UTC = datetime.UTC
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _params(**params) -> QueryDict:
     return QueryDict(urlencode(params, doseq=True))
 

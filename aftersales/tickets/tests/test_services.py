@@ -33,11 +33,6 @@ from .paths import drive_to, step, unique_phone
 Kind = ServiceRequestEvent.Kind
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def users(manager, dispatcher, agent, technician):
     return {"manager": manager, "dispatcher": dispatcher, "agent": agent, "technician": technician}

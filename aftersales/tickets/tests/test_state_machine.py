@@ -23,11 +23,6 @@ LEGAL_PAIRS = sorted((t.action, source) for t in TRANSITIONS.values() for source
 LEGAL = set(LEGAL_PAIRS)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def users(manager, dispatcher, agent, technician):
     return {"manager": manager, "dispatcher": dispatcher, "agent": agent, "technician": technician}
