@@ -57,14 +57,7 @@ def customer_create(
     e164 = phone_normalize(phone)
     alt = phone_normalize(phone_alt, field="phone_alt") if phone_alt else ""
     if not allow_duplicate_phone:
-        existing = customer_find_by_phone(e164)
-        if existing is not None:
-            raise ConflictError(
-                _("A customer with this phone number already exists: %(name)s.") % {"name": existing},
-                code="duplicate_phone",
-                fields={"phone": [_("Already used by customer #%(id)s.") % {"id": existing.pk}]},
-                extra={"existing_id": existing.pk},
-            )
+        _refuse_duplicate_phone(e164)
     customer = Customer.objects.create(
         kind=kind,
         name=name,
@@ -83,14 +76,25 @@ def customer_create(
     return customer
 
 
-def customer_find_by_phone(e164: str) -> Customer | None:
-    return Customer.objects.filter(phone=e164).order_by("id").first() or (
-        Customer.objects.filter(phone_alt=e164).order_by("id").first()
-    )
+def _refuse_duplicate_phone(e164: str, *, exclude_pk: int | None = None) -> None:
+    """Duplicate detection on intake: one phone, one customer (unless explicitly allowed)."""
+    existing = customer_find_by_phone(e164, exclude_pk=exclude_pk)
+    if existing is not None:
+        raise ConflictError(
+            _("A customer with this phone number already exists: %(name)s.") % {"name": existing},
+            code="duplicate_phone",
+            fields={"phone": [_("Already used by customer #%(id)s.") % {"id": existing.pk}]},
+            extra={"existing_id": existing.pk},
+        )
+
+
+def customer_find_by_phone(e164: str, *, exclude_pk: int | None = None) -> Customer | None:
+    qs = Customer.objects.exclude(pk=exclude_pk) if exclude_pk else Customer.objects.all()
+    return qs.filter(phone=e164).order_by("id").first() or qs.filter(phone_alt=e164).order_by("id").first()
 
 
 @transaction.atomic
-def customer_update(*, actor, customer: Customer, **data) -> Customer:
+def customer_update(*, actor, customer: Customer, allow_duplicate_phone: bool = False, **data) -> Customer:
     allowed = {"name", "kind", "company_name", "phone", "phone_alt", "email", "notes", "tier_override"}
     unknown = set(data) - allowed
     if unknown:
@@ -102,6 +106,8 @@ def customer_update(*, actor, customer: Customer, **data) -> Customer:
         _check_choice(data["kind"], CustomerKind, "kind")
     if "phone" in data:
         data["phone"] = phone_normalize(data["phone"])
+        if data["phone"] != customer.phone and not allow_duplicate_phone:
+            _refuse_duplicate_phone(data["phone"], exclude_pk=customer.pk)
     if data.get("phone_alt"):
         data["phone_alt"] = phone_normalize(data["phone_alt"], field="phone_alt")
     if data.get("tier_override") is not None:

@@ -304,3 +304,21 @@ def test_a_customer_sees_only_himself(make_user, people):
     mine = CustomerFactory(user=me, name="王自己", phone="+8613600000000")
     assert list(customer_list_for(me)) == [mine]
     assert customer_search(me, "王") == [mine]
+
+
+def test_update_refuses_a_phone_of_another_customer(agent):
+    from aftersales.core.errors import ConflictError
+    from aftersales.customers.services import customer_create, customer_update
+
+    first = customer_create(actor=agent, name="甲", phone="13900000001")
+    second = customer_create(actor=agent, name="乙", phone="13900000002")
+    with pytest.raises(ConflictError) as exc:
+        customer_update(actor=agent, customer=second, phone="139 0000 0001")
+    assert exc.value.code == "duplicate_phone" and exc.value.extra["existing_id"] == first.pk
+    second.refresh_from_db()
+    assert second.phone == "+8613900000002"
+    # Keeping one's own number, or an explicit override, is fine.
+    customer_update(actor=agent, customer=second, phone="13900000002", name="乙二")
+    customer_update(actor=agent, customer=second, phone="13900000001", allow_duplicate_phone=True)
+    second.refresh_from_db()
+    assert second.phone == "+8613900000001"
