@@ -10,6 +10,7 @@ Everything that differs between machines comes from the environment:
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -180,7 +181,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- background work (Huey) -----------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-HUEY_IMMEDIATE = os.environ.get("HUEY_IMMEDIATE", "") == "1"
+# Immediate mode runs tasks inline: always under pytest, on request otherwise.
+HUEY_IMMEDIATE = os.environ.get("HUEY_IMMEDIATE", "") == "1" or "pytest" in sys.modules
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

@@ -18,9 +18,9 @@ from .models import (
 
 
 def _recompute_open_clocks_on_commit() -> None:
-    from .services import sla_refresh_open
+    from .tasks import sla_refresh_open_task
 
-    transaction.on_commit(sla_refresh_open)
+    transaction.on_commit(sla_refresh_open_task)
 
 
 class RecomputeOnChangeMixin:

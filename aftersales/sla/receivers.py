@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.db.models.signals import post_delete, post_save
-
-from .businesstime import NoWorkingTime
-
-logger = logging.getLogger(__name__)
 
 # Request changes that can move a deadline: a new request, a status change, and an
 # edit (priority, service type, address → region class, unit → product category).
@@ -16,17 +10,15 @@ REFRESH_ON = frozenset({"created", "transition", "update"})
 
 
 def on_request_changed(sender, request_id: int, kind: str, action: str = "", **kwargs) -> None:
-    """Recompute the request's clocks after every committed change that can move them."""
+    """Recompute the request's clocks after every committed change that can move them.
+
+    The signal is sent on commit; the work goes to the background worker (inline in
+    tests, where Huey runs in immediate mode)."""
     if kind not in REFRESH_ON:
         return
-    from .services import sla_refresh
+    from .tasks import sla_refresh_task
 
-    try:
-        sla_refresh(request_id)
-    except NoWorkingTime:
-        # A calendar without working hours cannot place a deadline; the request itself
-        # is already committed, so report the misconfiguration instead of failing it.
-        logger.warning("SLA clocks of request %s not computed: a calendar has no working time.", request_id)
+    sla_refresh_task(request_id)
 
 
 def _calendar_changed(sender, instance, **kwargs) -> None:
