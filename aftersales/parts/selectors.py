@@ -1,0 +1,450 @@
+"""Reads with rules. Scoping lives in the ``..._for(user)`` functions: every page, export,
+htmx fragment and API call starts from them.
+
+- parts team, managers, admins (and the other back-office roles, read-only): everything;
+- a technician: his own van, and the moves on his jobs;
+- partner staff: the warehouses of their organization (outlet and their technicians' vans).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from aftersales.accounts.choices import Role
+
+from .choices import DefectiveStatus, MoveType, Store
+from .models import (
+    Consumption,
+    DefectiveReturn,
+    Part,
+    ReorderRule,
+    StockAlert,
+    StockLevel,
+    StockMove,
+    Warehouse,
+)
+
+
+def part_list() -> QuerySet[Part]:
+    return Part.objects.all()
+
+
+def part_list_for(user) -> QuerySet[Part]:
+    """The catalogue is readable by every staff member (not customers)."""
+    if not user.is_authenticated or user.role == Role.CUSTOMER:
+        return Part.objects.none()
+    return Part.objects.all()
+
+
+def part_get_for(user, pk: int) -> Part:
+    obj = part_list_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def warehouse_list_for(user) -> QuerySet[Warehouse]:
+    qs = Warehouse.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_back_office:
+        return qs
+    if user.role == Role.TECHNICIAN:
+        return qs.filter(technician=user)
+    if user.role == Role.PARTNER and user.organization_id:
+        return qs.filter(organization_id=user.organization_id)
+    return qs.none()
+
+
+def warehouse_get_for(user, pk: int) -> Warehouse:
+    obj = warehouse_list_for(user).select_related("organization", "technician", "region").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def level_list_for(user) -> QuerySet[StockLevel]:
+    return StockLevel.objects.filter(warehouse__in=warehouse_list_for(user))
+
+
+def move_list_for(user) -> QuerySet[StockMove]:
+    qs = StockMove.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_back_office:
+        return qs
+    if user.role == Role.TECHNICIAN:
+        return qs.filter(Q(warehouse__technician=user) | Q(request__assigned_technician=user))
+    if user.role == Role.PARTNER and user.organization_id:
+        return qs.filter(warehouse__organization_id=user.organization_id)
+    return qs.none()
+
+
+def van_of(user) -> Warehouse | None:
+    if not user.is_authenticated:
+        return None
+    return Warehouse.objects.filter(technician=user).first()
+
+
+def van_stock(van: Warehouse) -> QuerySet[StockLevel]:
+    return (
+        StockLevel.objects.filter(warehouse=van)
+        .exclude(on_hand=0)
+        .select_related("part")
+        .order_by("store", "part__code", "lot")
+    )
+
+
+# --- valuation ------------------------------------------------------------------------
+
+_VALUE = ExpressionWrapper(
+    F("on_hand") * F("part__avg_cost"), output_field=DecimalField(max_digits=20, decimal_places=4)
+)
+
+
+def stock_value_by_warehouse(user) -> list[dict]:
+    """Good-store stock valued at the moving-average cost, per warehouse in scope."""
+    rows = (
+        level_list_for(user)
+        .filter(store=Store.GOOD)
+        .values("warehouse_id", "warehouse__code", "warehouse__name", "warehouse__kind")
+        .annotate(
+            units=Coalesce(Sum("on_hand"), 0),
+            value=Coalesce(Sum(_VALUE), Value(Decimal("0")), output_field=DecimalField()),
+        )
+        .order_by("warehouse__code")
+    )
+    out = []
+    for r in rows:
+        r["value"] = Decimal(r["value"]).quantize(Decimal("0.01"))
+        out.append(r)
+    return out
+
+
+def job_parts_cost(request) -> dict:
+    """Parts used on a job, net of unused returns, at the cost when used."""
+    rows = list(
+        Consumption.objects.filter(request=request).select_related("part", "warehouse").order_by("created_at", "id")
+    )
+    total = sum(((c.quantity - c.returned_quantity) * c.unit_cost for c in rows), Decimal("0"))
+    return {"lines": rows, "total": total.quantize(Decimal("0.01"))}
+
+
+# --- availability for dispatch --------------------------------------------------------
+
+
+@dataclass
+class Carrier:
+    warehouse_id: int
+    code: str
+    name: str
+    kind: str
+    technician_id: int | None
+    technician_name: str
+    region_id: int | None
+    available: int
+
+
+def part_availability(part_ids, *, region=None) -> dict[int, list[Carrier]]:
+    """Who carries each part now: vans (with their technician) and warehouses with
+    available (on-hand − reserved) good stock, most first. ``region``: only locations in
+    that region (a Region or its id). One indexed query."""
+    part_ids = [int(p) for p in part_ids]
+    result: dict[int, list[Carrier]] = {pid: [] for pid in part_ids}
+    if not part_ids:
+        return result
+    qs = StockLevel.objects.filter(part_id__in=part_ids, store=Store.GOOD, warehouse__is_active=True)
+    if region is not None:
+        qs = qs.filter(warehouse__region_id=getattr(region, "pk", region))
+    rows = (
+        qs.values(
+            "part_id",
+            "warehouse_id",
+            "warehouse__code",
+            "warehouse__name",
+            "warehouse__kind",
+            "warehouse__technician_id",
+            "warehouse__technician__last_name",
+            "warehouse__technician__first_name",
+            "warehouse__technician__username",
+            "warehouse__region_id",
+        )
+        .annotate(available=Sum(F("on_hand") - F("reserved")))
+        .filter(available__gt=0)
+        .order_by("part_id", "-available", "warehouse__code")
+    )
+    for r in rows:
+        name = f"{r['warehouse__technician__last_name'] or ''}{r['warehouse__technician__first_name'] or ''}".strip()
+        result[r["part_id"]].append(
+            Carrier(
+                warehouse_id=r["warehouse_id"],
+                code=r["warehouse__code"],
+                name=r["warehouse__name"],
+                kind=r["warehouse__kind"],
+                technician_id=r["warehouse__technician_id"],
+                technician_name=name or (r["warehouse__technician__username"] or ""),
+                region_id=r["warehouse__region_id"],
+                available=r["available"],
+            )
+        )
+    return result
+
+
+# --- traceability ---------------------------------------------------------------------
+
+
+@dataclass
+class Trace:
+    lot: str
+    moves: list = field(default_factory=list)
+    receipts: list = field(default_factory=list)
+    locations: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    returns: list = field(default_factory=list)
+
+
+def trace_for(user, lot: str) -> Trace:
+    """R-PRT-3 for a batch or serial: where it came from (receipts), every move, where it
+    is now, which job and customer unit it went into, and which old parts came back."""
+    from .models import PurchaseReceiptLine
+
+    lot = (lot or "").strip()
+    trace = Trace(lot=lot)
+    if not lot:
+        return trace
+    moves = (
+        move_list_for(user).filter(lot=lot).select_related("part", "warehouse", "actor", "request").order_by("at", "id")
+    )
+    trace.moves = list(moves[:500])
+    trace.receipts = list(
+        PurchaseReceiptLine.objects.filter(lot=lot, receipt__warehouse__in=warehouse_list_for(user))
+        .select_related("receipt", "receipt__warehouse", "part")
+        .order_by("receipt__created_at")
+    )
+    trace.locations = list(
+        level_list_for(user)
+        .filter(lot=lot)
+        .exclude(on_hand=0)
+        .select_related("part", "warehouse")
+        .order_by("warehouse__code")
+    )
+    from aftersales.tickets.selectors import request_list_for
+
+    visible = request_list_for(user)
+    trace.jobs = list(
+        Consumption.objects.filter(lot=lot, request__in=visible)
+        .select_related("request", "request__customer", "unit", "unit__product", "part", "warehouse")
+        .order_by("created_at")
+    )
+    trace.returns = list(
+        DefectiveReturn.objects.filter(Q(old_serial=lot) | Q(consumption__lot=lot), request__in=visible)
+        .select_related("request", "part", "received_into", "consumption")
+        .order_by("created_at")
+    )
+    return trace
+
+
+# --- defective returns ----------------------------------------------------------------
+
+
+def defective_list_for(user) -> QuerySet[DefectiveReturn]:
+    from aftersales.tickets.selectors import request_list_for
+
+    qs = DefectiveReturn.objects.select_related("request", "part", "technician", "received_into")
+    if user.is_authenticated and user.is_back_office:
+        return qs
+    return qs.filter(request__in=request_list_for(user))
+
+
+def defective_overdue_for(user, *, today=None) -> QuerySet[DefectiveReturn]:
+    today = today or timezone.localdate()
+    return defective_list_for(user).filter(status=DefectiveStatus.PENDING, due_date__lt=today)
+
+
+# --- replenishment --------------------------------------------------------------------
+
+CONSUMING = (MoveType.CONSUME, MoveType.ISSUE_OUT, MoveType.TRANSFER_OUT)
+Z_95 = 1.65  # one-sided 95 % service level
+
+
+@dataclass
+class Suggestion:
+    part: Part
+    warehouse: Warehouse
+    available: int
+    weekly: list[int]
+    avg_weekly: float
+    lead_time_days: int
+    safety_stock: int
+    suggested_reorder_point: int
+    reorder_point: int | None
+    reorder_quantity: int | None
+    order_quantity: int
+    method: str
+
+
+def replenishment_suggestions(user, *, weeks: int = 8, now=None, warehouse=None) -> list[Suggestion]:
+    """Per part × warehouse with a rule or with demand in the last ``weeks`` weeks.
+
+    Method (shown on the page): demand = parts leaving the good store for jobs, vans and
+    transfers, per week over the last N weeks; average weekly demand d̄ and its standard
+    deviation σ; daily demand d = d̄ / 7; safety stock SS = max(rule's safety stock,
+    ⌈1.65 · σ · √(L/7)⌉) for a lead time of L days (95 % service level); suggested
+    reorder point ROP = ⌈d · L⌉ + SS. Order quantity when available ≤ the rule's reorder
+    point (or the suggested one without a rule): reorder quantity (or 4 weeks of demand)
+    + ROP − available."""
+    now = now or timezone.now()
+    start = now - timezone.timedelta(weeks=weeks)
+    warehouses = warehouse_list_for(user)
+    if warehouse is not None:
+        warehouses = warehouses.filter(pk=warehouse.pk)
+    demand: dict[tuple[int, int], list[int]] = {}
+    moves = (
+        StockMove.objects.filter(move_type__in=CONSUMING, at__gte=start, store=Store.GOOD, warehouse__in=warehouses)
+        .values_list("part_id", "warehouse_id", "at", "quantity")
+        .iterator()
+    )
+    for part_id, wh_id, at, qty in moves:
+        week = min(int((now - at).total_seconds() // (7 * 86400)), weeks - 1)
+        demand.setdefault((part_id, wh_id), [0] * weeks)[weeks - 1 - week] += -qty
+    rules = {(r.part_id, r.warehouse_id): r for r in ReorderRule.objects.filter(warehouse__in=warehouses)}
+    keys = set(demand) | set(rules)
+    if not keys:
+        return []
+    parts = Part.objects.in_bulk({k[0] for k in keys})
+    whs = Warehouse.objects.in_bulk({k[1] for k in keys})
+    avail = {
+        (r["part_id"], r["warehouse_id"]): r["a"]
+        for r in StockLevel.objects.filter(
+            store=Store.GOOD, warehouse_id__in={k[1] for k in keys}, part_id__in={k[0] for k in keys}
+        )
+        .values("part_id", "warehouse_id")
+        .annotate(a=Sum(F("on_hand") - F("reserved")))
+    }
+    out = []
+    for key in sorted(keys, key=lambda k: (whs[k[1]].code, parts[k[0]].code)):
+        series = demand.get(key, [0] * weeks)
+        rule = rules.get(key)
+        lead = rule.lead_time_days if rule else 7
+        mean = sum(series) / weeks
+        sigma = math.sqrt(sum((x - mean) ** 2 for x in series) / weeks)
+        safety = max(rule.safety_stock if rule else 0, math.ceil(Z_95 * sigma * math.sqrt(lead / 7)))
+        rop = math.ceil(mean / 7 * lead) + safety
+        available = avail.get(key, 0)
+        trigger = rule.reorder_point if rule else rop
+        qty = 0
+        if available <= trigger and (rule or mean > 0):
+            base = rule.reorder_quantity if rule else math.ceil(mean * 4)
+            qty = max(0, base + trigger - available)
+        out.append(
+            Suggestion(
+                part=parts[key[0]],
+                warehouse=whs[key[1]],
+                available=available,
+                weekly=series,
+                avg_weekly=round(mean, 2),
+                lead_time_days=lead,
+                safety_stock=safety,
+                suggested_reorder_point=rop,
+                reorder_point=rule.reorder_point if rule else None,
+                reorder_quantity=rule.reorder_quantity if rule else None,
+                order_quantity=qty,
+                method=f"ROP = ceil({mean:.2f}/7 x {lead}) + SS {safety} = {rop}",
+            )
+        )
+    return out
+
+
+def alert_list_for(user, *, open_only: bool = True) -> QuerySet[StockAlert]:
+    qs = StockAlert.objects.filter(warehouse__in=warehouse_list_for(user)).select_related("part", "warehouse")
+    return qs.filter(resolved_at__isnull=True) if open_only else qs
+
+
+def slow_moving_for(user, *, days: int = 90, now=None) -> list[dict]:
+    """Good stock on hand with no demand (consumption, issue, transfer out) for ``days`` days."""
+    now = now or timezone.now()
+    since = now - timezone.timedelta(days=days)
+    levels = (
+        level_list_for(user)
+        .filter(store=Store.GOOD, on_hand__gt=0)
+        .values("part_id", "part__code", "part__name", "warehouse_id", "warehouse__code")
+        .annotate(on_hand=Sum("on_hand"), value=Sum(_VALUE))
+    )
+    last = {
+        (r["part_id"], r["warehouse_id"]): r["last"]
+        for r in StockMove.objects.filter(move_type__in=CONSUMING, warehouse__in=warehouse_list_for(user))
+        .values("part_id", "warehouse_id")
+        .annotate(last=Max("at"))
+    }
+    out = []
+    for r in levels:
+        last_out = last.get((r["part_id"], r["warehouse_id"]))
+        if last_out is None or last_out < since:
+            r["last_out"] = last_out
+            out.append(r)
+    return sorted(out, key=lambda r: (r["warehouse__code"], r["part__code"]))
+
+
+def overstock_for(user, *, weeks_of_cover: int = 26, now=None) -> list[Suggestion]:
+    """Available stock above the rule's reorder point + reorder quantity, or above
+    ``weeks_of_cover`` weeks of average demand."""
+    out = []
+    for s in replenishment_suggestions(user, now=now):
+        ceiling = None
+        if s.reorder_point is not None:
+            ceiling = s.reorder_point + (s.reorder_quantity or 0)
+        if s.avg_weekly > 0:
+            cover = math.ceil(s.avg_weekly * weeks_of_cover)
+            ceiling = cover if ceiling is None else max(ceiling, cover)
+        if ceiling is not None and s.available > ceiling:
+            out.append(s)
+    return out
+
+
+# --- consistency ----------------------------------------------------------------------
+
+
+def ledger_drift() -> list[dict]:
+    """Levels whose on-hand or reserved differ from what the ledger sums to (should be none)."""
+    sums = {
+        (r["part_id"], r["warehouse_id"], r["store"], r["lot"]): (r["q"], r["r"])
+        for r in StockMove.objects.values("part_id", "warehouse_id", "store", "lot").annotate(
+            q=Sum("quantity"), r=Sum("reserved_delta")
+        )
+    }
+    drift = []
+    seen = set()
+    for lv in StockLevel.objects.values(
+        "pk", "part_id", "warehouse_id", "store", "lot", "on_hand", "reserved"
+    ).iterator():
+        key = (lv["part_id"], lv["warehouse_id"], lv["store"], lv["lot"])
+        seen.add(key)
+        q, r = sums.get(key, (0, 0))
+        if (q, r) != (lv["on_hand"], lv["reserved"]):
+            drift.append(
+                {
+                    "level": lv["pk"],
+                    "key": key,
+                    "on_hand": lv["on_hand"],
+                    "ledger_on_hand": q,
+                    "reserved": lv["reserved"],
+                    "ledger_reserved": r,
+                }
+            )
+    for key, (q, r) in sums.items():
+        if key not in seen and (q or r):
+            drift.append(
+                {"level": None, "key": key, "on_hand": 0, "ledger_on_hand": q, "reserved": 0, "ledger_reserved": r}
+            )
+    return drift
+
+
+def move_counts() -> dict:
+    return dict(StockMove.objects.values_list("move_type").annotate(n=Count("id")).values_list("move_type", "n"))
