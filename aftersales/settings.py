@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "aftersales.catalog",
     "aftersales.tickets",
     "aftersales.sla",
+    "aftersales.dispatch",
     "aftersales.parts",
 ]
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DispatchConfig(AppConfig):
+    name = "aftersales.dispatch"
+    label = "dispatch"
+    verbose_name = _("Dispatch and scheduling")
+
+    def ready(self):
+        from aftersales.tickets.signals import request_changed
+
+        from . import receivers
+
+        request_changed.connect(receivers.on_request_changed, dispatch_uid="dispatch.on_request_changed")

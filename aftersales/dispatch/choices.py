@@ -1,0 +1,73 @@
+"""Dispatch vocabulary: policy modes, offer states, appointment states, and the planning constants."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.tickets.choices import Priority, ServiceType, Status
+
+
+class DispatchMode(models.TextChoices):
+    MANUAL = "manual", _("Manual: the dispatcher chooses")
+    SUGGEST = "suggest", _("Suggest: ranked candidates, the dispatcher confirms")
+    AUTO = "auto", _("Auto-assign the best candidate")
+    POOL = "pool", _("Grab pool: the first qualified technician to claim it")
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("No answer in time")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DELEGATED = "delegated", _("Passed to a technician of the partner")
+
+
+# An offer that holds the job: at most one per request (database constraint).
+ACTIVE_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
+
+
+class OfferVia(models.TextChoices):
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    AUTO = "auto", _("Auto-assign")
+    POOL = "pool", _("Claimed from the pool")
+    REDISPATCH = "redispatch", _("Re-dispatched")
+    PARTNER = "partner", _("Service partner")
+
+
+class AppointmentStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    MOVED = "moved", _("Moved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AskedBy(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    COMPANY = "company", _("Company")
+
+
+class AbsenceReason(models.TextChoices):
+    LEAVE = "leave", _("Leave")
+    SICK = "sick", _("Sick")
+    TRAINING = "training", _("Training")
+    OTHER = "other", _("Other")
+
+
+# Statuses in which a request waits for a technician.
+UNASSIGNED_STATUSES = (Status.ACKNOWLEDGED, Status.REOPENED)
+# Statuses of a job a technician holds and has not started yet (they go into day plans).
+HELD_STATUSES = (Status.ASSIGNED, Status.ACCEPTED, Status.SCHEDULED)
+
+# Planned visit length by service type, in minutes (a site can change it here).
+VISIT_MINUTES = {
+    ServiceType.INSTALLATION: 90,
+    ServiceType.REPAIR: 60,
+    ServiceType.MAINTENANCE: 45,
+    ServiceType.RETURN_EXCHANGE: 30,
+    ServiceType.COMPLAINT: 45,
+    ServiceType.CONSULTATION: 30,
+}
+
+ROUTE_PRIORITY = {Priority.URGENT: 1, Priority.HIGH: 2, Priority.NORMAL: 3, Priority.LOW: 4}
