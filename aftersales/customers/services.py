@@ -45,9 +45,11 @@ def customer_create(
     tier_override: int | None = None,
     allow_duplicate_phone: bool = False,
     user=None,
+    address: dict | None = None,
 ) -> Customer:
     """Create a customer. A phone already on file is refused unless ``allow_duplicate_phone``.
-    ``user`` links a portal login (role customer) to the record."""
+    ``user`` links a portal login (role customer) to the record; ``address`` (the keyword
+    arguments of ``address_create``) adds the first address in the same transaction."""
     name = _check_name(name)
     _check_choice(kind, CustomerKind, "kind")
     if tier_override is not None:
@@ -73,6 +75,8 @@ def customer_create(
     audit_record(
         actor=actor, action="customer.create", obj=customer, changes={"name": [None, name], "phone": [None, e164]}
     )
+    if address:
+        address_create(actor=actor, customer=customer, **{"is_default": True, **address})
     return customer
 
 

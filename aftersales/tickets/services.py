@@ -15,7 +15,7 @@ from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
-from aftersales.core.uploads import upload_check
+from aftersales.core.uploads import CheckedUpload, upload_check
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.customers.services import customer_refresh_tier
 
@@ -81,10 +81,12 @@ def request_create(
     contact_phone: str = "",
     acknowledge: bool = False,
     answer: str = "",
+    uploads=None,
     now=None,
 ) -> ServiceRequest:
     """File a request (R-SR-1). ``acknowledge`` confirms it at once (R-SR-3); ``answer``
-    closes a consultation answered on the spot as first-contact resolution."""
+    closes a consultation answered on the spot as first-contact resolution. ``uploads``
+    (photos/videos) are all checked before anything is written."""
     if not actor.has_role(*CREATE_ROLES):
         raise PermissionDeniedError()
     if actor.role == Role.CUSTOMER and customer.user_id != actor.pk:
@@ -109,6 +111,7 @@ def request_create(
     if errors:
         raise ValidationFailed(fields=errors)
     phone = phone_normalize(contact_phone, field="contact_phone") if contact_phone else customer.phone
+    checked_uploads = uploads_check(uploads, field="files")
     if address is None:
         address = (unit.address if unit is not None and unit.address_id else None) or customer.addresses.order_by(
             "-is_default", "id"
@@ -149,6 +152,8 @@ def request_create(
     )
     audit_record(actor=actor, action="request.create", obj=request, changes={"status": [None, Status.NEW]})
     customer_refresh_tier(customer=customer)
+    for checked in checked_uploads:
+        _attachment_store(actor=actor, request=request, checked=checked)
     _emit(request, "created")
     if answer:
         request = request_transition(actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer)
@@ -378,12 +383,7 @@ def request_add_note(*, actor, request: ServiceRequest, text: str) -> ServiceReq
     return event
 
 
-@transaction.atomic
-def attachment_add(*, actor, request: ServiceRequest, upload) -> Attachment:
-    """Attach a photo or video (type read from the bytes, size capped; see core.uploads)."""
-    if not can_act_on(actor, request):
-        raise NotFoundError()
-    checked = upload_check(upload, allowed=("image", "video"))
+def _attachment_store(*, actor, request: ServiceRequest, checked: CheckedUpload) -> Attachment:
     attachment = Attachment.objects.create(
         request=request,
         file=checked.file,
@@ -402,5 +402,26 @@ def attachment_add(*, actor, request: ServiceRequest, upload) -> Attachment:
     audit_record(
         actor=actor, action="request.attachment", obj=request, changes={"attachment": [None, attachment.original_name]}
     )
-    _emit(request, "attachment")
     return attachment
+
+
+def uploads_check(uploads, *, field: str = "file") -> list[CheckedUpload]:
+    """Check every photo/video before anything is written (type from the bytes, size capped)."""
+    return [upload_check(upload, allowed=("image", "video"), field=field) for upload in uploads or []]
+
+
+@transaction.atomic
+def attachments_add(*, actor, request: ServiceRequest, uploads, field: str = "file") -> list[Attachment]:
+    """Attach photos or videos: all are checked first, so one bad file stores none."""
+    if not can_act_on(actor, request):
+        raise NotFoundError()
+    checked = uploads_check(uploads, field=field)
+    attachments = [_attachment_store(actor=actor, request=request, checked=c) for c in checked]
+    if attachments:
+        _emit(request, "attachment")
+    return attachments
+
+
+def attachment_add(*, actor, request: ServiceRequest, upload) -> Attachment:
+    """Attach one photo or video (see ``attachments_add``)."""
+    return attachments_add(actor=actor, request=request, uploads=[upload])[0]

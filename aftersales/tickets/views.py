@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
-from aftersales.core.uploads import download_response, upload_check
+from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
@@ -39,7 +38,7 @@ from .selectors import (
     request_page_for,
     request_timeline,
 )
-from .services import attachment_add, request_add_note, request_create, request_transition, request_update
+from .services import attachments_add, request_add_note, request_create, request_transition, request_update
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
@@ -66,32 +65,22 @@ def _intake_success_message(service_request) -> str:
 
 
 def _file_request(user, data: dict):
-    """Check every upload first, then create the request and its attachments in one
-    transaction: a bad file leaves no request behind."""
-    uploads = data["files"]
-    with transaction.atomic():
-        for upload in uploads:
-            checked = upload_check(upload, allowed=("image", "video"), field="files")
-            # attachment_add checks again and stores under a random name; keep the user's name.
-            upload.name = checked.original_name
-        answer = data["answer"].strip()
-        service_request = request_create(
-            actor=user,
-            customer=data["customer"],
-            channel=data["channel"],
-            service_type=data["service_type"],
-            priority=data["priority"],
-            description=data["description"],
-            unit=data["unit"],
-            address=data["address"],
-            contact_name=data["contact_name"],
-            contact_phone=data["contact_phone"],
-            acknowledge=not answer,
-            answer=answer,
-        )
-        for upload in uploads:
-            attachment_add(actor=user, request=service_request, upload=upload)
-    return service_request
+    answer = data["answer"].strip()
+    return request_create(
+        actor=user,
+        customer=data["customer"],
+        channel=data["channel"],
+        service_type=data["service_type"],
+        priority=data["priority"],
+        description=data["description"],
+        unit=data["unit"],
+        address=data["address"],
+        contact_name=data["contact_name"],
+        contact_phone=data["contact_phone"],
+        acknowledge=not answer,
+        answer=answer,
+        uploads=data["files"],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -265,12 +254,7 @@ def attachment_upload(request, pk: int):
         return _back(request, pk)
     uploads = form.cleaned_data["files"]
     try:
-        with transaction.atomic():
-            for upload in uploads:
-                checked = upload_check(upload, allowed=("image", "video"), field="files")
-                upload.name = checked.original_name
-            for upload in uploads:
-                attachment_add(actor=request.user, request=service_request, upload=upload)
+        attachments_add(actor=request.user, request=service_request, uploads=uploads, field="files")
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from aftersales.catalog.selectors import unit_find_by_serial, unit_list_for, uni
 from aftersales.catalog.services import unit_register
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.customers.selectors import address_list_for_customer, customer_get_for, customer_search
-from aftersales.customers.services import address_create, customer_create
+from aftersales.customers.services import customer_create
 
 from .forms import CustomerInlineForm, UnitRegisterForm, form_add_domain_error
 
@@ -126,24 +125,20 @@ def customer_create_view(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                customer = customer_create(
-                    actor=request.user,
-                    name=data["name"],
-                    phone=data["phone"],
-                    kind=data["kind"],
-                    company_name=data["company_name"],
-                )
-                address_create(
-                    actor=request.user,
-                    customer=customer,
-                    province=data["province"],
-                    city=data["city"],
-                    district=data["district"],
-                    street=data["street"],
-                    region=data["region"],
-                    is_default=True,
-                )
+            customer = customer_create(
+                actor=request.user,
+                name=data["name"],
+                phone=data["phone"],
+                kind=data["kind"],
+                company_name=data["company_name"],
+                address={
+                    "province": data["province"],
+                    "city": data["city"],
+                    "district": data["district"],
+                    "street": data["street"],
+                    "region": data["region"],
+                },
+            )
         except ConflictError as exc:
             form_add_domain_error(form, exc)
             existing_id = exc.extra.get("existing_id") if exc.code == "duplicate_phone" else None

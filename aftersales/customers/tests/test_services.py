@@ -322,3 +322,22 @@ def test_update_refuses_a_phone_of_another_customer(agent):
     customer_update(actor=agent, customer=second, phone="13900000001", allow_duplicate_phone=True)
     second.refresh_from_db()
     assert second.phone == "+8613900000001"
+
+
+def test_create_with_address_is_one_transaction(agent):
+    from aftersales.core.errors import ValidationFailed
+    from aftersales.customers.models import Customer
+    from aftersales.customers.services import customer_create
+
+    with pytest.raises(ValidationFailed):
+        customer_create(
+            actor=agent, name="丙", phone="13900000003", address={"province": "上海市", "city": "", "street": ""}
+        )
+    assert not Customer.objects.filter(phone="+8613900000003").exists()
+    customer = customer_create(
+        actor=agent,
+        name="丙",
+        phone="13900000003",
+        address={"province": "上海市", "city": "上海市", "street": "长乐路1号"},
+    )
+    assert [a.is_default for a in customer.addresses.all()] == [True]
