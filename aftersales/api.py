@@ -79,11 +79,13 @@ def http_error(request, exc: HttpError):
 def _mount():
     from aftersales.catalog.api import router as catalog_router
     from aftersales.customers.api import router as customers_router
+    from aftersales.dispatch.api import router as dispatch_router
     from aftersales.tickets.api import router as tickets_router
 
     api.add_router("/customers", customers_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/requests", tickets_router)
+    api.add_router("/dispatch", dispatch_router)
 
 
 _mount()

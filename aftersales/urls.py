@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("aftersales.accounts.urls")),
     path("customers/", include("aftersales.customers.urls")),
     path("catalog/", include("aftersales.catalog.urls")),
+    path("dispatch/", include("aftersales.dispatch.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

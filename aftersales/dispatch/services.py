@@ -197,7 +197,7 @@ def absence_add(*, actor, profile: TechnicianProfile, start: dt.date, end: dt.da
 
 def _lock(request: ServiceRequest) -> tuple[ServiceRequest, DispatchOffer | None]:
     locked = (
-        ServiceRequest.objects.select_for_update()
+        ServiceRequest.objects.select_for_update(of=("self",))
         .select_related("customer", "address", "product", "unit__product", "region")
         .get(pk=request.pk)
     )

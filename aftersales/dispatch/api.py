@@ -1,0 +1,325 @@
+"""/api/dispatch: suggestions, assignment, the grab pool, offers, appointments and day route plans (R-DSP-1..5).
+
+Same scoping as the pages: a request the caller may not see answers 404; a step the role may not take, 403;
+someone else already holding the job, 409 ``already_assigned``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import Http404
+from ninja import Router, Schema
+from ninja.responses import Status as Reply
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.selectors import user_list_with_role
+from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.schemas import ERRORS, Day, Id, text
+from aftersales.tickets.selectors import request_get_for
+
+from . import routes, services
+from .choices import AskedBy
+from .selectors import (
+    DISPATCH_ROLES,
+    appointment_get_for,
+    partner_organizations,
+    pool_for,
+    pool_get_for,
+    profile_get_for,
+    suggestions_for,
+)
+
+router = Router(tags=["dispatch"])
+
+
+class PartOut(Schema):
+    key: str
+    label: str
+    value: float
+    weight: float
+    points: float
+
+
+class SuggestionOut(Schema):
+    technician_id: int
+    name: str
+    organization: str
+    score: float
+    distance_km: float | None
+    distance_from: str
+    open_jobs_today: int
+    capacity_jobs: int
+    parts: list[PartOut]
+    notes: list[str]
+
+
+class OfferOut(Schema):
+    id: int
+    request_id: int
+    technician_id: int | None
+    organization_id: int
+    status: str
+    via: str
+    expires_at: dt.datetime | None
+    score: dict
+
+
+class AssignIn(Schema):
+    technician_id: Id | None = None
+    organization_id: Id | None = None
+    reason: text(2000) = ""
+    reassign: bool = False
+
+
+class ReasonIn(Schema):
+    reason: text(2000)
+
+
+class PoolJobOut(Schema):
+    id: int
+    number: str
+    service_type: str
+    priority: str
+    address: str
+    description: str
+
+    @staticmethod
+    def resolve_address(obj) -> str:
+        return str(obj.address or "")
+
+
+class AppointmentIn(Schema):
+    window_start: dt.datetime
+    window_end: dt.datetime
+    agreed_with: text(100) = ""
+    confirm: bool = True
+
+
+class MoveIn(Schema):
+    window_start: dt.datetime
+    window_end: dt.datetime
+    reason: text(2000)
+    asked_by: AskedBy
+
+
+class DepartIn(Schema):
+    eta: dt.datetime
+    reason: text(2000) = ""
+
+
+class AppointmentOut(Schema):
+    id: int
+    request_id: int
+    technician_id: int | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+    status: str
+    agreed_with: str
+    asked_by: str
+    reason: str
+    previous_id: int | None
+    departed_at: dt.datetime | None
+    eta: dt.datetime | None
+
+
+class StopOut(Schema):
+    order: int
+    request_id: int
+    number: str
+    arrival: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    travel_seconds: int
+    travel_metres: int
+
+    @staticmethod
+    def resolve_number(obj) -> str:
+        return obj.request.number
+
+
+class PlanOut(Schema):
+    technician_id: int
+    day: dt.date
+    computed_at: dt.datetime | None = None
+    method: str = ""
+    departure: dt.datetime | None = None
+    return_at: dt.datetime | None = None
+    break_start: dt.datetime | None = None
+    break_end: dt.datetime | None = None
+    travel_seconds: int = 0
+    travel_metres: int = 0
+    stops: list[StopOut] = []
+    unplanned: list[dict] = []
+
+
+def _suggestion_out(s) -> dict:
+    f = s.facts
+    return {
+        "technician_id": f.technician_id,
+        "name": f.name,
+        "organization": f.organization,
+        "score": s.score,
+        "distance_km": round(f.distance_km, 2) if f.distance_km is not None else None,
+        "distance_from": f.distance_from,
+        "open_jobs_today": f.open_jobs_today,
+        "capacity_jobs": f.capacity_jobs,
+        "parts": s.rows(),
+        "notes": s.notes,
+    }
+
+
+def _ref(qs, pk, field):
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationFailed(fields={field: ["Unknown id."]})
+    return obj
+
+
+@router.get("/requests/{int:request_id}/suggestions", response={200: list[SuggestionOut], **ERRORS})
+def suggestions_api(request, request_id: int):
+    """Ranked candidates with each part of the score (office dispatch roles; partners: their technicians)."""
+    sr = request_get_for(request.auth, pk=request_id)
+    return [_suggestion_out(s) for s in suggestions_for(request.auth, sr)]
+
+
+@router.post("/requests/{int:request_id}/assign", response={200: OfferOut, **ERRORS})
+def assign_api(request, request_id: int, payload: AssignIn):
+    """Give the job to a technician (or a partner organization). Not the top suggestion: ``reason`` required.
+    Someone already holds it: 409 unless ``reassign`` with a reason."""
+    sr = request_get_for(request.auth, pk=request_id)
+    technician = organization = None
+    if payload.technician_id:
+        technician = _ref(user_list_with_role(Role.TECHNICIAN), payload.technician_id, "technician_id")
+    if payload.organization_id:
+        organization = _ref(partner_organizations(), payload.organization_id, "organization_id")
+    return services.dispatch_assign(
+        actor=request.auth,
+        request=sr,
+        technician=technician,
+        organization=organization,
+        reason=payload.reason,
+        reassign=payload.reassign,
+    )
+
+
+@router.get("/pool", response={200: list[PoolJobOut], **ERRORS})
+def pool_api(request):
+    """Grab-pool jobs the caller (a technician) is qualified for."""
+    if request.auth.role != Role.TECHNICIAN:
+        raise PermissionDeniedError()
+    return pool_for(request.auth)
+
+
+@router.post("/pool/{int:request_id}/claim", response={200: OfferOut, **ERRORS})
+def claim_api(request, request_id: int):
+    """Take a pool job: the first claim wins; later ones get 409 ``already_assigned``."""
+    if request.auth.role != Role.TECHNICIAN:
+        raise PermissionDeniedError()
+    from aftersales.tickets.models import ServiceRequest
+
+    try:
+        sr = pool_get_for(request.auth, request_id)
+    except Http404:
+        sr = ServiceRequest.objects.filter(pk=request_id).first()
+        if sr is None:
+            raise
+    return services.pool_claim(actor=request.auth, request=sr)
+
+
+@router.post("/requests/{int:request_id}/accept", response={200: OfferOut, **ERRORS})
+def accept_api(request, request_id: int):
+    return services.offer_accept(actor=request.auth, request=request_get_for(request.auth, pk=request_id))
+
+
+@router.post("/requests/{int:request_id}/decline", response={200: OfferOut, **ERRORS})
+def decline_api(request, request_id: int, payload: ReasonIn):
+    return services.offer_decline(
+        actor=request.auth, request=request_get_for(request.auth, pk=request_id), reason=payload.reason
+    )
+
+
+@router.post("/requests/{int:request_id}/appointments", response={201: AppointmentOut, **ERRORS})
+def appointment_create_api(request, request_id: int, payload: AppointmentIn):
+    """Book a visit window; ``confirm`` (agreed with the customer) schedules the request."""
+    sr = request_get_for(request.auth, pk=request_id)
+    appt = services.appointment_create(
+        actor=request.auth,
+        request=sr,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        agreed_with=payload.agreed_with,
+        confirm=payload.confirm,
+    )
+    return Reply(201, appt)
+
+
+@router.post("/appointments/{int:appointment_id}/confirm", response={200: AppointmentOut, **ERRORS})
+def appointment_confirm_api(request, appointment_id: int):
+    appt = appointment_get_for(request.auth, appointment_id)
+    return services.appointment_confirm(actor=request.auth, appointment=appt)
+
+
+@router.post("/appointments/{int:appointment_id}/move", response={201: AppointmentOut, **ERRORS})
+def appointment_move_api(request, appointment_id: int, payload: MoveIn):
+    """A new window: reason and who asked (customer/company) required; the old one stays as "moved"."""
+    appt = appointment_get_for(request.auth, appointment_id)
+    new = services.appointment_move(
+        actor=request.auth,
+        appointment=appt,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        reason=payload.reason,
+        asked_by=str(payload.asked_by),
+    )
+    return Reply(201, new)
+
+
+@router.post("/appointments/{int:appointment_id}/depart", response={200: AppointmentOut, **ERRORS})
+def appointment_depart_api(request, appointment_id: int, payload: DepartIn):
+    """The technician leaves for the visit; the customer is told the expected arrival."""
+    appt = appointment_get_for(request.auth, appointment_id)
+    return services.appointment_depart(actor=request.auth, appointment=appt, eta=payload.eta, reason=payload.reason)
+
+
+def _plan_out(technician_id: int, day: dt.date):
+    from .models import RoutePlan
+
+    plan = RoutePlan.objects.filter(technician_id=technician_id, day=day).prefetch_related("stops__request").first()
+    if plan is None:
+        return {"technician_id": technician_id, "day": day}
+    return {
+        "technician_id": technician_id,
+        "day": day,
+        "computed_at": plan.computed_at,
+        "method": plan.method,
+        "departure": plan.departure,
+        "return_at": plan.return_at,
+        "break_start": plan.break_start,
+        "break_end": plan.break_end,
+        "travel_seconds": plan.travel_seconds,
+        "travel_metres": plan.travel_metres,
+        "stops": sorted(plan.stops.all(), key=lambda s: s.order),
+        "unplanned": plan.unplanned,
+    }
+
+
+@router.get("/plans/{int:technician_id}/{day}", response={200: PlanOut, **ERRORS})
+def plan_get_api(request, technician_id: int, day: Day):
+    """A technician's stored day plan (empty when never planned)."""
+    profile_get_for(request.auth, technician_id)
+    return _plan_out(technician_id, day)
+
+
+@router.post("/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS})
+def plan_optimise_api(request, technician_id: int, day: Day):
+    """Re-optimise one technician's day now (dispatch roles; partners for their technicians)."""
+    user = request.auth
+    profile = profile_get_for(user, technician_id)
+    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+        raise PermissionDeniedError()
+    routes.route_plan_build(
+        actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
+    )
+    return _plan_out(technician_id, day)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.catalog.models import ProductCategory
+from aftersales.customers.models import Region
+from aftersales.sla.models import Calendar
+from aftersales.tickets.choices import ServiceType
+
+from .choices import AbsenceReason, AskedBy
+
+DT = {"type": "datetime-local", "class": "form-control form-control-sm"}
+
+
+def _style(form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            continue
+        css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+        widget.attrs.setdefault("class", css)
+
+
+class _Styled:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class AssignForm(forms.Form):
+    technician = forms.IntegerField(required=False, min_value=1)
+    organization = forms.IntegerField(required=False, min_value=1)
+    reason = forms.CharField(required=False, max_length=2000)
+    reassign = forms.BooleanField(required=False)
+    next = forms.CharField(required=False, max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class AppointmentForm(forms.Form):
+    window_start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs=DT))
+    window_end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs=DT))
+    agreed_with = forms.CharField(label=_("Agreed with"), max_length=100, required=False)
+
+
+class MoveForm(forms.Form):
+    window_start = forms.DateTimeField(label=_("New from"), widget=forms.DateTimeInput(attrs=DT))
+    window_end = forms.DateTimeField(label=_("New until"), widget=forms.DateTimeInput(attrs=DT))
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    asked_by = forms.ChoiceField(label=_("Asked by"), choices=AskedBy.choices)
+
+
+class DepartForm(forms.Form):
+    eta = forms.DateTimeField(label=_("Expected arrival"), widget=forms.DateTimeInput(attrs=DT))
+    reason = forms.CharField(label=_("Reason if late"), max_length=2000, required=False)
+
+
+class ProfileForm(_Styled, forms.Form):
+    home_label = forms.CharField(label=_("Home base"), max_length=200, required=False)
+    home_latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    home_longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions served"), queryset=Region.objects.order_by("code"), required=False
+    )
+    calendar = forms.ModelChoiceField(label=_("Working calendar"), queryset=Calendar.objects.all(), required=False)
+    shift_start = forms.TimeField(label=_("Shift starts"), widget=forms.TimeInput(attrs={"type": "time"}))
+    shift_end = forms.TimeField(label=_("Shift ends"), widget=forms.TimeInput(attrs={"type": "time"}))
+    break_earliest = forms.TimeField(label=_("Break not before"), widget=forms.TimeInput(attrs={"type": "time"}))
+    break_latest = forms.TimeField(label=_("Break over by"), widget=forms.TimeInput(attrs={"type": "time"}))
+    break_minutes = forms.IntegerField(label=_("Break (minutes)"), min_value=0, max_value=240)
+    capacity_jobs = forms.IntegerField(label=_("Jobs per day"), min_value=1, max_value=50)
+    capacity_minutes = forms.IntegerField(
+        label=_("On-site minutes per day"), min_value=30, max_value=1440, required=False
+    )
+    rating = forms.DecimalField(label=_("Rating"), min_value=1, max_value=5, max_digits=3, decimal_places=2)
+    is_dispatchable = forms.BooleanField(label=_("Receives jobs"), required=False)
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: service type, category code (or *), level 1–3. E.g. “repair, sofa, 3”."),
+    )
+
+    def clean_skills(self):
+        out = []
+        for n, line in enumerate((self.cleaned_data.get("skills") or "").splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            if len(parts) != 3 or parts[0] not in ServiceType.values or parts[2] not in ("1", "2", "3"):
+                raise forms.ValidationError(
+                    _("Line %(n)d: write “service type, category code or *, level”.") % {"n": n}
+                )
+            category = None
+            if parts[1] != "*":
+                category = ProductCategory.objects.filter(code=parts[1]).first()
+                if category is None:
+                    raise forms.ValidationError(_("Line %(n)d: unknown category code.") % {"n": n})
+            out.append((category, parts[0], int(parts[2])))
+        return out
+
+
+class AbsenceForm(_Styled, forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.ChoiceField(label=_("Reason"), choices=AbsenceReason.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+def skills_text(profile) -> str:
+    return "\n".join(
+        f"{s.service_type}, {s.category.code if s.category else '*'}, {s.level}"
+        for s in profile.skills.select_related("category")
+    )

@@ -1,0 +1,461 @@
+"""Dispatch pages: the dispatcher board, suggestions, assignment, day plans, the technician's "My day",
+appointments on the request page, and technician profiles. Thin: check input and permission, call one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.selectors import user_list_with_role
+from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from aftersales.tickets.models import ServiceRequest
+from aftersales.tickets.selectors import request_get_for
+
+from . import routes, services
+from .forms import AbsenceForm, AppointmentForm, AssignForm, DepartForm, MoveForm, ProfileForm, ReasonForm, skills_text
+from .selectors import (
+    DISPATCH_ROLES,
+    appointment_get_for,
+    board_days,
+    local_day,
+    my_day,
+    offers_pending_for,
+    partner_organizations,
+    pool_for,
+    pool_get_for,
+    profile_list_for,
+    profile_of,
+    suggestions_for,
+    technicians_editable_for,
+    unassigned_jobs,
+)
+
+DAY_START_HOUR, DAY_END_HOUR = 7, 21
+
+
+def _error_text(exc: DomainError) -> str:
+    parts = [str(exc.message)]
+    for msgs in exc.fields.values():
+        parts.extend(str(m) for m in msgs if str(m) not in parts)
+    return " ".join(parts)
+
+
+def _dispatcher_only(user) -> None:
+    if not user.has_role(*DISPATCH_ROLES):
+        raise Http404
+
+
+def _next(request, default: str):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _day_param(request) -> dt.date:
+    raw = request.GET.get("day") or ""
+    try:
+        day = dt.date.fromisoformat(raw) if raw else local_day()
+    except ValueError:
+        day = local_day()
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
+        day = local_day()
+    return day
+
+
+def _pct(moment, day: dt.date) -> float:
+    local = timezone.localtime(moment)
+    hours = (local.date() - day).days * 24 + local.hour + local.minute / 60
+    span = DAY_END_HOUR - DAY_START_HOUR
+    return round(min(100.0, max(0.0, (hours - DAY_START_HOUR) / span * 100)), 2)
+
+
+def _timeline(techday, day):
+    """Bars on the day axis: travel, work and break blocks as left/width percentages."""
+    blocks = []
+    for stop in techday.stops:
+        travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
+        left = _pct(travel_start, day)
+        blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day) - left)})
+        left = _pct(stop.start, day)
+        blocks.append(
+            {
+                "kind": "work",
+                "left": left,
+                "width": max(0.8, _pct(stop.end, day) - left),
+                "stop": stop,
+                "priority": stop.request.priority,
+            }
+        )
+    plan = techday.plan
+    if plan is not None and plan.break_start and plan.break_end:
+        left = _pct(plan.break_start, day)
+        blocks.append({"kind": "break", "left": left, "width": max(0.5, _pct(plan.break_end, day) - left)})
+    return blocks
+
+
+@require_GET
+@login_required
+def board(request):
+    user = request.user
+    _dispatcher_only(user)
+    day = _day_param(request)
+    days = board_days(day)
+    jobs = unassigned_jobs()
+    points = []
+    for j in jobs:
+        a = j.address
+        if a is not None and a.latitude is not None:
+            points.append(
+                {
+                    "kind": "job",
+                    "name": j.number,
+                    "value": [float(a.longitude), float(a.latitude)],
+                    "priority": j.priority,
+                }
+            )
+    for d in days:
+        p = d.profile
+        points.append(
+            {"kind": "tech", "name": p.user.display_name, "value": [float(p.home_longitude), float(p.home_latitude)]}
+        )
+        for s in d.stops:
+            a = s.request.address
+            if a is not None and a.latitude is not None:
+                points.append(
+                    {
+                        "kind": "stop",
+                        "name": f"{s.request.number} · {p.user.display_name}",
+                        "value": [float(a.longitude), float(a.latitude)],
+                    }
+                )
+    rows = [{"day": d, "blocks": _timeline(d, day)} for d in days]
+    hours = list(range(DAY_START_HOUR, DAY_END_HOUR + 1))
+    context = {
+        "day": day,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "jobs": jobs,
+        "rows": rows,
+        "hours": [
+            {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
+        ],
+        "points": points,
+        "selected": request.GET.get("job") or "",
+    }
+    return render(request, "dispatch/board.html", context)
+
+
+@require_GET
+@login_required
+def suggestions_panel(request, pk: int):
+    """The suggestions fragment (board side panel and the request page)."""
+    sr = request_get_for(request.user, pk=pk)
+    try:
+        ranked = suggestions_for(request.user, sr)
+    except PermissionDeniedError:
+        raise Http404 from None
+    from .selectors import active_offer
+
+    context = {
+        "sr": sr,
+        "suggestions": ranked,
+        "offer": active_offer(sr),
+        "partners": list(partner_organizations()) if request.user.has_role(*DISPATCH_ROLES) else [],
+        "next": request.GET.get("next") or "",
+    }
+    return render(request, "dispatch/_suggestions.html", context)
+
+
+@require_POST
+@login_required
+def assign(request, pk: int):
+    sr = request_get_for(request.user, pk=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a technician or a service partner."))
+        return _next(request, "dispatch:board")
+    data = form.cleaned_data
+    technician = organization = None
+    if data["technician"]:
+        technician = user_list_with_role(Role.TECHNICIAN).filter(pk=data["technician"]).first()
+    if data["organization"]:
+        organization = partner_organizations().filter(pk=data["organization"]).first()
+    try:
+        services.dispatch_assign(
+            actor=request.user,
+            request=sr,
+            technician=technician,
+            organization=organization,
+            reason=data["reason"],
+            reassign=data["reassign"],
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        who = technician.display_name if technician else str(organization)
+        messages.success(request, _("%(number)s offered to %(who)s.") % {"number": sr.number, "who": who})
+    return _next(request, "dispatch:board")
+
+
+@require_POST
+@login_required
+def optimise(request, technician_id: int):
+    user = request.user
+    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+        raise Http404
+    profile = profile_list_for(user).filter(user_id=technician_id).first()
+    if profile is None:
+        raise Http404
+    day = _day_param(request)
+    try:
+        result = routes.route_plan_build(
+            actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Plan of %(name)s: %(n)d visits, %(km).1f km.")
+            % {
+                "name": profile.user.display_name,
+                "n": result.plan.stops.count(),
+                "km": result.plan.travel_metres / 1000,
+            },
+        )
+    return _next(request, "dispatch:board")
+
+
+@require_POST
+@login_required
+def optimise_all(request):
+    _dispatcher_only(request.user)
+    day = _day_param(request)
+    from .tasks import route_replan_all_task
+
+    route_replan_all_task(day.isoformat(), request.user.pk)
+    messages.success(request, _("Every technician's plan for %(day)s is being re-optimised.") % {"day": day})
+    return _next(request, "dispatch:board")
+
+
+# --- the technician's day ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def my_day_view(request):
+    user = request.user
+    if user.role != Role.TECHNICIAN:
+        raise Http404
+    day = local_day()
+    techday = my_day(user, day)
+    stops = techday.stops if techday else []
+    planned_ids = {s.request_id for s in stops}
+    unplanned = [j for j in (techday.jobs if techday else []) if j.pk not in planned_ids]
+    from .selectors import appointment_open
+
+    for s in stops:
+        s.appointment = appointment_open(s.request)
+    for j in unplanned:
+        j.appointment = appointment_open(j)
+    context = {
+        "day": day,
+        "techday": techday,
+        "stops": stops,
+        "unplanned": unplanned,
+        "offers": offers_pending_for(user),
+        "pool": pool_for(user),
+        "profile": profile_of(user),
+        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, "dispatch/my_day.html", context)
+
+
+@require_POST
+@login_required
+def offer_answer(request, pk: int, answer: str):
+    sr = request_get_for(request.user, pk=pk)
+    try:
+        if answer == "accept":
+            services.offer_accept(actor=request.user, request=sr)
+            messages.success(request, _("You accepted %(number)s.") % {"number": sr.number})
+        else:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give a reason to decline."))
+                return _next(request, "dispatch:my_day")
+            services.offer_decline(actor=request.user, request=sr, reason=form.cleaned_data["reason"])
+            messages.success(request, _("You declined %(number)s.") % {"number": sr.number})
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return _next(request, "dispatch:my_day")
+
+
+@require_POST
+@login_required
+def claim(request, pk: int):
+    if request.user.role != Role.TECHNICIAN:
+        raise Http404
+    try:
+        sr = pool_get_for(request.user, pk)
+    except Http404:
+        sr = ServiceRequest.objects.filter(pk=pk).first()
+        if sr is None:
+            raise
+    try:
+        services.pool_claim(actor=request.user, request=sr)
+    except NotFoundError:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("%(number)s is yours.") % {"number": sr.number})
+    return redirect("dispatch:my_day")
+
+
+# --- appointments --------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def appointment_create_view(request, pk: int):
+    sr = request_get_for(request.user, pk=pk)
+    form = AppointmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the start and the end of the window."))
+        return _next(request, "tickets:queue")
+    try:
+        services.appointment_create(actor=request.user, request=sr, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Visit booked; the customer is told."))
+    return _next(request, "tickets:queue")
+
+
+@require_POST
+@login_required
+def appointment_move_view(request, pk: int):
+    appt = appointment_get_for(request.user, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A move needs the new window, a reason and who asked."))
+        return _next(request, "tickets:queue")
+    try:
+        services.appointment_move(actor=request.user, appointment=appt, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Visit moved; the customer is told."))
+    return _next(request, "tickets:queue")
+
+
+@require_POST
+@login_required
+def appointment_depart_view(request, pk: int):
+    appt = appointment_get_for(request.user, pk)
+    form = DepartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the expected arrival time."))
+        return _next(request, "dispatch:my_day")
+    try:
+        services.appointment_depart(actor=request.user, appointment=appt, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Have a safe trip; the customer is told when you will arrive."))
+    return _next(request, "dispatch:my_day")
+
+
+# --- technicians ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def technicians(request):
+    user = request.user
+    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+        raise Http404
+    profiles = {p.user_id: p for p in profile_list_for(user).prefetch_related("skills__category", "regions")}
+    people = [
+        (u, profiles.get(u.pk))
+        for u in technicians_editable_for(user).order_by("organization__name", "last_name", "id")
+    ]
+    return render(request, "dispatch/technicians.html", {"people": people})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def technician_edit(request, technician_id: int):
+    user = request.user
+    technician = technicians_editable_for(user).filter(pk=technician_id).first()
+    if technician is None:
+        raise Http404
+    profile = profile_of(technician)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            skills, regions = data.pop("skills"), list(data.pop("regions"))
+            try:
+                services.profile_save(actor=user, technician=technician, skills=skills, regions=regions, **data)
+            except DomainError as exc:
+                for field, errs in exc.fields.items():
+                    form.add_error(field if field in form.fields else None, errs)
+                if not exc.fields:
+                    form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("Profile of %(name)s saved.") % {"name": technician.display_name})
+                return redirect("dispatch:technician_edit", technician_id=technician.pk)
+    else:
+        initial = {"rating": 4, "capacity_jobs": 6, "break_minutes": 60, "is_dispatchable": True}
+        if profile is not None:
+            initial = {f: getattr(profile, f) for f in services.PROFILE_FIELDS}
+            initial["regions"] = list(profile.regions.all())
+            initial["skills"] = skills_text(profile)
+        else:
+            initial.update(shift_start="08:30", shift_end="17:30", break_earliest="11:30", break_latest="14:00")
+        form = ProfileForm(initial=initial)
+    absences = list(profile.absences.all()) if profile else []
+    return render(
+        request,
+        "dispatch/technician_edit.html",
+        {
+            "technician": technician,
+            "profile": profile,
+            "form": form,
+            "absences": absences,
+            "absence_form": AbsenceForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def absence_add_view(request, technician_id: int):
+    technician = technicians_editable_for(request.user).filter(pk=technician_id).first()
+    profile = profile_of(technician) if technician else None
+    if profile is None:
+        raise Http404
+    form = AbsenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the first and last day and a reason."))
+    else:
+        try:
+            services.absence_add(actor=request.user, profile=profile, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Absence recorded."))
+    return redirect("dispatch:technician_edit", technician_id=technician_id)
