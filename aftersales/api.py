@@ -86,6 +86,9 @@ def _mount():
     api.add_router("/catalog", catalog_router)
     api.add_router("/requests", tickets_router)
     api.add_router("/dispatch", dispatch_router)
+    from aftersales.parts.api import router as parts_router
+
+    api.add_router("/parts", parts_router)
 
 
 _mount()

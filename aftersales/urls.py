@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("aftersales.accounts.urls")),
     path("customers/", include("aftersales.customers.urls")),
     path("catalog/", include("aftersales.catalog.urls")),
+    path("parts/", include("aftersales.parts.urls")),
     path("dispatch/", include("aftersales.dispatch.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

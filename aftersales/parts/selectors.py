@@ -375,7 +375,7 @@ def slow_moving_for(user, *, days: int = 90, now=None) -> list[dict]:
         level_list_for(user)
         .filter(store=Store.GOOD, on_hand__gt=0)
         .values("part_id", "part__code", "part__name", "warehouse_id", "warehouse__code")
-        .annotate(on_hand=Sum("on_hand"), value=Sum(_VALUE))
+        .annotate(units=Sum("on_hand"), value=Sum(_VALUE))
     )
     last = {
         (r["part_id"], r["warehouse_id"]): r["last"]

@@ -1,0 +1,497 @@
+"""/api/parts: catalogue, warehouses, stock levels, the move ledger and the stock
+documents. Reads start from the ``..._for(user)`` selectors (a technician sees his van
+and the moves on his jobs; a partner its organization's warehouses; the parts team all);
+anything out of scope answers 404. Every write is one service call."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.pagination import keyset_page
+from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
+from aftersales.tickets.selectors import request_get_for
+
+from .choices import MoveType, Store, Tracking, WarehouseKind
+from .models import Reservation, StockCount, TransferOrder, Warehouse
+from .selectors import (
+    defective_list_for,
+    level_list_for,
+    move_list_for,
+    part_availability,
+    part_get_for,
+    part_list_for,
+    warehouse_get_for,
+    warehouse_list_for,
+)
+from .services import (
+    count_approve,
+    count_create,
+    count_enter,
+    defective_return_receive,
+    is_stock_staff,
+    part_consume,
+    part_create,
+    part_reserve,
+    receipt_create,
+    reservation_release,
+    transfer_create,
+    transfer_transition,
+)
+
+router = Router(tags=["parts"])
+
+
+class PartOut(Schema):
+    id: int
+    code: str
+    name: str
+    specification: str
+    unit_of_measure: str
+    cost: Decimal
+    price: Decimal
+    avg_cost: Decimal
+    tracking: str
+    warranty_months: int
+    return_required: bool
+    is_active: bool
+
+
+class PartIn(Schema):
+    code: text(64, min_length=1)
+    name: text(200, min_length=1)
+    specification: text(200) = ""
+    unit_of_measure: text(16) = "件"
+    cost: Decimal = Field(default=Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    price: Decimal = Field(default=Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    tracking: Tracking = Tracking.NONE
+    warranty_months: int = Field(default=6, ge=0, le=600)
+    return_required: bool = False
+
+
+class WarehouseOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    organization_id: int
+    technician_id: int | None
+    region_id: int | None
+    is_active: bool
+
+
+class LevelOut(Schema):
+    id: int
+    part_id: int
+    warehouse_id: int
+    store: str
+    lot: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class MoveOut(Schema):
+    id: int
+    at: datetime.datetime
+    move_type: str
+    part_id: int
+    warehouse_id: int
+    store: str
+    lot: str
+    quantity: int
+    reserved_delta: int
+    unit_cost: Decimal
+    actor_id: int | None
+    doc_type: str
+    doc_id: int
+    request_id: int | None
+    reason: str
+
+
+class MovePage(PageInfo):
+    items: list[MoveOut]
+
+
+class PartPage(PageInfo):
+    items: list[PartOut]
+
+
+class LineIn(Schema):
+    part: Id
+    quantity: int = Field(ge=1, le=1_000_000)
+    lot: text(64) = ""
+    unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+
+
+class ReceiptIn(Schema):
+    warehouse: Id
+    supplier: text(200, min_length=1)
+    supplier_ref: text(64) = ""
+    note: text(500) = ""
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class DocOut(Schema):
+    id: int
+    number: str
+
+
+class TransferIn(Schema):
+    source: Id
+    destination: Id
+    note: text(500) = ""
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class TransferOut(Schema):
+    id: int
+    number: str
+    source_id: int
+    destination_id: int
+    status: str
+    reason: str
+
+
+class TransitionIn(Schema):
+    action: text(16)
+    reason: text(200) = ""
+
+
+class JobPartIn(Schema):
+    request: Id
+    part: Id
+    quantity: int = Field(ge=1, le=1_000_000)
+    warehouse: Id | None = None
+    lot: text(64) = ""
+    reservation: Id | None = None
+    old_serial: text(64) = ""
+    expect_return: bool | None = None
+    note: text(500) = ""
+
+
+class ConsumptionOut(Schema):
+    id: int
+    request_id: int
+    part_id: int
+    warehouse_id: int
+    lot: str
+    quantity: int
+    unit_cost: Decimal
+    defective_return_id: int | None = None
+
+    @staticmethod
+    def resolve_defective_return_id(obj) -> int | None:
+        from .models import DefectiveReturn
+
+        return DefectiveReturn.objects.filter(consumption=obj).values_list("pk", flat=True).first()
+
+
+class ReservationOut(Schema):
+    id: int
+    request_id: int
+    part_id: int
+    warehouse_id: int
+    lot: str
+    quantity: int
+    status: str
+
+
+class DefectiveOut(Schema):
+    id: int
+    request_id: int
+    part_id: int
+    quantity: int
+    old_serial: str
+    technician_id: int | None
+    due_date: datetime.date
+    status: str
+    reminders: int
+    received_into_id: int | None
+
+
+class ReceiveIn(Schema):
+    warehouse: Id
+    note: text(500) = ""
+
+
+class CountLineOut(Schema):
+    id: int
+    part_id: int
+    store: str
+    lot: str
+    expected: int
+    counted: int | None
+    variance: int | None
+
+
+class CountOut(Schema):
+    id: int
+    number: str
+    warehouse_id: int
+    status: str
+    lines: list[CountLineOut]
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+
+class CountIn(Schema):
+    warehouse: Id
+    note: text(500) = ""
+
+
+class CountEnterIn(Schema):
+    counted: dict[int, int]
+
+
+class CarrierOut(Schema):
+    warehouse_id: int
+    code: str
+    name: str
+    kind: str
+    technician_id: int | None
+    technician_name: str
+    region_id: int | None
+    available: int
+
+
+def _require_staff(user):
+    if not is_stock_staff(user):
+        raise PermissionDeniedError()
+
+
+def _lines(user, lines: list[LineIn]) -> list[dict]:
+    out = []
+    for line in lines:
+        row = {"part": part_get_for(user, line.part), "quantity": line.quantity, "lot": line.lot}
+        if line.unit_cost is not None:
+            row["unit_cost"] = line.unit_cost
+        out.append(row)
+    return out
+
+
+@router.get("/parts", response={200: PartPage, **ERRORS})
+def parts_list(request, q: text(100) = "", cursor: text(500) | None = None, size: PageSize = 50):
+    qs = part_list_for(request.auth)
+    if q:
+        qs = qs.filter(code__istartswith=q) | qs.filter(name__icontains=q)
+    return page_out(keyset_page(qs, order=["code", "id"], cursor=cursor, size=size))
+
+
+@router.post("/parts", response={201: PartOut, **ERRORS})
+def parts_create(request, payload: PartIn):
+    return 201, part_create(actor=request.auth, **payload.dict())
+
+
+@router.get("/parts/{part_id}", response={200: PartOut, **ERRORS})
+def parts_get(request, part_id: Id):
+    return part_get_for(request.auth, part_id)
+
+
+@router.get("/warehouses", response={200: list[WarehouseOut], **ERRORS})
+def warehouses_list(request, kind: WarehouseKind | None = None):
+    qs = warehouse_list_for(request.auth).order_by("code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs[:500])
+
+
+@router.get("/warehouses/{warehouse_id}", response={200: WarehouseOut, **ERRORS})
+def warehouses_get(request, warehouse_id: Id):
+    return warehouse_get_for(request.auth, warehouse_id)
+
+
+@router.get("/levels", response={200: list[LevelOut], **ERRORS})
+def levels_list(request, warehouse: Id | None = None, part: Id | None = None, store: Store | None = None):
+    qs = level_list_for(request.auth).exclude(on_hand=0, reserved=0)
+    if warehouse:
+        qs = qs.filter(warehouse_id=warehouse)
+    if part:
+        qs = qs.filter(part_id=part)
+    if store:
+        qs = qs.filter(store=store)
+    return list(qs.order_by("warehouse_id", "part_id", "store", "lot")[:1000])
+
+
+class MoveFilter(Schema):
+    warehouse: Id | None = None
+    part: Id | None = None
+    move_type: MoveType | None = None
+    request: Id | None = None
+    lot: text(64) | None = None
+    cursor: text(500) | None = None
+    size: PageSize = 50
+
+
+@router.get("/moves", response={200: MovePage, **ERRORS})
+def moves_list(request, filters: Query[MoveFilter]):
+    qs = move_list_for(request.auth)
+    for field, value in (
+        ("warehouse_id", filters.warehouse),
+        ("part_id", filters.part),
+        ("move_type", filters.move_type),
+        ("request_id", filters.request),
+        ("lot", filters.lot),
+    ):
+        if value:
+            qs = qs.filter(**{field: value})
+    return page_out(keyset_page(qs, order=["-at", "-id"], cursor=filters.cursor, size=filters.size))
+
+
+@router.get("/availability", response={200: dict[int, list[CarrierOut]], **ERRORS})
+def availability(request, part_ids: text(500), region: Id | None = None):
+    if not request.auth.is_back_office:
+        raise PermissionDeniedError()
+    try:
+        ids = [int(x) for x in part_ids.split(",") if x.strip()][:50]
+    except ValueError:
+        raise ValidationFailed(fields={"part_ids": [_("Comma-separated part ids.")]}) from None
+    return part_availability(ids, region=region)
+
+
+@router.post("/receipts", response={201: DocOut, **ERRORS})
+def receipts_create(request, payload: ReceiptIn):
+    _require_staff(request.auth)
+    wh = warehouse_get_for(request.auth, payload.warehouse)
+    receipt = receipt_create(
+        actor=request.auth,
+        warehouse=wh,
+        supplier=payload.supplier,
+        supplier_ref=payload.supplier_ref,
+        note=payload.note,
+        lines=_lines(request.auth, payload.lines),
+    )
+    return 201, receipt
+
+
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS})
+def transfers_list(request, status: text(16) | None = None):
+    visible = warehouse_list_for(request.auth)
+    qs = TransferOrder.objects.filter(destination__in=visible) | TransferOrder.objects.filter(source__in=visible)
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("-created_at", "-id")[:200])
+
+
+@router.post("/transfers", response={201: TransferOut, **ERRORS})
+def transfers_create(request, payload: TransferIn):
+    # A partner may ask for stock from the central warehouses (which he cannot browse).
+    src = get_object_or_404(Warehouse.objects.filter(is_active=True), pk=payload.source)
+    dst = warehouse_get_for(request.auth, payload.destination)
+    return 201, transfer_create(
+        actor=request.auth, source=src, destination=dst, lines=_lines(request.auth, payload.lines), note=payload.note
+    )
+
+
+def _transfer_for(user, pk: int) -> TransferOrder:
+    visible = warehouse_list_for(user)
+    obj = (
+        (TransferOrder.objects.filter(destination__in=visible) | TransferOrder.objects.filter(source__in=visible))
+        .filter(pk=pk)
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    return obj
+
+
+@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS})
+def transfers_get(request, transfer_id: Id):
+    return _transfer_for(request.auth, transfer_id)
+
+
+@router.post("/transfers/{transfer_id}/transition", response={200: TransferOut, **ERRORS})
+def transfers_transition(request, transfer_id: Id, payload: TransitionIn):
+    transfer = _transfer_for(request.auth, transfer_id)
+    return transfer_transition(actor=request.auth, transfer=transfer, action=payload.action, reason=payload.reason)
+
+
+def _job_args(user, payload: JobPartIn) -> dict:
+    job = request_get_for(user, pk=payload.request)
+    args = {
+        "actor": user,
+        "request": job,
+        "part": part_get_for(user, payload.part),
+        "quantity": payload.quantity,
+        "lot": payload.lot,
+    }
+    if payload.warehouse:
+        args["warehouse"] = warehouse_get_for(user, payload.warehouse)
+    return args
+
+
+@router.post("/consume", response={201: ConsumptionOut, **ERRORS})
+def consume(request, payload: JobPartIn):
+    args = _job_args(request.auth, payload)
+    if payload.reservation:
+        args["reservation"] = get_object_or_404(Reservation, pk=payload.reservation, request=args["request"])
+    c = part_consume(old_serial=payload.old_serial, expect_return=payload.expect_return, note=payload.note, **args)
+    return 201, c
+
+
+@router.post("/reserve", response={201: ReservationOut, **ERRORS})
+def reserve(request, payload: JobPartIn):
+    return 201, part_reserve(**_job_args(request.auth, payload))
+
+
+@router.post("/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS})
+def release(request, reservation_id: Id):
+    from aftersales.tickets.selectors import request_list_for
+
+    res = get_object_or_404(Reservation, pk=reservation_id, request__in=request_list_for(request.auth))
+    return reservation_release(actor=request.auth, reservation=res)
+
+
+@router.get("/defective-returns", response={200: list[DefectiveOut], **ERRORS})
+def defective_list(request, overdue: bool = False, status: text(16) | None = None):
+    from .selectors import defective_overdue_for
+
+    qs = defective_overdue_for(request.auth) if overdue else defective_list_for(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("due_date", "id")[:500])
+
+
+@router.post("/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS})
+def defective_receive(request, return_id: Id, payload: ReceiveIn):
+    ret = get_object_or_404(defective_list_for(request.auth), pk=return_id)
+    wh = warehouse_get_for(request.auth, payload.warehouse)
+    return defective_return_receive(actor=request.auth, defective_return=ret, warehouse=wh, note=payload.note)
+
+
+def _count_for(user, pk: int) -> StockCount:
+    _require_staff(user)
+    return get_object_or_404(StockCount, pk=pk)
+
+
+@router.post("/counts", response={201: CountOut, **ERRORS})
+def counts_create(request, payload: CountIn):
+    _require_staff(request.auth)
+    wh = warehouse_get_for(request.auth, payload.warehouse)
+    return 201, count_create(actor=request.auth, warehouse=wh, note=payload.note)
+
+
+@router.get("/counts/{count_id}", response={200: CountOut, **ERRORS})
+def counts_get(request, count_id: Id):
+    return _count_for(request.auth, count_id)
+
+
+@router.post("/counts/{count_id}/enter", response={200: CountOut, **ERRORS})
+def counts_enter(request, count_id: Id, payload: CountEnterIn):
+    count = _count_for(request.auth, count_id)
+    return count_enter(actor=request.auth, count=count, counted=payload.counted)
+
+
+@router.post("/counts/{count_id}/approve", response={200: CountOut, **ERRORS})
+def counts_approve(request, count_id: Id):
+    count = _count_for(request.auth, count_id)
+    return count_approve(actor=request.auth, count=count)

@@ -1,0 +1,181 @@
+"""Forms of the parts pages. Lines are entered as text, one per line —
+``PART-CODE QUANTITY [BATCH/SERIAL] [UNIT COST]`` — so a clerk can paste from Excel."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.customers.forms import BootstrapMixin
+
+from .choices import Store, Tracking, WarehouseKind
+from .models import Part, Warehouse
+
+MAX_LINES = 200
+
+
+class LinesField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 4, "placeholder": "PT-PCB-AC35 2\nPT-CMP-R32 1 CMP2026001 850.00"})
+
+    def __init__(self, *args, with_cost=False, **kwargs):
+        self.with_cost = with_cost
+        kwargs.setdefault("help_text", _("One line per part: code, quantity, then batch/serial and unit cost if any."))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        rows = [r.split() for r in value.replace("\t", " ").splitlines() if r.strip()]
+        if not rows:
+            raise forms.ValidationError(_("Add at least one line."))
+        if len(rows) > MAX_LINES:
+            raise forms.ValidationError(_("At most %(n)s lines.") % {"n": MAX_LINES})
+        parts = {p.code: p for p in Part.objects.filter(code__in=[r[0].upper() for r in rows])}
+        out, errors = [], []
+        for n, row in enumerate(rows, start=1):
+            part = parts.get(row[0].upper())
+            if part is None:
+                errors.append(_("Line %(n)s: unknown part %(c)s.") % {"n": n, "c": row[0]})
+                continue
+            try:
+                qty = int(row[1]) if len(row) > 1 else 0
+            except ValueError:
+                qty = 0
+            if qty < 1 or qty > 1_000_000:
+                errors.append(_("Line %(n)s: enter a quantity of at least 1.") % {"n": n})
+                continue
+            rest = row[2:]
+            lot = ""
+            if part.tracking != Tracking.NONE and rest:
+                lot = rest.pop(0)
+            line = {"part": part, "quantity": qty, "lot": lot}
+            if self.with_cost and rest:
+                try:
+                    line["unit_cost"] = Decimal(rest[0])
+                except InvalidOperation:
+                    errors.append(_("Line %(n)s: the unit cost is not a number.") % {"n": n})
+                    continue
+            out.append(line)
+        if errors:
+            raise forms.ValidationError(errors)
+        return out
+
+
+def _warehouses(qs):
+    return forms.ModelChoiceField(queryset=qs, label=_("Warehouse"))
+
+
+class PartForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("Part code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    specification = forms.CharField(label=_("Specification"), max_length=200, required=False)
+    unit_of_measure = forms.CharField(label=_("Unit of measure"), max_length=16, initial="件")
+    cost = forms.DecimalField(label=_("Standard cost"), min_value=0, max_digits=12, decimal_places=2)
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=12, decimal_places=2)
+    tracking = forms.ChoiceField(label=_("Tracking"), choices=Tracking.choices)
+    warranty_months = forms.IntegerField(label=_("Parts warranty (months)"), min_value=0, max_value=600, initial=6)
+    return_required = forms.BooleanField(label=_("Old part must be returned"), required=False)
+
+
+class WarehouseForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=WarehouseKind.choices)
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None)
+    technician = forms.ModelChoiceField(label=_("Technician (van)"), queryset=None, required=False)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from aftersales.accounts.models import Organization, User
+        from aftersales.customers.models import Region
+
+        self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
+        self.fields["technician"].queryset = User.objects.filter(role="technician", is_active=True)
+        self.fields["region"].queryset = Region.objects.all()
+
+
+class ReceiptForm(BootstrapMixin, forms.Form):
+    warehouse = _warehouses(Warehouse.objects.filter(is_active=True))
+    supplier = forms.CharField(label=_("Supplier"), max_length=200)
+    supplier_ref = forms.CharField(label=_("Supplier's delivery note"), max_length=64, required=False)
+    lines = LinesField(label=_("Lines"), with_cost=True)
+
+
+class TransferForm(BootstrapMixin, forms.Form):
+    source = forms.ModelChoiceField(label=_("From"), queryset=Warehouse.objects.filter(is_active=True))
+    destination = forms.ModelChoiceField(label=_("To"), queryset=Warehouse.objects.filter(is_active=True))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    lines = LinesField(label=_("Lines"))
+
+
+class VanIssueForm(BootstrapMixin, forms.Form):
+    source = forms.ModelChoiceField(
+        label=_("From"), queryset=Warehouse.objects.filter(is_active=True).exclude(kind=WarehouseKind.VAN)
+    )
+    van = forms.ModelChoiceField(label=_("Van"), queryset=Warehouse.objects.filter(kind=WarehouseKind.VAN))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    lines = LinesField(label=_("Lines"))
+
+    def __init__(self, *args, vans=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if vans is not None:
+            self.fields["van"].queryset = vans
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class JobPartForm(BootstrapMixin, forms.Form):
+    part = forms.CharField(label=_("Part code"), max_length=64)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.none(), required=False)
+    lot = forms.CharField(label=_("Batch / serial"), max_length=64, required=False)
+    old_serial = forms.CharField(label=_("Old part serial"), max_length=64, required=False)
+
+    def __init__(self, *args, warehouses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if warehouses is not None:
+            self.fields["warehouse"].queryset = warehouses
+
+    def clean_part(self):
+        part = Part.objects.filter(code=self.cleaned_data["part"].strip().upper(), is_active=True).first()
+        if part is None:
+            raise forms.ValidationError(_("Unknown part."))
+        return part
+
+
+class AdjustmentForm(BootstrapMixin, forms.Form):
+    warehouse = _warehouses(Warehouse.objects.filter(is_active=True))
+    part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.filter(is_active=True))
+    store = forms.ChoiceField(label=_("Store"), choices=Store.choices)
+    lot = forms.CharField(label=_("Batch / serial"), max_length=64, required=False)
+    quantity = forms.IntegerField(label=_("Change (+/-)"), min_value=-1_000_000, max_value=1_000_000)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CountCreateForm(BootstrapMixin, forms.Form):
+    warehouse = _warehouses(Warehouse.objects.filter(is_active=True))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ReceiveDefectiveForm(BootstrapMixin, forms.Form):
+    warehouse = forms.ModelChoiceField(label=_("Into the defective store of"), queryset=Warehouse.objects.none())
+
+    def __init__(self, *args, warehouses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if warehouses is not None:
+            self.fields["warehouse"].queryset = warehouses
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    KIND_CHOICES = [("catalogue", _("Parts catalogue")), ("opening", _("Opening stock"))]
+    kind = forms.ChoiceField(label=_("What"), choices=KIND_CHOICES)
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    dry_run = forms.BooleanField(label=_("Dry run (check only)"), required=False, initial=True)
+
+
+class TraceForm(BootstrapMixin, forms.Form):
+    lot = forms.CharField(label=_("Batch or serial number"), max_length=64)

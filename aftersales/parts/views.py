@@ -1,0 +1,601 @@
+"""Parts pages. The parts team (parts clerk, manager, admin) runs everything; other
+back-office staff read; a technician sees his own van on the phone; reads start from the
+scoped selectors, so foreign objects answer 404."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aftersales.core.errors import DomainError
+from aftersales.core.pagination import keyset_page
+from aftersales.customers.forms import domain_error_to_form
+from aftersales.tickets.selectors import request_get_for
+
+from . import forms as F
+from .choices import TransferStatus, VanIssueStatus, transfer_actions_from
+from .importing import catalogue_import, levels_export, opening_stock_import
+from .models import Reservation, StockCount, TransferOrder, VanIssue
+from .selectors import (
+    alert_list_for,
+    defective_list_for,
+    defective_overdue_for,
+    job_parts_cost,
+    level_list_for,
+    move_list_for,
+    overstock_for,
+    part_availability,
+    part_get_for,
+    part_list_for,
+    replenishment_suggestions,
+    slow_moving_for,
+    stock_value_by_warehouse,
+    trace_for,
+    van_of,
+    van_stock,
+    warehouse_get_for,
+    warehouse_list_for,
+)
+from .services import (
+    adjustment_create,
+    count_approve,
+    count_create,
+    count_enter,
+    defective_return_receive,
+    is_stock_staff,
+    part_consume,
+    part_create,
+    part_reserve,
+    receipt_create,
+    reservation_release,
+    transfer_allowed,
+    transfer_create,
+    transfer_transition,
+    van_issue_decide,
+    van_issue_request,
+    warehouse_create,
+)
+
+PAGE = 50
+
+
+def staff_required(view):
+    """Parts team only (403 for everybody else)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not is_stock_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def reader_required(view):
+    """Any back-office role reads the parts pages."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_back_office:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _form_page(request, form, template, context=None, status=200):
+    return render(request, template, {"form": form, **(context or {})}, status=status)
+
+
+def _run(request, form, fn, template, context=None):
+    """Call ``fn`` and redirect to its answer, or show the domain error on the form (400)."""
+    try:
+        return fn()
+    except DomainError as exc:
+        domain_error_to_form(form, exc)
+        return _form_page(request, form, template, context, status=400)
+
+
+# --- home, catalogue, warehouses ------------------------------------------------------
+
+
+@reader_required
+@require_GET
+def home(request):
+    user = request.user
+    values = stock_value_by_warehouse(user)
+    context = {
+        "values": values,
+        "total_value": sum((v["value"] for v in values), 0),
+        "alerts": alert_list_for(user)[:10],
+        "overdue_count": defective_overdue_for(user).count(),
+        "can_edit": is_stock_staff(user),
+    }
+    return render(request, "parts/home.html", context)
+
+
+@reader_required
+@require_GET
+def part_list_view(request):
+    qs = part_list_for(request.user)
+    q = (request.GET.get("q") or "").strip()[:64]
+    if q:
+        qs = qs.filter(Q(code__istartswith=q) | Q(name__icontains=q))
+    try:
+        page = keyset_page(qs, order=["code", "id"], cursor=request.GET.get("cursor") or None, size=PAGE)
+    except DomainError as exc:
+        return render(request, "parts/part_list.html", {"error": exc, "q": q, "parts": []}, status=400)
+    return render(
+        request,
+        "parts/part_list.html",
+        {"page": page, "parts": page.items, "q": q, "can_edit": is_stock_staff(request.user)},
+    )
+
+
+@reader_required
+@require_GET
+def part_detail(request, pk):
+    part = part_get_for(request.user, pk)
+    carriers = part_availability([part.pk])[part.pk]
+    return render(
+        request,
+        "parts/part_detail.html",
+        {"part": part, "carriers": carriers, "compatible": part.compatible_products.all()},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def part_new(request):
+    form = F.PartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _run(
+            request,
+            form,
+            lambda: redirect("parts:part", part_create(actor=request.user, **form.cleaned_data).pk),
+            "parts/form.html",
+            {"title": _("New part")},
+        )
+    return _form_page(request, form, "parts/form.html", {"title": _("New part")}, status=400 if form.errors else 200)
+
+
+@reader_required
+@require_GET
+def warehouse_list_view(request):
+    qs = warehouse_list_for(request.user).select_related("organization", "technician", "region").order_by("code")
+    return render(request, "parts/warehouse_list.html", {"warehouses": qs, "can_edit": is_stock_staff(request.user)})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def warehouse_new(request):
+    form = F.WarehouseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _run(
+            request,
+            form,
+            lambda: redirect("parts:warehouse", warehouse_create(actor=request.user, **form.cleaned_data).pk),
+            "parts/form.html",
+            {"title": _("New warehouse")},
+        )
+    return _form_page(
+        request, form, "parts/form.html", {"title": _("New warehouse")}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_GET
+def warehouse_detail(request, pk):
+    wh = warehouse_get_for(request.user, pk)
+    levels = (
+        level_list_for(request.user)
+        .filter(warehouse=wh)
+        .exclude(on_hand=0, reserved=0)
+        .select_related("part")
+        .order_by("store", "part__code", "lot")
+    )
+    return render(
+        request,
+        "parts/warehouse_detail.html",
+        {"warehouse": wh, "levels": levels, "can_edit": is_stock_staff(request.user)},
+    )
+
+
+@reader_required
+@require_GET
+def levels_xlsx(request):
+    levels = level_list_for(request.user).exclude(on_hand=0, reserved=0)
+    if request.GET.get("warehouse", "").isdigit():
+        levels = levels.filter(warehouse_id=int(request.GET["warehouse"]))
+    response = HttpResponse(
+        levels_export(levels), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="stock-levels.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def move_list_view(request):
+    if request.user.role == "customer":
+        raise PermissionDenied
+    qs = move_list_for(request.user).select_related("part", "warehouse", "actor", "request")
+    for key, field in (("warehouse", "warehouse_id"), ("part", "part_id")):
+        if request.GET.get(key, "").isdigit():
+            qs = qs.filter(**{field: int(request.GET[key])})
+    if request.GET.get("type"):
+        qs = qs.filter(move_type=request.GET["type"][:16])
+    try:
+        page = keyset_page(qs, order=["-at", "-id"], cursor=request.GET.get("cursor") or None, size=PAGE)
+    except DomainError as exc:
+        return render(request, "parts/move_list.html", {"error": exc, "moves": []}, status=400)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return render(request, "parts/move_list.html", {"page": page, "moves": page.items, "params": params.urlencode()})
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def receipt_new(request):
+    form = F.ReceiptForm(request.POST or None)
+    ctx = {"title": _("Purchase receipt")}
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            r = receipt_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Receipt %(n)s booked.") % {"n": r.number})
+            return redirect("parts:warehouse", r.warehouse_id)
+
+        return _run(request, form, go, "parts/form.html", ctx)
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+
+
+@reader_required
+@require_GET
+def transfer_list(request):
+    qs = TransferOrder.objects.select_related("source", "destination").order_by("-created_at", "-id")
+    status = request.GET.get("status", "")
+    if status in TransferStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "parts/transfer_list.html",
+        {"transfers": qs[:200], "statuses": TransferStatus.choices, "status": status},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def transfer_new(request):
+    form = F.TransferForm(request.POST or None)
+    ctx = {"title": _("New transfer")}
+    if request.method == "POST" and form.is_valid():
+        return _run(
+            request,
+            form,
+            lambda: redirect("parts:transfer", transfer_create(actor=request.user, **form.cleaned_data).pk),
+            "parts/form.html",
+            ctx,
+        )
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+
+
+def _transfer_for(user, pk):
+    visible = warehouse_list_for(user)
+    return get_object_or_404(
+        TransferOrder.objects.filter(Q(source__in=visible) | Q(destination__in=visible)).select_related(
+            "source", "destination"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_detail(request, pk):
+    transfer = _transfer_for(request.user, pk)
+    form = F.ReasonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")[:16]
+        try:
+            transfer_transition(
+                actor=request.user, transfer=transfer, action=action, reason=request.POST.get("reason", "")[:200]
+            )
+            return redirect("parts:transfer", transfer.pk)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise PermissionDenied from exc
+            domain_error_to_form(form, exc)
+            status = 400 if exc.status < 409 else exc.status
+    actions = [t for t in transfer_actions_from(transfer.status) if transfer_allowed(request.user, transfer, t.action)]
+    lines = transfer.lines.select_related("part")
+    return render(
+        request,
+        "parts/transfer_detail.html",
+        {"transfer": transfer, "lines": lines, "actions": actions, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def van_issue_list(request):
+    user = request.user
+    staff = is_stock_staff(user)
+    if not staff and user.role != "technician":
+        raise PermissionDenied
+    vans = warehouse_list_for(user).filter(kind="van") if staff else warehouse_list_for(user)
+    form = F.VanIssueForm(request.POST or None, vans=vans, initial={"van": van_of(user)})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                van_issue_request(actor=user, **form.cleaned_data)
+                messages.success(request, _("Request sent to the parts team."))
+                return redirect("parts:van_issues")
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+        status = 400
+    issues = VanIssue.objects.select_related("source", "van", "created_by").order_by("-created_at", "-id")
+    if not staff:
+        issues = issues.filter(van__technician=user)
+    return render(
+        request, "parts/van_issue_list.html", {"issues": issues[:200], "form": form, "staff": staff}, status=status
+    )
+
+
+@staff_required
+@require_POST
+def van_issue_decide_view(request, pk):
+    issue = get_object_or_404(VanIssue, pk=pk, status=VanIssueStatus.REQUESTED)
+    try:
+        van_issue_decide(
+            actor=request.user,
+            issue=issue,
+            approve=request.POST.get("approve") == "1",
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("parts:van_issues")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_parts(request, request_id):
+    """Reservations and consumptions of one job, its parts cost, and the booking form."""
+    job = request_get_for(request.user, pk=request_id)
+    usable = warehouse_list_for(request.user) if is_stock_staff(request.user) else warehouse_list_for(request.user)
+    form = F.JobPartForm(request.POST or None, warehouses=usable, initial={"warehouse": van_of(request.user)})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            kwargs = {
+                "actor": request.user,
+                "request": job,
+                "part": data["part"],
+                "quantity": data["quantity"],
+                "warehouse": data["warehouse"],
+                "lot": data["lot"],
+            }
+            try:
+                if request.POST.get("op") == "reserve":
+                    part_reserve(**kwargs)
+                else:
+                    part_consume(old_serial=data["old_serial"], **kwargs)
+                return redirect("parts:job", job.pk)
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied from exc
+                domain_error_to_form(form, exc)
+        status = 400
+    reservations = Reservation.objects.filter(request=job).select_related("part", "warehouse").order_by("-created_at")
+    cost = job_parts_cost(job)
+    returns = defective_list_for(request.user).filter(request=job)
+    return render(
+        request,
+        "parts/job_parts.html",
+        {"job": job, "form": form, "reservations": reservations, "cost": cost, "returns": returns},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def reservation_release_view(request, pk):
+    from aftersales.tickets.selectors import request_list_for
+
+    res = get_object_or_404(Reservation, pk=pk, request__in=request_list_for(request.user))
+    try:
+        reservation_release(actor=request.user, reservation=res)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("parts:job", res.request_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def defective_list(request):
+    user = request.user
+    if not (user.is_back_office or user.role in ("technician", "partner")):
+        raise PermissionDenied
+    overdue = request.GET.get("overdue") == "1"
+    qs = defective_overdue_for(user) if overdue else defective_list_for(user)
+    if request.method == "POST":
+        ret = get_object_or_404(
+            defective_list_for(user), pk=request.POST.get("id", "0") if request.POST.get("id", "").isdigit() else 0
+        )
+        form = F.ReceiveDefectiveForm(request.POST, warehouses=warehouse_list_for(user))
+        if form.is_valid():
+            try:
+                defective_return_receive(actor=user, defective_return=ret, warehouse=form.cleaned_data["warehouse"])
+                messages.success(request, _("Old part received."))
+                return redirect("parts:defective")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        else:
+            messages.error(request, _("Choose the warehouse."))
+        return redirect("parts:defective")
+    return render(
+        request,
+        "parts/defective_list.html",
+        {
+            "returns": qs.order_by("status", "due_date", "id")[:300],
+            "overdue": overdue,
+            "warehouses": warehouse_list_for(user).order_by("code"),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def adjustment_new(request):
+    form = F.AdjustmentForm(request.POST or None)
+    ctx = {"title": _("Stock adjustment")}
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            adj = adjustment_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Adjustment booked."))
+            return redirect("parts:warehouse", adj.warehouse_id)
+
+        return _run(request, form, go, "parts/form.html", ctx)
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def count_list(request):
+    form = F.CountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return redirect("parts:count", count_create(actor=request.user, **form.cleaned_data).pk)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+    counts = StockCount.objects.select_related("warehouse").order_by("-created_at", "-id")[:100]
+    return render(
+        request, "parts/count_list.html", {"counts": counts, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def count_detail(request, pk):
+    count = get_object_or_404(StockCount.objects.select_related("warehouse"), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "approve":
+                count_approve(actor=request.user, count=count)
+            else:
+                counted = {}
+                for key, value in request.POST.items():
+                    if key.startswith("line_") and key[5:].isdigit() and value.strip() != "":
+                        try:
+                            counted[int(key[5:])] = int(value)
+                        except ValueError:
+                            counted[int(key[5:])] = -1
+                count_enter(actor=request.user, count=count, counted=counted)
+            return redirect("parts:count", count.pk)
+        except DomainError as exc:
+            error = exc
+        count.refresh_from_db()
+    lines = count.lines.select_related("part")
+    return render(
+        request,
+        "parts/count_detail.html",
+        {"count": count, "lines": lines, "error": error},
+        status=400 if error else 200,
+    )
+
+
+# --- traceability, replenishment, van, availability, import ---------------------------
+
+
+@reader_required
+@require_GET
+def trace(request):
+    form = F.TraceForm(request.GET or None)
+    result = trace_for(request.user, form.cleaned_data["lot"]) if form.is_valid() else None
+    return render(request, "parts/trace.html", {"form": form, "trace": result}, status=400 if form.errors else 200)
+
+
+@reader_required
+@require_GET
+def replenishment(request):
+    user = request.user
+    return render(
+        request,
+        "parts/replenishment.html",
+        {
+            "suggestions": replenishment_suggestions(user),
+            "alerts": alert_list_for(user)[:100],
+            "slow": slow_moving_for(user)[:100],
+            "overstock": overstock_for(user)[:100],
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_van(request):
+    van = van_of(request.user)
+    if van is None:
+        return render(request, "parts/my_van.html", {"van": None})
+    return render(
+        request,
+        "parts/my_van.html",
+        {
+            "van": van,
+            "levels": van_stock(van),
+            "pending": defective_list_for(request.user).filter(status="pending", technician=request.user),
+        },
+    )
+
+
+@reader_required
+@require_GET
+def who_carries(request):
+    """htmx fragment for dispatch: who carries these parts (``?part=1&part=2[&region=3]``)."""
+    ids = [int(p) for p in request.GET.getlist("part") if p.isdigit()][:20]
+    region = request.GET.get("region")
+    region = int(region) if region and region.isdigit() else None
+    parts = {p.pk: p for p in part_list_for(request.user).filter(pk__in=ids)}
+    availability = part_availability(list(parts), region=region)
+    rows = [(parts[pid], carriers) for pid, carriers in availability.items()]
+    return render(request, "parts/_who_carries.html", {"rows": rows})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    form = F.ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            fn = catalogue_import if form.cleaned_data["kind"] == "catalogue" else opening_stock_import
+            try:
+                report = fn(actor=request.user, upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+                status = 200 if report.ok else 400
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+                status = 400
+        else:
+            status = 400
+    return render(request, "parts/import.html", {"form": form, "report": report}, status=status)
