@@ -33,7 +33,7 @@ from .choices import (
     OfferStatus,
     OfferVia,
 )
-from .models import Appointment, DispatchOffer, TechnicianAbsence, TechnicianProfile, TechnicianSkill
+from .models import Appointment, DispatchOffer, DispatchPolicy, TechnicianAbsence, TechnicianProfile, TechnicianSkill
 from .selectors import (
     DISPATCH_ROLES,
     local_day,
@@ -114,6 +114,10 @@ def _check_profile(data: dict) -> None:
         raise ValidationFailed(fields=errors)
 
 
+def _skill_key(row) -> tuple:
+    return (row[0] or 0, row[1], row[2])
+
+
 @transaction.atomic
 def profile_save(*, actor, technician: User, skills=None, regions=None, **data) -> TechnicianProfile:
     """Create or update a technician's profile. ``skills``: [(category or None, service_type, level)];
@@ -155,7 +159,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
         if before != after:
             changes["regions"] = [before, after]
     if skills is not None:
-        before = sorted(profile.skills.values_list("category_id", "service_type", "level"))
+        before = sorted(profile.skills.values_list("category_id", "service_type", "level"), key=_skill_key)
         profile.skills.all().delete()
         TechnicianSkill.objects.bulk_create(
             [
@@ -163,7 +167,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
                 for category, service_type, level in skills
             ]
         )
-        after = sorted((c.pk if c else None, s, int(lv)) for c, s, lv in skills)
+        after = sorted(((c.pk if c else None, s, int(lv)) for c, s, lv in skills), key=_skill_key)
         if [tuple(x) for x in before] != after:
             changes["skills"] = [[list(x) for x in before], [list(x) for x in after]]
     audit_record(actor=actor, action="technician_profile.save", obj=profile, changes=changes)
@@ -713,3 +717,26 @@ def appointment_depart(*, actor, appointment: Appointment, eta: dt.datetime, rea
         % {"number": appt.request.number, "name": actor.display_name, "eta": timezone.localtime(eta).strftime("%H:%M")},
     )
     return appt
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_create(
+    *, actor, mode: str, region=None, service_type: str | None = None, accept_minutes: int = 30
+) -> DispatchPolicy:
+    """A dispatch policy for a region and service type (empty = any); one per combination."""
+    if actor is not None and not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise PermissionDeniedError()
+    if mode not in DispatchMode.values:
+        raise ValidationFailed(fields={"mode": [_("Unknown mode.")]})
+    if not 1 <= int(accept_minutes) <= 1440:
+        raise ValidationFailed(fields={"accept_minutes": [_("Between 1 and 1440 minutes.")]})
+    if DispatchPolicy.objects.filter(region=region, service_type=service_type).exists():
+        raise ConflictError(_("A policy for this region and service type exists already."), code="policy_exists")
+    policy = DispatchPolicy.objects.create(
+        region=region, service_type=service_type, mode=mode, accept_minutes=int(accept_minutes)
+    )
+    audit_record(actor=actor, action="dispatch_policy.create", obj=policy, changes={"mode": [None, mode]})
+    return policy
