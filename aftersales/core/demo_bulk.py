@@ -9,7 +9,7 @@ invariants the services enforce:
 - statuses are valid ``Status`` values and the timestamps agree with them
   (``acknowledged_at`` / ``completed_at`` / ``closed_at`` set exactly when the lifecycle
   would have set them, all between ``created_at`` and now, ``status_changed_at`` last);
-- numbers are unique: each month's block is reserved from the same ``core.Sequence``
+- numbers are unique: each month's block is reserved from the same
   counter (``sr-YYMM``) that ``request_number_next`` uses, so requests filed later
   through the app continue after them;
 - ``priority_rank`` comes from ``PRIORITY_RANK``; the warranty snapshot (``warranty_end``,
@@ -35,7 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from aftersales.catalog.models import ProductUnit
@@ -62,7 +61,7 @@ from .demo import (
     street_address,
     weighted,
 )
-from .models import Sequence
+from .sequences import sequence_reserve
 
 BULK_DAYS = 365
 REQUESTS_PER_CUSTOMER = 4
@@ -88,14 +87,6 @@ _DONE = {S.COMPLETED, S.FOLLOWED_UP, S.CLOSED}
 
 # Bijections of 0..10**8-1 (multiplier coprime to 10): unique, random-looking digits.
 _PHONE_MUL, _PHONE_ADD = 48271, 12345
-
-
-def sequence_reserve(name: str, count: int) -> int:
-    """Reserve ``count`` values of counter ``name``; returns the first (1-based)."""
-    with transaction.atomic():
-        Sequence.objects.get_or_create(name=name)
-        Sequence.objects.filter(name=name).update(value=F("value") + count)
-        return Sequence.objects.get(name=name).value - count + 1
 
 
 def bulk_phone(k: int) -> str:
@@ -287,17 +278,17 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
         if status != S.CANCELLED:
             counted[c] += 1
 
-    phone_base = sequence_reserve("demo-bulk-customer", n_customers)
-    serial_base = sequence_reserve("demo-bulk-unit", len(unit_owner))
+    phone_base = sequence_reserve("demo-bulk-customer", n_customers)[0]
+    serial_base = sequence_reserve("demo-bulk-unit", len(unit_owner))[0]
     local_tz = timezone.get_current_timezone()
     month_blocks: dict[str, list[int]] = defaultdict(list)
     for i, when in enumerate(created):
         month_blocks[f"{when.astimezone(local_tz):%y%m}"].append(i)
     numbers: list[str] = [""] * size
     for yymm, indexes in month_blocks.items():
-        start = sequence_reserve(f"sr-{yymm}", len(indexes))
-        for offset, i in enumerate(indexes):
-            numbers[i] = f"SR{yymm}-{start + offset:06d}"
+        values = sequence_reserve(f"sr-{yymm}", len(indexes))
+        for value, i in zip(values, indexes, strict=True):
+            numbers[i] = f"SR{yymm}-{value:06d}"
 
     with transaction.atomic():
         # 2. Customers, each with a default address in a demo region.

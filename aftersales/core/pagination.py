@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import ValidationFailed
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 @dataclass

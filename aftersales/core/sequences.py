@@ -1,19 +1,64 @@
-"""Human-friendly numbers from named counters, safe under concurrency."""
+"""Human-friendly numbers from named counters, safe under concurrency.
 
-from django.db import IntegrityError, transaction
+On PostgreSQL each counter is a native SEQUENCE: ``nextval`` takes no row lock, so
+concurrent creates never queue behind one another (a rolled-back transaction leaves a
+gap, as numbering systems usually allow). On SQLite, which serialises writers anyway,
+the counter is a row of ``core.Sequence`` bumped with an F() update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import F
 
 from .models import Sequence
 
 
+def _pg_sequence(name: str) -> str:
+    return "as_seq_" + hashlib.sha1(name.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
+
+
+def _pg_values(name: str, count: int) -> list[int]:
+    seq = _pg_sequence(name)
+    with connection.cursor() as cursor:
+        for _attempt in range(3):
+            try:
+                with transaction.atomic():
+                    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [seq, count])
+                    return [row[0] for row in cursor.fetchall()]
+            except ProgrammingError:  # the sequence does not exist yet
+                try:
+                    with transaction.atomic():
+                        cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{seq}"')
+                except IntegrityError:  # created concurrently by another transaction
+                    pass
+    raise RuntimeError(f"could not create the sequence for {name!r}")
+
+
+def _table_values(name: str, count: int) -> list[int]:
+    with transaction.atomic():
+        updated = Sequence.objects.filter(name=name).update(value=F("value") + count)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    Sequence.objects.create(name=name, value=count)
+            except IntegrityError:
+                Sequence.objects.filter(name=name).update(value=F("value") + count)
+        last = Sequence.objects.get(name=name).value
+    return list(range(last - count + 1, last + 1))
+
+
+def sequence_reserve(name: str, count: int) -> list[int]:
+    """``count`` new values of counter ``name`` (unique, increasing; 1-based)."""
+    if count <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        return _pg_values(name, count)
+    return _table_values(name, count)
+
+
 def sequence_next(name: str) -> int:
-    """Return the next value of counter ``name`` (1, 2, ...). Must run in a transaction."""
-    updated = Sequence.objects.filter(name=name).update(value=F("value") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                Sequence.objects.create(name=name, value=1)
-                return 1
-        except IntegrityError:
-            Sequence.objects.filter(name=name).update(value=F("value") + 1)
-    return Sequence.objects.get(name=name).value
+    """The next value of counter ``name`` (1, 2, ...)."""
+    return sequence_reserve(name, 1)[0]

@@ -31,8 +31,12 @@ class Region(models.Model):
 
 class Customer(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=8, choices=CustomerKind.choices, default=CustomerKind.PERSON)
-    name = models.CharField(_("name"), max_length=100, help_text=_("Person's name, or the company's contact."))
-    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    # db_index on a CharField also gives PostgreSQL a varchar_pattern_ops index, so the
+    # name-prefix search (LIKE 'x%') is an index scan there too.
+    name = models.CharField(
+        _("name"), max_length=100, db_index=True, help_text=_("Person's name, or the company's contact.")
+    )
+    company_name = models.CharField(_("company name"), max_length=200, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164, e.g. +8613812345678"))
     phone_alt = models.CharField(_("other phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -56,7 +60,6 @@ class Customer(TimeStampedModel):
         indexes = [
             models.Index(fields=["phone"]),
             models.Index(fields=["phone_alt"]),
-            models.Index(fields=["name"]),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -42,16 +43,30 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+# A request number, whole or its beginning: SR2611-000123, SR2611-0001, SR2611.
+NUMBER_PREFIX = re.compile(r"^SR\d{4}(-\d*)?$")
+# Up to this many matching customers are passed as an id list, which the database
+# combines with its indexes; a commoner name prefix is passed as a subquery, and the
+# newest requests of those customers are found walking the created index.
+CUSTOMER_ID_LIST_MAX = 500
+
+
+def _customer_ids(customers):
+    ids = list(customers.values_list("id", flat=True)[: CUSTOMER_ID_LIST_MAX + 1])
+    return ids if len(ids) <= CUSTOMER_ID_LIST_MAX else customers.values("id")
+
+
 def search_condition(text: str) -> Q:
-    """Number (SR…), phone (full, or ≥4 trailing digits), serial number or customer name."""
+    """Number (SR…), phone (full, or ≥4 trailing digits), serial number or customer name.
+
+    Only the branches the text can match are searched, each through an index."""
     text = text.strip()
     upper = text.upper()
-    cond = Q(number=upper)
-    if upper.startswith("SR") and len(upper) >= 6:
-        cond |= Q(number__startswith=upper)
-    customers = Customer.objects.none()
+    if NUMBER_PREFIX.match(upper):
+        return Q(number=upper) | Q(number__startswith=upper)
     e164 = phone_search_key(text)
     digits = text.replace(" ", "").replace("-", "")
+    cond = Q()
     if e164:
         cond |= Q(contact_phone=e164)
         customers = Customer.objects.filter(Q(phone=e164) | Q(phone_alt=e164))
@@ -59,17 +74,21 @@ def search_condition(text: str) -> Q:
         customers = Customer.objects.filter(phone__endswith=digits)
     else:
         customers = Customer.objects.filter(Q(name__startswith=text) | Q(company_name__startswith=text))
-    cond |= Q(customer_id__in=customers.values("id"))
-    cond |= Q(unit_id__in=ProductUnit.objects.filter(serial_number=upper).values("id"))
+    cond |= Q(customer_id__in=_customer_ids(customers))
+    units = list(ProductUnit.objects.filter(serial_number=upper).values_list("id", flat=True)[:10])
+    if units:
+        cond |= Q(unit_id__in=units)
     return cond
 
 
 class ServiceRequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=100)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    service_type = django_filters.MultipleChoiceFilter(choices=ServiceType.choices, label=_("Service type"))
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"), distinct=False)
+    service_type = django_filters.MultipleChoiceFilter(
+        choices=ServiceType.choices, label=_("Service type"), distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"), distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"), distinct=False)
     region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     created_from = django_filters.DateFilter(
         method="filter_created_from",
