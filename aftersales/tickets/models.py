@@ -11,7 +11,7 @@ from aftersales.core.models import ImmutableModel
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.models import Customer, CustomerAddress, Region
 
-from .choices import Action, Channel, Priority, ServiceType, Status
+from .choices import OPEN_STATUSES, Action, Channel, Priority, ServiceType, Status
 
 
 class ServiceRequest(models.Model):
@@ -89,6 +89,13 @@ class ServiceRequest(models.Model):
             models.Index(fields=["created_at", "id"], name="sr_created"),
             models.Index(fields=["status", "created_at", "id"], name="sr_status_created"),
             models.Index(fields=["priority_rank", "created_at", "id"], name="sr_priority_created"),
+            # The working queue: open requests, most urgent first. Partial, so it stays
+            # small however much history piles up, and the planner walks it in order.
+            models.Index(
+                fields=["priority_rank", "created_at", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="sr_open_priority",
+            ),
             models.Index(fields=["updated_at", "id"], name="sr_updated"),
             models.Index(fields=["customer", "created_at"], name="sr_customer"),
             models.Index(fields=["contact_phone"], name="sr_contact_phone"),
