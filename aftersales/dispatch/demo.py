@@ -30,7 +30,7 @@ EXTRA_TECHNICIANS = [
     ("tech2", OWN_ORG, "李", "师傅", ["SH-XH", "SH-PD"]),
     ("tech3", OWN_ORG, "王", "师傅", ["SH-PD"]),
     ("tech4", OWN_ORG, "刘", "师傅", None),
-    ("partnertech2", PARTNER_ORG, "郑", "师傅", None),
+    ("partnertech2", PARTNER_ORG, "郑", "师傅", ["SH-XH", "SH-PD"]),
 ]
 FIELD_TYPES = [ServiceType.INSTALLATION, ServiceType.REPAIR, ServiceType.MAINTENANCE, ServiceType.RETURN_EXCHANGE]
 
@@ -50,7 +50,7 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
         codes = sorted(regions)
         coords = _region_coords()
         categories = list(ProductCategory.objects.filter(code__in=[c[0] for c in V.CATEGORIES]).order_by("code"))
-        plan = [("tech", OWN_ORG, None, None, [codes[0]]), ("partnertech", PARTNER_ORG, None, None, codes[-2:])]
+        plan = [("tech", OWN_ORG, None, None, ["SH-PD", "SH-XH"]), ("partnertech", PARTNER_ORG, None, None, ["SH-XH"])]
         plan += [(u, org, last, first, served) for u, org, last, first, served in EXTRA_TECHNICIANS]
         profiles = []
         for username, org_name, last, first, served in plan:

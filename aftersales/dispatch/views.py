@@ -258,7 +258,7 @@ def my_day_view(request):
     user = request.user
     if user.role != Role.TECHNICIAN:
         raise Http404
-    day = local_day()
+    day = _day_param(request)
     techday = my_day(user, day)
     stops = techday.stops if techday else []
     planned_ids = {s.request_id for s in stops}
@@ -267,13 +267,21 @@ def my_day_view(request):
 
     for s in stops:
         s.appointment = appointment_open(s.request)
+    reasons = {
+        u["request"]: routes.reason_label(u["reason"])
+        for u in (techday.plan.unplanned if techday and techday.plan else [])
+    }
     for j in unplanned:
         j.appointment = appointment_open(j)
+        j.unplanned_reason = reasons.get(j.pk, "")
     context = {
         "day": day,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
         "techday": techday,
         "stops": stops,
         "unplanned": unplanned,
+        "is_today": day == local_day(),
         "offers": offers_pending_for(user),
         "pool": pool_for(user),
         "profile": profile_of(user),

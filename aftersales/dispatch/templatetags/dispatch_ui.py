@@ -7,7 +7,7 @@ from aftersales.tickets.choices import Status
 
 from ..choices import UNASSIGNED_STATUSES
 from ..forms import AppointmentForm, MoveForm
-from ..selectors import DISPATCH_ROLES, active_offer, appointment_history, appointment_open
+from ..selectors import DISPATCH_ROLES, active_offer, appointment_history
 
 register = template.Library()
 
@@ -19,14 +19,17 @@ def dispatch_panel(context, sr):
     user = context["request"].user
     is_dispatcher = user.has_role(*DISPATCH_ROLES)
     can_book = user.has_role(*DISPATCH_ROLES, Role.AGENT, Role.TECHNICIAN, Role.PARTNER)
-    appt = appointment_open(sr)
+    # Queries only when there can be something to show: an unassigned request has no offer and no visit.
+    held = sr.assigned_technician_id is not None or sr.assigned_organization_id is not None
+    history = appointment_history(sr) if held or sr.status not in UNASSIGNED_STATUSES + (Status.NEW,) else []
+    appt = next((a for a in reversed(history) if a.status in ("proposed", "confirmed")), None)
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "sr": sr,
-        "offer": active_offer(sr),
+        "offer": active_offer(sr) if held else None,
         "appointment": appt,
-        "history": appointment_history(sr),
+        "history": history,
         "show_suggestions": (is_dispatcher and sr.status in UNASSIGNED_STATUSES)
         or (user.role == Role.PARTNER and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
         "can_book": can_book and sr.status in BOOKABLE and sr.assigned_technician_id is not None,
