@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.accounts.choices import Role
 from aftersales.core.phones import phone_search_key
+from aftersales.core.search import prefix_condition
 
 from .models import Customer, CustomerAddress, Region
 
@@ -44,7 +45,7 @@ def customer_search(user, text: str, *, limit: int = 10) -> list[Customer]:
     elif digits.isdigit() and len(digits) >= 4:
         cond = Q(phone__endswith=digits) | Q(phone_alt__endswith=digits)
     else:
-        cond = Q(name__startswith=text) | Q(company_name__startswith=text)
+        cond = prefix_condition("name", text) | prefix_condition("company_name", text)
     return list(qs.filter(cond).order_by("name", "id")[:limit])
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductUnit
 from aftersales.core.phones import phone_search_key
+from aftersales.core.search import prefix_condition
 from aftersales.customers.models import Customer, Region
 
 from .choices import Channel, Priority, ServiceType, Status
@@ -45,6 +46,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 # A request number, whole or its beginning: SR2611-000123, SR2611-0001, SR2611.
 NUMBER_PREFIX = re.compile(r"^SR\d{4}(-\d*)?$")
+NUMBER_FULL = re.compile(r"^SR\d{4}-\d{6,}$")
 # Up to this many matching customers are passed as an id list, which the database
 # combines with its indexes; a commoner name prefix is passed as a subquery, and the
 # newest requests of those customers are found walking the created index.
@@ -62,8 +64,10 @@ def search_condition(text: str) -> Q:
     Only the branches the text can match are searched, each through an index."""
     text = text.strip()
     upper = text.upper()
+    if NUMBER_FULL.match(upper):
+        return Q(number=upper)
     if NUMBER_PREFIX.match(upper):
-        return Q(number=upper) | Q(number__startswith=upper)
+        return prefix_condition("number", upper)
     e164 = phone_search_key(text)
     digits = text.replace(" ", "").replace("-", "")
     cond = Q()
@@ -73,7 +77,7 @@ def search_condition(text: str) -> Q:
     elif digits.isdigit() and len(digits) >= 4:
         customers = Customer.objects.filter(phone__endswith=digits)
     else:
-        customers = Customer.objects.filter(Q(name__startswith=text) | Q(company_name__startswith=text))
+        customers = Customer.objects.filter(prefix_condition("name", text) | prefix_condition("company_name", text))
     cond |= Q(customer_id__in=_customer_ids(customers))
     units = list(ProductUnit.objects.filter(serial_number=upper).values_list("id", flat=True)[:10])
     if units:
