@@ -2,7 +2,8 @@
 
 On PostgreSQL each counter is a native SEQUENCE: ``nextval`` takes no row lock, so
 concurrent creates never queue behind one another (a rolled-back transaction leaves a
-gap, as numbering systems usually allow). On SQLite, which serialises writers anyway,
+gap, as numbering systems usually allow). A sequence created where the table already
+counted continues from the table's value. On SQLite, which serialises writers anyway,
 the counter is a row of ``core.Sequence`` bumped with an F() update.
 """
 
@@ -29,9 +30,11 @@ def _pg_values(name: str, count: int) -> list[int]:
                     cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [seq, count])
                     return [row[0] for row in cursor.fetchall()]
             except ProgrammingError:  # the sequence does not exist yet
+                # Continue from the table counter, in case this database counted there before.
+                start = (Sequence.objects.filter(name=name).values_list("value", flat=True).first() or 0) + 1
                 try:
                     with transaction.atomic():
-                        cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{seq}"')
+                        cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{seq}" START WITH {int(start)}')
                 except IntegrityError:  # created concurrently by another transaction
                     pass
     raise RuntimeError(f"could not create the sequence for {name!r}")

@@ -27,3 +27,12 @@ def test_concurrent_sequence_values_are_distinct():
     with ThreadPoolExecutor(max_workers=4) as pool:
         values = list(pool.map(take, range(20)))
     assert sorted(values) == list(range(1, 21))
+
+
+@pytest.mark.django_db
+def test_a_counter_continues_after_the_table_value():
+    """A database that counted in core.Sequence before keeps its numbers unique."""
+    from aftersales.core.models import Sequence
+
+    Sequence.objects.create(name="legacy", value=41)
+    assert sequence_next("legacy") == 42
