@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status as Reply
 from pydantic import Field
 
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
@@ -289,7 +290,7 @@ def parts_list(request, q: text(100) = "", cursor: text(500) | None = None, size
 
 @router.post("/parts", response={201: PartOut, **ERRORS})
 def parts_create(request, payload: PartIn):
-    return 201, part_create(actor=request.auth, **payload.dict())
+    return Reply(201, part_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/parts/{part_id}", response={200: PartOut, **ERRORS})
@@ -370,7 +371,7 @@ def receipts_create(request, payload: ReceiptIn):
         note=payload.note,
         lines=_lines(request.auth, payload.lines),
     )
-    return 201, receipt
+    return Reply(201, receipt)
 
 
 @router.get("/transfers", response={200: list[TransferOut], **ERRORS})
@@ -387,9 +388,10 @@ def transfers_create(request, payload: TransferIn):
     # A partner may ask for stock from the central warehouses (which he cannot browse).
     src = get_object_or_404(Warehouse.objects.filter(is_active=True), pk=payload.source)
     dst = warehouse_get_for(request.auth, payload.destination)
-    return 201, transfer_create(
+    transfer = transfer_create(
         actor=request.auth, source=src, destination=dst, lines=_lines(request.auth, payload.lines), note=payload.note
     )
+    return Reply(201, transfer)
 
 
 def _transfer_for(user, pk: int) -> TransferOrder:
@@ -435,12 +437,12 @@ def consume(request, payload: JobPartIn):
     if payload.reservation:
         args["reservation"] = get_object_or_404(Reservation, pk=payload.reservation, request=args["request"])
     c = part_consume(old_serial=payload.old_serial, expect_return=payload.expect_return, note=payload.note, **args)
-    return 201, c
+    return Reply(201, c)
 
 
 @router.post("/reserve", response={201: ReservationOut, **ERRORS})
 def reserve(request, payload: JobPartIn):
-    return 201, part_reserve(**_job_args(request.auth, payload))
+    return Reply(201, part_reserve(**_job_args(request.auth, payload)))
 
 
 @router.post("/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS})
@@ -477,7 +479,7 @@ def _count_for(user, pk: int) -> StockCount:
 def counts_create(request, payload: CountIn):
     _require_staff(request.auth)
     wh = warehouse_get_for(request.auth, payload.warehouse)
-    return 201, count_create(actor=request.auth, warehouse=wh, note=payload.note)
+    return Reply(201, count_create(actor=request.auth, warehouse=wh, note=payload.note))
 
 
 @router.get("/counts/{count_id}", response={200: CountOut, **ERRORS})
