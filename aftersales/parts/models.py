@@ -133,7 +133,7 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_gte_0"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stocklevel_reserved_lte_on_hand"),
         ]
-        indexes = [models.Index(fields=["warehouse", "part"], name="stocklevel_wh_part")]
+        indexes = [models.Index(fields=["warehouse", "store", "part", "lot"], name="stocklevel_wh_store_part")]
 
     def __str__(self):
         return f"{self.part_id}@{self.warehouse_id}/{self.store}/{self.lot}: {self.on_hand}"

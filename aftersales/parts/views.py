@@ -65,6 +65,8 @@ from .services import (
 )
 
 PAGE = 50
+# The warehouse page: good store first, then by part (index stocklevel_wh_store_part).
+LEVEL_ORDER = ["-store", "part_id", "lot", "id"]
 
 
 def staff_required(view):
@@ -197,18 +199,13 @@ def warehouse_new(request):
 @require_GET
 def warehouse_detail(request, pk):
     wh = warehouse_get_for(request.user, pk)
-    levels = (
-        level_list_for(request.user)
-        .filter(warehouse=wh)
-        .exclude(on_hand=0, reserved=0)
-        .select_related("part")
-        .order_by("store", "part__code", "lot")
-    )
-    return render(
-        request,
-        "parts/warehouse_detail.html",
-        {"warehouse": wh, "levels": levels, "can_edit": is_stock_staff(request.user)},
-    )
+    levels = level_list_for(request.user).filter(warehouse=wh).exclude(on_hand=0, reserved=0).select_related("part")
+    try:
+        page = keyset_page(levels, order=LEVEL_ORDER, cursor=request.GET.get("cursor") or None, size=PAGE)
+    except DomainError as exc:
+        return render(request, "parts/warehouse_detail.html", {"warehouse": wh, "levels": [], "error": exc}, status=400)
+    context = {"warehouse": wh, "levels": page.items, "page": page, "can_edit": is_stock_staff(request.user)}
+    return render(request, "parts/warehouse_detail.html", context)
 
 
 @reader_required
