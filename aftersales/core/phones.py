@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,7 @@ def phone_search_key(raw: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def phone_display(e164: str) -> str:
     """Readable form: national for China (138 1234 5678), international otherwise."""
     if not e164:

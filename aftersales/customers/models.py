@@ -4,12 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.models import TimeStampedModel
+from aftersales.core.models import ChoiceLabels, TimeStampedModel
 
 from .choices import CustomerKind, CustomerTier, RegionClass
 
 
-class Region(models.Model):
+class Region(ChoiceLabels, models.Model):
     """A service region (usually a city or a district of one), used for routing work."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)

@@ -7,14 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.models import ImmutableModel
+from aftersales.core.models import ChoiceLabels, ImmutableModel
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.models import Customer, CustomerAddress, Region
 
 from .choices import OPEN_STATUSES, Action, Channel, Priority, ServiceType, Status
 
 
-class ServiceRequest(models.Model):
+class ServiceRequest(ChoiceLabels, models.Model):
     """A service request (工单). Status changes only through services.request_transition."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
@@ -140,7 +140,7 @@ class ServiceRequestEvent(ImmutableModel):
         return f"{self.request_id} {self.kind} {self.action}"
 
 
-class Attachment(models.Model):
+class Attachment(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Photo")
         VIDEO = "video", _("Video")
