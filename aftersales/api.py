@@ -80,6 +80,7 @@ def _mount():
     from aftersales.catalog.api import router as catalog_router
     from aftersales.customers.api import router as customers_router
     from aftersales.dispatch.api import router as dispatch_router
+    from aftersales.sla.api import router as sla_router
     from aftersales.tickets.api import router as tickets_router
 
     api.add_router("/customers", customers_router)
@@ -89,6 +90,7 @@ def _mount():
     from aftersales.parts.api import router as parts_router
 
     api.add_router("/parts", parts_router)
+    api.add_router("/sla", sla_router)
 
 
 _mount()

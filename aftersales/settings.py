@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.dispatch",
     "aftersales.parts",
+    "aftersales.notifications",
 ]
 
 MIDDLEWARE = [

@@ -5,13 +5,16 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .format import actions_text, duration_text
 from .models import (
     Calendar,
     CalendarDay,
     CalendarDayPeriod,
     ComplaintCategory,
+    EscalationLevel,
     FollowUpWindow,
     SlaClock,
+    SlaEscalation,
     SlaPolicy,
     WorkingPeriod,
 )
@@ -69,6 +72,8 @@ class CalendarDayAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
+    # The changelist links to the preview page ("a repair for a ★★ customer … would be due at …").
+    change_list_template = "admin/sla/slapolicy/change_list.html"
     list_display = (
         "name",
         "is_active",
@@ -122,6 +127,71 @@ class SlaClockAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind")
     search_fields = ("request__number",)
     list_select_related = ("request", "policy")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(admin.ModelAdmin):
+    list_display = (
+        "level",
+        "name",
+        "kind",
+        "is_active",
+        "delay_shown",
+        "notify_role",
+        "notify_assignee",
+        "notify_creator",
+        "in_app",
+        "email",
+        "raise_priority_to",
+        "reassign_technician",
+        "reassign_organization",
+    )
+    list_display_links = ("level", "name")
+    list_filter = ("is_active", "kind")
+    filter_horizontal = ("notify_users",)
+    fieldsets = (
+        (None, {"fields": ("level", "name", "kind", "is_active", "delay")}),
+        (
+            _("Who is told"),
+            {"fields": ("notify_role", "notify_users", "notify_assignee", "notify_creator", "in_app", "email")},
+        ),
+        (
+            _("What is done (levels 1 and up)"),
+            {"fields": ("raise_priority_to", "reassign_technician", "reassign_organization", "act_as")},
+        ),
+    )
+
+    @admin.display(description=_("after the breach"), ordering="delay")
+    def delay_shown(self, obj):
+        return duration_text(obj.delay) if obj.level else "—"
+
+
+@admin.register(SlaEscalation)
+class SlaEscalationAdmin(admin.ModelAdmin):
+    list_display = ("at", "request", "kind", "level", "level_name", "due_at", "late", "actions_shown")
+    list_filter = ("level", "kind")
+    search_fields = ("request__number",)
+    date_hierarchy = "at"
+    list_select_related = ("request",)
+
+    @admin.display(description=_("late by"))
+    def late(self, obj):
+        import datetime as dt
+
+        return duration_text(dt.timedelta(seconds=obj.breach_by_seconds)) if obj.level else "—"
+
+    @admin.display(description=_("actions taken"))
+    def actions_shown(self, obj):
+        return actions_text(obj.actions)
 
     def has_add_permission(self, request):
         return False

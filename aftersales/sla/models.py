@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.models import TimeStampedModel
 from aftersales.customers.choices import CustomerTier, RegionClass
@@ -316,6 +320,24 @@ class SlaClock(models.Model):
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    warn_at = models.DateTimeField(
+        _("warning pending at"),
+        null=True,
+        blank=True,
+        help_text=_("The warning time while a warning is still to be sent; empty otherwise (the sweep's work list)."),
+    )
+    escalation_anchor_at = models.DateTimeField(
+        _("escalation counted from"),
+        null=True,
+        blank=True,
+        help_text=_("The breach the escalation delays count from; kept while the clock stays breached."),
+    )
+    escalate_at = models.DateTimeField(
+        _("next escalation check"),
+        null=True,
+        blank=True,
+        help_text=_("When the sweep looks at this clock again; empty = nothing pending."),
+    )
 
     class Meta:
         verbose_name = _("SLA clock")
@@ -325,7 +347,135 @@ class SlaClock(models.Model):
         indexes = [
             models.Index(fields=["state", "warning_at"], name="sla_clock_state_warning"),
             models.Index(fields=["state", "due_at"], name="sla_clock_state_due"),
+            # The sweep's work lists: only rows with something pending are in them, so a
+            # sweep never walks the clocks already warned or fully escalated (a filter on
+            # warned_at IS NULL over (state, warning_at) would walk every warned clock).
+            models.Index(fields=["warn_at", "id"], condition=Q(warn_at__isnull=False), name="sla_clock_warn_pending"),
+            models.Index(
+                fields=["escalate_at", "id"], condition=Q(escalate_at__isnull=False), name="sla_clock_escalate_pending"
+            ),
         ]
 
     def __str__(self):
         return f"{self.request_id} {self.kind} {self.state}"
+
+
+class EscalationLevel(TimeStampedModel):
+    """One row of the escalation matrix (R-SLA-4, seed 001 §6.4).
+
+    Level 0 is the warning (at the rule's warning share of the target): only its
+    notification settings apply. Levels 1, 2, … act once each after a breach, when
+    ``delay`` has passed since the breach. Rows naming a target apply to that target's
+    clocks; rows without one apply to every target that has no rows of its own.
+    """
+
+    WARNING = 0
+
+    level = models.PositiveSmallIntegerField(_("level"), help_text=_("0 = the warning before the breach."))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("target"),
+        max_length=24,
+        choices=TargetKind.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty = every target without its own rows."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    delay = models.DurationField(
+        _("after the breach"), default=datetime.timedelta(0), help_text=_("Ignored for the warning (level 0).")
+    )
+    # Who is told.
+    notify_role = models.CharField(
+        _("notify everyone with role"), max_length=16, choices=Role.choices, blank=True, default=""
+    )
+    notify_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("notify these people"), blank=True, related_name="+"
+    )
+    notify_assignee = models.BooleanField(_("notify the assigned technician"), default=False)
+    notify_creator = models.BooleanField(_("notify who filed the request"), default=False)
+    in_app = models.BooleanField(_("in-app notification"), default=True)
+    email = models.BooleanField(_("e-mail"), default=False)
+    # What is done.
+    raise_priority_to = models.CharField(
+        _("raise priority to at least"),
+        max_length=8,
+        choices=Priority.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty = leave the priority."),
+    )
+    reassign_technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reassign to technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"role": Role.TECHNICIAN, "is_active": True},
+    )
+    reassign_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("or move to organization's queue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A service partner or the own company; used when no technician is named."),
+    )
+    act_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("act as"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Whose name the priority change and reassignment carry; empty = the SLA system user."),
+    )
+
+    class Meta:
+        verbose_name = _("escalation level")
+        verbose_name_plural = _("escalation matrix")
+        ordering = ["kind", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "level"], name="sla_escalation_level_unique"),
+        ]
+
+    def __str__(self):
+        return f"L{self.level} {self.name}"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == self.WARNING
+
+
+class SlaEscalation(models.Model):
+    """What the sweep did, once per clock and level (level 0: the warning). Kept for KPIs."""
+
+    clock = models.ForeignKey(
+        SlaClock, verbose_name=_("clock"), null=True, on_delete=models.SET_NULL, related_name="escalations"
+    )
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="sla_escalations"
+    )
+    kind = models.CharField(_("target"), max_length=24, choices=TargetKind.choices)
+    level = models.PositiveSmallIntegerField(_("level"))
+    level_name = models.CharField(_("level name"), max_length=100, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"))
+    breach_by_seconds = models.PositiveIntegerField(_("breached by (seconds)"), default=0)
+    actions = models.JSONField(_("actions taken"), default=list, blank=True)
+    notified = models.PositiveIntegerField(_("people notified"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA escalation")
+        verbose_name_plural = _("SLA escalations")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["at", "id"], name="sla_escalation_at"),
+            models.Index(fields=["level", "at"], name="sla_escalation_level_at"),
+            models.Index(fields=["request", "at"], name="sla_escalation_request"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} L{self.level}"

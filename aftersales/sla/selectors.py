@@ -12,11 +12,22 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from aftersales.tickets.choices import Status
 from aftersales.tickets.models import ServiceRequest
 
 from .businesstime import ALWAYS, CalendarSnapshot, business_time_between
 from .clocks import TargetSpec
-from .models import Calendar, CalendarDay, ClockState, FollowUpWindow, SlaClock, SlaPolicy, TargetKind
+from .models import (
+    Calendar,
+    CalendarDay,
+    ClockState,
+    EscalationLevel,
+    FollowUpWindow,
+    SlaClock,
+    SlaEscalation,
+    SlaPolicy,
+    TargetKind,
+)
 from .rules import RequestFacts, RuleMatch, rules_match
 
 # (calendar id, revision) -> snapshot. A process-local read cache only: the key carries
@@ -103,9 +114,15 @@ def policy_targets_for(request: ServiceRequest, rules: list[SlaPolicy] | None = 
 
     A target on business time counts on its rule's calendar, or the default calendar;
     with neither it falls back to 24×7 (the reason says so)."""
+    return targets_for_facts(request_facts(request), rules)
+
+
+def targets_for_facts(facts: RequestFacts, rules: list[SlaPolicy] | None = None) -> dict[str, TargetSpec]:
+    """Like :func:`policy_targets_for`, for facts rather than a stored request (the preview)."""
     default = None
     targets: dict[str, TargetSpec] = {}
-    for kind, match in policy_match_for(request, rules).items():
+    matches = rules_match(policy_rules_active() if rules is None else rules, facts)
+    for kind, match in matches.items():
         rule = match.rule
         calendar = None
         reason = match.reason
@@ -144,10 +161,12 @@ class TargetStatus:
     breach_by: dt.timedelta | None
     policy_id: int | None
     reason: str
+    policy_name: str = ""
 
 
-def _status(clock: SlaClock, now: dt.datetime) -> TargetStatus:
-    cal = calendar_snapshot_for(clock.calendar_id)
+def _status(clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = None) -> TargetStatus:
+    if cal is None:
+        cal = calendar_snapshot_for(clock.calendar_id)
     time_left = None
     breach_by = dt.timedelta(seconds=clock.breach_by_seconds) if clock.breached_at else None
     state = clock.state
@@ -184,15 +203,162 @@ def _status(clock: SlaClock, now: dt.datetime) -> TargetStatus:
         breach_by=breach_by,
         policy_id=clock.policy_id,
         reason=clock.policy_reason,
+        # Only when loaded with the clock (select_related): never a query per row.
+        policy_name=str(clock._state.fields_cache.get("policy") or ""),
     )
 
 
 def sla_status_for(request: ServiceRequest, *, now: dt.datetime | None = None) -> list[TargetStatus]:
-    """Each target of ``request`` as stored by the last refresh, judged against ``now``."""
+    """Each target of ``request`` as stored by the last refresh, judged against ``now``.
+
+    One query (the clocks with their calendars); calendar snapshots come from the cache."""
+    clocks = SlaClock.objects.filter(request_id=request.pk).select_related("calendar", "policy")
+    return sla_statuses(clocks, now=now)
+
+
+def sla_statuses(clocks, *, now: dt.datetime | None = None) -> list[TargetStatus]:
+    """Statuses of clocks loaded with ``select_related("calendar")`` (or prefetched), in
+    target order, without further queries while the calendars' snapshots are cached."""
     now = now or timezone.now()
     order = {k: i for i, k in enumerate(TargetKind.values)}
-    clocks = sorted(SlaClock.objects.filter(request_id=request.pk), key=lambda c: order[c.kind])
-    return [_status(c, now) for c in clocks]
+    out = []
+    for clock in sorted(clocks, key=lambda c: order[c.kind]):
+        cal = calendar_snapshot(clock.calendar) if clock.calendar_id else ALWAYS
+        out.append(_status(clock, now, cal))
+    return out
+
+
+# Which clock a one-badge summary shows: the most pressing first.
+COLOUR_RANK = {"breached": 0, "warning": 1, "ok": 2, "paused": 3, "met": 4}
+
+
+def sla_headline(statuses: list[TargetStatus]) -> TargetStatus | None:
+    """The most pressing target: breached (longest overdue), then warning, ok, paused
+    (soonest due), then met."""
+    if not statuses:
+        return None
+    return min(statuses, key=lambda s: (COLOUR_RANK[s.colour], s.due_at))
+
+
+def sla_prefetch(requests) -> None:
+    """Load the clocks (with calendars) of a page of requests in one query."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    prefetch_related_objects(
+        list(requests), Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar"))
+    )
+
+
+def _open_breach_q(now: dt.datetime) -> Q:
+    """Clocks overdue and still open: running past due (not flipped yet) or breached
+    without an end, on a request that was not cancelled."""
+    return (Q(state=ClockState.RUNNING, due_at__lte=now) | Q(state=ClockState.BREACHED, met_at__isnull=True)) & ~Q(
+        request__status=Status.CANCELLED
+    )
+
+
+def sla_clock_list_for(user, view: str, *, now: dt.datetime | None = None, kind: str | None = None):
+    """Clocks of the requests ``user`` may see: "at_risk" (warning reached, not breached)
+    or "breached" (overdue and still open), most urgent first, with their requests."""
+    from aftersales.tickets.selectors import request_list_for
+
+    now = now or timezone.now()
+    qs = SlaClock.objects.filter(request__in=request_list_for(user))
+    if view == "at_risk":
+        qs = qs.filter(state=ClockState.RUNNING, warning_at__lte=now, due_at__gt=now)
+    elif view == "breached":
+        qs = qs.filter(_open_breach_q(now))
+    else:
+        raise ValueError(view)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related(
+        "calendar", "policy", "request__customer", "request__assigned_technician", "request__region"
+    )
+
+
+def sla_escalation_list(*, level: int | None = None, kind: str | None = None, date_from=None, date_to=None):
+    """The escalation log (level 0 = warnings), newest first, with requests; filters optional.
+
+    ``date_from``/``date_to`` are local dates, both inclusive."""
+    qs = SlaEscalation.objects.select_related("request", "request__customer")
+    if level is not None:
+        qs = qs.filter(level=level)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if date_from:
+        qs = qs.filter(at__gte=_local_midnight(date_from))
+    if date_to:
+        qs = qs.filter(at__lt=_local_midnight(date_to + dt.timedelta(days=1)))
+    return qs
+
+
+def sla_escalation_counts(qs) -> dict[int, int]:
+    """How many rows per level in ``qs`` (one GROUP BY)."""
+    from django.db.models import Count
+
+    return dict(qs.order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day))
+
+
+def escalation_levels() -> list[EscalationLevel]:
+    return list(EscalationLevel.objects.order_by("kind", "level"))
+
+
+# --- the preview: which rule and when, for a request that does not exist -------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    kind: str
+    label: str
+    rule: SlaPolicy
+    reason: str
+    duration: dt.timedelta
+    business: bool
+    calendar_name: str
+    due_at: dt.datetime | None
+    warning_at: dt.datetime | None
+    error: str = ""
+
+
+def sla_preview(facts: RequestFacts, filed_at: dt.datetime) -> list[PreviewRow]:
+    """What each target would be for a request with ``facts`` filed at ``filed_at``:
+    the matched rule, why, and the due and warning times. Reads only."""
+    from .businesstime import NoWorkingTime, add_business_time
+
+    rules = policy_rules_active()
+    by_id = {r.pk: r for r in rules}
+    names = dict(Calendar.objects.values_list("pk", "name"))
+    out = []
+    for kind, spec in targets_for_facts(facts, rules).items():
+        match_rule = by_id[spec.policy_id]
+        calendar_name = names.get(spec.calendar_id, "") if spec.calendar_id is not None else gettext("24×7")
+        try:
+            due = add_business_time(spec.calendar, filed_at, spec.duration)
+            warning = add_business_time(spec.calendar, filed_at, spec.duration * spec.warning_percent / 100)
+            error = ""
+        except NoWorkingTime:
+            due = warning = None
+            error = gettext("The calendar has no working time after this moment.")
+        out.append(
+            PreviewRow(
+                kind=kind,
+                label=str(TargetKind(kind).label),
+                rule=match_rule,
+                reason=spec.reason,
+                duration=spec.duration,
+                business=spec.calendar_id is not None,
+                calendar_name=calendar_name,
+                due_at=timezone.localtime(due) if due else None,
+                warning_at=timezone.localtime(warning) if warning else None,
+                error=error,
+            )
+        )
+    return out
 
 
 def followup_window_for(service_type: str) -> tuple[dt.timedelta, dt.timedelta] | None:

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from aftersales.core.audit import audit_record
-from aftersales.tickets.choices import OPEN_STATUSES
+from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
 from . import china
@@ -88,8 +88,11 @@ def _plain(value):
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
-def _apply(clock: SlaClock, result: ClockResult) -> dict[str, list]:
-    """Copy computed values onto ``clock``; returns the audited changes."""
+def _apply(clock: SlaClock, result: ClockResult, *, request_open: bool = True) -> dict[str, list]:
+    """Copy computed values onto ``clock``; returns the audited changes.
+
+    ``request_open``: False once the request is cancelled (a breach then stays on record
+    but is no longer escalated)."""
     changes = {}
     for name in COMPUTED_FIELDS:
         new = getattr(result, name)
@@ -100,9 +103,19 @@ def _apply(clock: SlaClock, result: ClockResult) -> dict[str, list]:
     # Escalation bookkeeping stays valid only while it still describes this clock.
     if clock.warned_at is not None and clock.warning_at > clock.warned_at:
         clock.warned_at = None  # the warning moved later: it is due again then
+    # The sweep's warning work list: running clocks not warned yet.
+    clock.warn_at = clock.warning_at if clock.state == ClockState.RUNNING and clock.warned_at is None else None
     if clock.state not in (ClockState.BREACHED,):
         clock.escalated_at = None
         clock.escalation_level = 0
+        clock.escalation_anchor_at = None
+        clock.escalate_at = None
+    elif clock.met_at is not None or not request_open:
+        clock.escalate_at = None  # stopped late: on record, nothing more to escalate
+    elif clock.escalation_anchor_at is None:
+        # A new breach: the sweep looks at it at once and counts the levels' delays from it.
+        clock.escalation_anchor_at = clock.breached_at or clock.due_at
+        clock.escalate_at = clock.escalation_anchor_at
     return changes
 
 
@@ -113,11 +126,14 @@ def sla_refresh(request_id: int, *, now: dt.datetime | None = None, rules=None) 
     Idempotent: running it twice at the same moment writes the same rows. Targets no
     rule sets any more are removed. An audit row records due-time, rule and state changes.
     """
-    now = now or timezone.now()
-    # Lock the request so two refreshes of it never race on the upsert.
+    # Lock the request so two refreshes of it never race on the upsert, and so the
+    # escalation sweep (which locks requests too, SKIP LOCKED) never acts on a clock
+    # while it is being recomputed.
     locked = ServiceRequest.objects.select_for_update().filter(pk=request_id).values_list("pk", flat=True)
     if not list(locked):
         return []
+    # "Now" once the lock is held: a sweep that finished while we waited saw an earlier now.
+    now = now or timezone.now()
     request = ServiceRequest.objects.select_related("customer", "product", "unit__product").get(pk=request_id)
     events = list(
         ServiceRequestEvent.objects.filter(
@@ -127,12 +143,14 @@ def sla_refresh(request_id: int, *, now: dt.datetime | None = None, rules=None) 
     )
     targets = policy_targets_for(request, rules)
     results = clocks_compute(request, events, targets, now=now)
-    existing = {c.kind: c for c in SlaClock.objects.filter(request_id=request_id)}
+    # Locked too: their escalation columns belong to the sweep and must be read fresh.
+    existing = {c.kind: c for c in SlaClock.objects.select_for_update().filter(request_id=request_id)}
+    request_open = request.status != Status.CANCELLED
     clocks, audited = [], {}
     for result in results:
         clock = existing.pop(result.kind, None) or SlaClock(request_id=request_id, kind=result.kind)
         adding = clock._state.adding
-        changes = _apply(clock, result)
+        changes = _apply(clock, result, request_open=request_open)
         clock.computed_at = now
         clock.save()
         if adding:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .businesstime import NoWorkingTime
 
@@ -29,3 +30,17 @@ def sla_refresh_open_task() -> int:
     from .services import sla_refresh_open
 
     return sla_refresh_open()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sla_sweep_task() -> dict:
+    """Every minute: flip breaches, send due warnings, act on due escalation levels.
+
+    With several consumers (Redis) each may enqueue and run it at the same moment; the
+    sweep is built for that (rows are claimed, see escalation.py)."""
+    from .escalation import sla_sweep
+
+    result = sla_sweep()
+    if result.flipped or result.warned or result.escalated:
+        logger.info("SLA sweep: %s", result.as_dict())
+    return result.as_dict()

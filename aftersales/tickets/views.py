@@ -17,6 +17,7 @@ from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
+from aftersales.sla.selectors import sla_prefetch
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
 from .filters import SORT_LABELS, ServiceRequestFilter
@@ -157,6 +158,7 @@ def queue(request):
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
     }
+    sla_prefetch(context["rows"])  # the SLA badge of every row, in one query
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
     return render(request, template, context, status=400 if errors else 200)
 

@@ -18,3 +18,17 @@ def standard(years=(2025, 2026, 2027), tz="Asia/Shanghai") -> CalendarSnapshot:
 
 def at(y, m, d, hh=0, mm=0, ss=0, tz=SH) -> dt.datetime:
     return dt.datetime(y, m, d, hh, mm, ss, tzinfo=tz)
+
+
+def seed_migration_data() -> None:
+    """Put back what the SLA migrations seed (calendars, rules, matrix, system user).
+
+    For tests that commit (transactional_db): the database is flushed after each such
+    test, and ``serialized_rollback`` collides with the content types that the flush
+    recreates. The migrations' data functions are idempotent; run them on the live apps."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("0002_defaults", "0004_escalation_defaults"):
+        importlib.import_module(f"aftersales.sla.migrations.{name}").forwards(apps, None)

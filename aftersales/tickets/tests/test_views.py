@@ -423,8 +423,9 @@ def test_queue_query_count_does_not_grow(agent, dispatcher, technician, product,
         if n % 5 == 0:
             request_transition(actor=dispatcher, request=created, action=Action.ASSIGN, technician=technician)
     client = web(agent)
-    # session, user, page, capped count, regions for the filter: never per row
-    with django_assert_max_num_queries(5):
+    # session, user, page, capped count, regions for the filter, the page's SLA clocks
+    # (one prefetch with their calendars): never per row
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("tickets:queue"), {"sort": "priority"})
     assert len(response.context["rows"]) == 25
 
@@ -464,8 +465,9 @@ def test_detail_query_count(agent, dispatcher, sr, django_assert_max_num_queries
         attachment_add(actor=agent, request=sr, upload=png(f"p{n}.png"))
         web(agent).post(reverse("tickets:note", args=[sr.pk]), {"text": f"note {n}"})
     client = web(dispatcher)
-    # session, user, request with relations, timeline with actors, attachments, technicians to assign
-    with django_assert_max_num_queries(6):
+    # session, user, request with relations, timeline with actors, attachments, technicians
+    # to assign, SLA clocks with their calendars and rules
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("tickets:detail", args=[sr.pk]))
     assert response.status_code == 200
     assert response.content.decode().count("?inline=1") == 5

@@ -1,0 +1,619 @@
+"""Warnings and escalation (R-SLA-4, seed 001 §6.4): the sweep.
+
+One sweep, run every minute by the worker (``tasks.sla_sweep_task``) or by hand
+(``manage.py sla_sweep``), does three things, each in bounded batches and each touching
+only rows that are due, through partial indexes:
+
+1. **Breach flip** — running clocks whose ``due_at`` has passed become ``breached``
+   (``breached_at`` = due, ``breach_by`` measured on the clock's calendar) and are
+   scheduled for escalation. Index ``sla_clock_state_due`` (state, due_at).
+2. **Warnings** — running clocks past ``warning_at`` that were not warned yet: the
+   matrix's level 0 audience is notified. Index ``sla_clock_warn_pending``.
+3. **Escalation** — breached clocks whose next level is due (``escalate_at``): each
+   level of the matrix acts once — notify (in the app, by e-mail), raise the priority,
+   reassign / move to a partner's queue, a note on the request's timeline, and a
+   :class:`SlaEscalation` row for KPIs. Index ``sla_clock_escalate_pending``.
+
+Exactly once, with any number of sweepers and crashes:
+
+- A batch is one transaction. Its clock rows are locked ``FOR UPDATE SKIP LOCKED`` (a
+  concurrent sweeper takes other rows), then their requests, also SKIP LOCKED (a
+  request being edited or refreshed right now is left for the next sweep — nobody
+  ever waits, so there is no deadlock with ``sla_refresh``, which locks the request and
+  then its clocks).
+- Each warning and level is *claimed* by a conditional UPDATE — ``SET warned_at = now
+  WHERE warned_at IS NULL …`` / ``SET escalation_level = L WHERE escalation_level =
+  L-1 …`` — and acted on only if it updated the row. The claim and every write of the
+  action (notifications, timeline note, priority, assignment, the log row) commit
+  together: a worker killed between claim and action loses the whole batch, which the
+  next sweep does again; a committed claim is never repeated.
+- E-mails are sent after commit only (``transaction.on_commit``), so a rolled-back
+  batch never mails anyone; a worker killed right after the commit may lose those
+  e-mails (at most once), never the in-app notifications, which are rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.choices import Role
+from aftersales.core.errors import DomainError
+from aftersales.notifications.models import Verb
+from aftersales.notifications.services import Draft, notify
+from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Priority, Status
+from aftersales.tickets.models import ServiceRequest
+from aftersales.tickets.services import request_add_note, request_transition, request_update
+
+from .businesstime import business_time_between
+from .clocks import stop_statuses
+from .format import actions_text, duration_text
+from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation, TargetKind
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "sla-system"
+DEFAULT_BATCH = 500
+# The clock columns the sweep reads (not the JSON pauses and history).
+LOADED = (
+    "id",
+    "request_id",
+    "kind",
+    "calendar_id",
+    "due_at",
+    "warning_at",
+    "state",
+    "met_at",
+    "breached_at",
+    "warned_at",
+    "warn_at",
+    "escalation_level",
+    "escalation_anchor_at",
+    "escalate_at",
+)
+
+
+# --- the system actor ---------------------------------------------------------
+
+
+def system_user():
+    """The user the sweep acts as: a back-office role (managers may change priority and
+    assign), inactive so nobody can log in as it, named so the timeline says who acted.
+    Created by migration sla 0003; recreated here if someone deleted it."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, role=Role.MANAGER, is_active=False, last_name="SLA", first_name="系统")
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+# --- the matrix -----------------------------------------------------------------
+
+
+class Matrix:
+    """The active escalation levels, loaded once per sweep.
+
+    For a clock of target K the levels are the rows naming K if there are any,
+    otherwise the rows without a target."""
+
+    def __init__(self, rows: list[EscalationLevel]):
+        by_kind: dict[str, list[EscalationLevel]] = defaultdict(list)
+        for row in rows:
+            by_kind[row.kind].append(row)
+        self._by_kind = {k: sorted(v, key=lambda r: r.level) for k, v in by_kind.items()}
+
+    @classmethod
+    def load(cls) -> Matrix:
+        rows = list(
+            EscalationLevel.objects.filter(is_active=True)
+            .select_related("reassign_technician", "reassign_organization", "act_as")
+            .prefetch_related("notify_users")
+        )
+        return cls(rows)
+
+    def rows_for(self, kind: str) -> list[EscalationLevel]:
+        return self._by_kind.get(kind) or self._by_kind.get("", [])
+
+    def warning_for(self, kind: str) -> EscalationLevel | None:
+        return next((r for r in self.rows_for(kind) if r.level == EscalationLevel.WARNING), None)
+
+    def next_after(self, kind: str, level: int) -> EscalationLevel | None:
+        return next((r for r in self.rows_for(kind) if r.level > max(level, 0)), None)
+
+    def has_levels(self, kind: str) -> bool:
+        return self.next_after(kind, 0) is not None
+
+
+# --- results --------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    flipped: int = 0
+    warned: int = 0
+    escalated: int = 0  # level actions taken (a clock jumping two levels counts twice)
+    notifications: int = 0
+    busy: int = 0  # due rows left for the next sweep because their request was locked
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "flipped": self.flipped,
+            "warned": self.warned,
+            "escalated": self.escalated,
+            "notifications": self.notifications,
+            "busy": self.busy,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+class _Context:
+    """Per-sweep caches: calendars, role members, the system user."""
+
+    def __init__(self, now: dt.datetime, matrix: Matrix, slow_ms: int = 0):
+        from .selectors import calendar_snapshot
+
+        self.now = now
+        self.matrix = matrix
+        self.slow = slow_ms / 1000
+        self._calendars = {c.pk: calendar_snapshot(c) for c in Calendar.objects.all()}
+        self._roles: dict[str, list] = {}
+        self._system = None
+
+    def calendar(self, calendar_id):
+        from .businesstime import ALWAYS
+
+        return self._calendars.get(calendar_id, ALWAYS) if calendar_id else ALWAYS
+
+    @property
+    def system(self):
+        if self._system is None:
+            self._system = system_user()
+        return self._system
+
+    def role_members(self, role: str) -> list:
+        if role not in self._roles:
+            from django.contrib.auth import get_user_model
+
+            self._roles[role] = list(get_user_model().objects.filter(role=role, is_active=True).order_by("pk"))
+        return self._roles[role]
+
+    def pause(self) -> None:
+        """``--slow-ms``: stretch the sweep so a test can kill it part-way."""
+        if self.slow:
+            time.sleep(self.slow)
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _lock_requests(ids) -> dict[int, ServiceRequest]:
+    """Lock the requests that nobody else holds; the others wait for the next sweep."""
+    qs = (
+        ServiceRequest.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("assigned_technician", "created_by")
+        .filter(pk__in=list(ids))
+    )
+    return {r.pk: r for r in qs}
+
+
+def _stopped(clock: SlaClock, request: ServiceRequest) -> bool:
+    """The request already left the clock's counting statuses (its refresh is on the way)."""
+    return request.status == Status.CANCELLED or request.status in stop_statuses(clock.kind)
+
+
+def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Context) -> list:
+    """Who the level tells: its role, its named people, the assignee and/or the creator.
+    Only active staff; never customers, never the system user; each person once."""
+    if row is None:
+        return []
+    people = []
+    if row.notify_role:
+        people += ctx.role_members(row.notify_role)
+    people += list(row.notify_users.all())
+    if row.notify_assignee and request.assigned_technician_id:
+        people.append(request.assigned_technician)
+    if row.notify_creator and request.created_by_id:
+        people.append(request.created_by)
+    seen, out = set(), []
+    for user in people:
+        if user.pk in seen or not user.is_active or user.role == Role.CUSTOMER or user.username == SYSTEM_USERNAME:
+            continue
+        seen.add(user.pk)
+        out.append(user)
+    return out
+
+
+def _drafts(row: EscalationLevel | None, people: list, *, verb: str, request, text: str, subject: str) -> list[Draft]:
+    if row is None or not (row.in_app or row.email):
+        return []
+    return [
+        Draft(recipient=u, verb=verb, request=request, text=text, email=row.email, subject=subject, in_app=row.in_app)
+        for u in people
+    ]
+
+
+def _local(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _kind_label(kind: str) -> str:
+    return str(TargetKind(kind).label)
+
+
+def _claim_returning(
+    ids: list[int], *, set_sql: str, set_params: list, where_sql: str, where_params: list
+) -> list[int]:
+    """``UPDATE … WHERE id IN (ids) AND <where> RETURNING id``: the rows this worker won."""
+    if not ids:
+        return []
+    table = SlaClock._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(p) if isinstance(p, dt.datetime) else p for p in set_params]
+    params += list(ids)
+    params += [adapt(p) if isinstance(p, dt.datetime) else p for p in where_params]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"UPDATE {table} SET {set_sql} WHERE id IN ({marks}) AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- 1. breach flip -----------------------------------------------------------------
+
+
+def _flip_batch(ctx: _Context, batch: int) -> int:
+    """Flip one batch of running clocks past due to breached: one SELECT … FOR UPDATE SKIP
+    LOCKED and one UPDATE joined to the batch's computed values."""
+    with transaction.atomic():
+        rows = list(
+            SlaClock.objects.select_for_update(skip_locked=True)
+            .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
+            .order_by("due_at", "id")
+            .values_list("id", "kind", "calendar_id", "due_at")[:batch]
+        )
+        if not rows:
+            return 0
+        values = []
+        for pk, kind, calendar_id, due_at in rows:
+            late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
+            values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
+        table = SlaClock._meta.db_table
+        marks = ", ".join(["(%s, %s, %s)"] * len(values))
+        # The breach the levels count from is the due time (kept if an earlier breach set it).
+        sql = (
+            f"WITH v(id, late, esc) AS (VALUES {marks}) "  # noqa: S608 - fixed SQL, values are parameters
+            f"UPDATE {table} SET state = %s, breached_at = due_at, breach_by_seconds = v.late, "
+            f"remaining_seconds = -v.late, computed_at = %s, warn_at = NULL, "
+            f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), "
+            f"escalate_at = CASE WHEN v.esc = 1 THEN COALESCE(escalation_anchor_at, due_at) END "
+            f"FROM v WHERE {table}.id = v.id AND {table}.state = %s"
+        )
+        params = [p for row in values for p in row]
+        params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    return len(rows)
+
+
+# --- 2. warnings ----------------------------------------------------------------------
+
+
+def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepResult) -> tuple | None:
+    """One batch of warnings; returns the keyset cursor for the next one (None: done)."""
+    with transaction.atomic():
+        qs = SlaClock.objects.select_for_update(skip_locked=True).filter(warn_at__lte=ctx.now).only(*LOADED)
+        if after is not None:
+            qs = qs.filter(Q(warn_at__gt=after[0]) | Q(warn_at=after[0], id__gt=after[1]))
+        rows = list(qs.order_by("warn_at", "id")[:batch])
+        if not rows:
+            return None
+        cursor = (rows[-1].warn_at, rows[-1].pk)
+        requests = _lock_requests({c.request_id for c in rows})
+        ready = [c for c in rows if c.request_id in requests and not _stopped(c, requests[c.request_id])]
+        result.busy += sum(1 for c in rows if c.request_id not in requests)
+        won = set(
+            _claim_returning(
+                [c.pk for c in ready],
+                set_sql="warned_at = %s, warn_at = NULL",
+                set_params=[ctx.now],
+                where_sql="state = %s AND warned_at IS NULL AND warning_at <= %s",
+                where_params=[ClockState.RUNNING, ctx.now],
+            )
+        )
+        # Listed but not warnable any more (no longer running, already warned): off the
+        # work list until a refresh puts them back.
+        stale = [c.pk for c in ready if c.pk not in won]
+        if stale:
+            SlaClock.objects.filter(pk__in=stale).exclude(state=ClockState.RUNNING, warned_at__isnull=True).update(
+                warn_at=None
+            )
+        drafts, logs = [], []
+        for clock in ready:
+            if clock.pk not in won:
+                continue
+            ctx.pause()
+            request = requests[clock.request_id]
+            row = ctx.matrix.warning_for(clock.kind)
+            left = business_time_between(ctx.calendar(clock.calendar_id), ctx.now, clock.due_at)
+            text = _("%(target)s: warning, due at %(due)s (%(left)s left).") % {
+                "target": _kind_label(clock.kind),
+                "due": _local(clock.due_at),
+                "left": duration_text(left),
+            }
+            people = _recipients(row, request, ctx)
+            mine = _drafts(
+                row,
+                people,
+                verb=Verb.SLA_WARNING,
+                request=request,
+                text=text,
+                subject=f"[{request.number}] {text}",
+            )
+            drafts += mine
+            logs.append(
+                SlaEscalation(
+                    clock=clock,
+                    request=request,
+                    kind=clock.kind,
+                    level=EscalationLevel.WARNING,
+                    level_name=row.name if row else _("Warning"),
+                    at=ctx.now,
+                    due_at=clock.due_at,
+                    actions=[{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
+                    notified=len(people) if mine else 0,
+                )
+            )
+        result.notifications += len(notify(drafts))
+        SlaEscalation.objects.bulk_create(logs)
+        result.warned += len(logs)
+    return cursor
+
+
+# --- 3. escalation ---------------------------------------------------------------------
+
+
+def _raise_priority(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[ServiceRequest, dict | None]:
+    target = row.raise_priority_to
+    if not target or PRIORITY_RANK[Priority(request.priority)] <= PRIORITY_RANK[Priority(target)]:
+        return request, None
+    before = request.priority
+    try:
+        with transaction.atomic():
+            request = request_update(actor=actor, request=request, priority=target)
+    except DomainError as exc:
+        return request, {"action": "priority", "done": False, "why": str(exc.message)}
+    return request, {"action": "priority", "done": True, "from": before, "to": target}
+
+
+def _reassign(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[ServiceRequest, dict | None]:
+    technician, organization = row.reassign_technician, row.reassign_organization
+    if technician is None and organization is None:
+        return request, None
+    entry = {
+        "action": "reassign",
+        "technician": technician.pk if technician else None,
+        "organization": organization.pk if organization else None,
+    }
+    if technician is not None and request.assigned_technician_id == technician.pk:
+        return request, {**entry, "done": False, "why": _("already assigned there")}
+    if (
+        technician is None
+        and request.assigned_technician_id is None
+        and request.assigned_organization_id == organization.pk
+    ):
+        return request, {**entry, "done": False, "why": _("already assigned there")}
+    if request.status not in TRANSITIONS[Action.ASSIGN].sources:
+        why = _("a request that is “%(status)s” cannot be reassigned; notified only") % {
+            "status": Status(request.status).label
+        }
+        return request, {**entry, "done": False, "why": why}
+    try:
+        with transaction.atomic():
+            request = request_transition(
+                actor=actor,
+                request=request,
+                action=Action.ASSIGN,
+                technician=technician,
+                organization=organization if technician is None else None,
+                reason=_("SLA escalation %(level)s") % {"level": row.name},
+            )
+    except DomainError as exc:
+        return request, {**entry, "done": False, "why": str(exc.message)}
+    return request, {**entry, "done": True}
+
+
+@dataclass
+class _Claimed:
+    clock: SlaClock
+    row: EscalationLevel
+
+
+def _claim_levels(ctx: _Context, wanted: list[tuple[SlaClock, EscalationLevel]]) -> list[_Claimed]:
+    """Claim one level for each (clock, level): ``SET escalation_level = L WHERE
+    escalation_level = <level read> AND state = 'breached'``, one UPDATE per group of
+    clocks moving between the same levels. Only the rows it returns are acted on."""
+    groups: dict[tuple[int, int], list[tuple[SlaClock, EscalationLevel]]] = defaultdict(list)
+    for clock, row in wanted:
+        groups[(clock.escalation_level, row.pk)].append((clock, row))
+    claimed = []
+    for (from_level, _row_pk), items in groups.items():
+        row = items[0][1]
+        won = set(
+            _claim_returning(
+                [c.pk for c, _ in items],
+                set_sql="escalation_level = %s, escalated_at = %s",
+                set_params=[row.level, ctx.now],
+                where_sql="escalation_level = %s AND state = %s",
+                where_params=[from_level, ClockState.BREACHED],
+            )
+        )
+        if not won:
+            continue
+        # When to look again: the next level's delay after the breach (none: done).
+        following = ctx.matrix.next_after(items[0][0].kind, row.level)
+        SlaClock.objects.filter(pk__in=won).update(
+            escalate_at=(F("escalation_anchor_at") + following.delay) if following else None
+        )
+        for clock, _row in items:
+            if clock.pk in won:
+                clock.escalation_level = row.level
+                clock.escalate_at = (clock.escalation_anchor_at + following.delay) if following else None
+                claimed.append(_Claimed(clock, row))
+    return claimed
+
+
+def _escalate_level(
+    ctx: _Context, clock: SlaClock, request: ServiceRequest, row: EscalationLevel
+) -> tuple[ServiceRequest, list[Draft], SlaEscalation]:
+    """The actions of one claimed level. Priority, reassignment and the timeline note go
+    through the tickets services (timeline + audit + on-commit signals, as for a person);
+    the notifications and the log row are returned to be written in bulk."""
+    ctx.pause()
+    actor = row.act_as if row.act_as_id else ctx.system
+    late = business_time_between(ctx.calendar(clock.calendar_id), clock.due_at, max(ctx.now, clock.due_at))
+    actions: list[dict] = []
+    request, done = _raise_priority(row, request, actor)
+    if done:
+        actions.append(done)
+    request, done = _reassign(row, request, actor)
+    if done:
+        actions.append(done)
+    people = _recipients(row, request, ctx)
+    actions.insert(0, {"action": "notify", "people": len(people), "email": row.email})
+    summary = _("SLA escalation level %(level)d (%(name)s): %(target)s overdue by %(late)s since %(due)s") % {
+        "level": row.level,
+        "name": row.name,
+        "target": _kind_label(clock.kind),
+        "late": duration_text(late),
+        "due": _local(clock.due_at),
+    }
+    text = _("%(summary)s; %(actions)s.") % {"summary": summary, "actions": actions_text(actions)}
+    drafts = _drafts(
+        row, people, verb=Verb.SLA_ESCALATION, request=request, text=text, subject=f"[{request.number}] {summary}"
+    )
+    request_add_note(actor=ctx.system, request=request, text=text)
+    log = SlaEscalation(
+        clock=clock,
+        request=request,
+        kind=clock.kind,
+        level=row.level,
+        level_name=row.name,
+        at=ctx.now,
+        due_at=clock.due_at,
+        breach_by_seconds=max(0, int(late.total_seconds())),
+        actions=actions,
+        notified=len(people) if drafts else 0,
+    )
+    return request, drafts, log
+
+
+def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepResult) -> tuple | None:
+    with transaction.atomic():
+        qs = SlaClock.objects.select_for_update(skip_locked=True).filter(escalate_at__lte=ctx.now).only(*LOADED)
+        if after is not None:
+            qs = qs.filter(Q(escalate_at__gt=after[0]) | Q(escalate_at=after[0], id__gt=after[1]))
+        rows = list(qs.order_by("escalate_at", "id")[:batch])
+        if not rows:
+            return None
+        cursor = (rows[-1].escalate_at, rows[-1].pk)
+        requests = _lock_requests({c.request_id for c in rows})
+        live, idle, later = [], [], defaultdict(list)
+        for clock in rows:
+            request = requests.get(clock.request_id)
+            if request is None:
+                result.busy += 1
+            elif clock.state != ClockState.BREACHED or clock.met_at is not None or _stopped(clock, request):
+                idle.append(clock.pk)
+            else:
+                if clock.escalation_anchor_at is None:  # set by the flip and the refresh; old rows
+                    clock.escalation_anchor_at = clock.breached_at or clock.due_at
+                    SlaClock.objects.filter(pk=clock.pk).update(escalation_anchor_at=clock.escalation_anchor_at)
+                live.append(clock)
+        if idle:
+            SlaClock.objects.filter(pk__in=idle).update(escalate_at=None)
+        drafts, logs = [], []
+        # Level by level: a clock whose next level is due is claimed, acted on, and looked
+        # at again (a sweep after a long stop runs each missed level once, in order).
+        while live:
+            wanted, waiting = [], []
+            for clock in live:
+                row = ctx.matrix.next_after(clock.kind, clock.escalation_level)
+                if row is None:
+                    if clock.escalate_at is not None:
+                        later[None].append(clock.pk)
+                elif clock.escalation_anchor_at + row.delay > ctx.now:
+                    waiting.append((clock, row))
+                else:
+                    wanted.append((clock, row))
+            for clock, row in waiting:
+                if clock.escalate_at != clock.escalation_anchor_at + row.delay:
+                    later[row.delay].append(clock.pk)
+            claimed = _claim_levels(ctx, wanted)
+            for item in claimed:
+                request, mine, log = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
+                requests[item.clock.request_id] = request  # the next clock of this request sees the changes
+                drafts += mine
+                logs.append(log)
+            live = [c.clock for c in claimed]
+        # Clocks only looked at: when to look again (None: nothing left to do).
+        for delay, ids in later.items():
+            SlaClock.objects.filter(pk__in=ids).update(
+                escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
+            )
+        result.notifications += len(notify(drafts))
+        SlaEscalation.objects.bulk_create(logs)
+        result.escalated += len(logs)
+    return cursor
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def sla_sweep(
+    *, now: dt.datetime | None = None, batch: int = DEFAULT_BATCH, slow_ms: int = 0, matrix: Matrix | None = None
+) -> SweepResult:
+    """One sweep: flip breaches, send due warnings, act on due escalation levels.
+
+    Safe to run in any number of processes at once and to kill at any point (see the
+    module docstring). ``slow_ms`` sleeps that long per warning/level (tests only)."""
+    now = now or timezone.now()
+    result = SweepResult()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
+        ctx = _Context(now, matrix or Matrix.load(), slow_ms=slow_ms)
+        started = time.perf_counter()
+        while True:
+            flipped = _flip_batch(ctx, batch)
+            result.flipped += flipped
+            if flipped < batch:
+                break
+        result.seconds["flip"] = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor = None
+        while True:
+            cursor = _warn_batch(ctx, batch, cursor, result)
+            if cursor is None:
+                break
+        result.seconds["warn"] = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor = None
+        while True:
+            cursor = _escalate_batch(ctx, batch, cursor, result)
+            if cursor is None:
+                break
+        result.seconds["escalate"] = time.perf_counter() - started
+    return result

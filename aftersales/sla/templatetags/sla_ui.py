@@ -1,0 +1,113 @@
+"""SLA badges for the queue and the request page: time left, coloured by state
+(ok / warning / breached / paused / met). HTML is built with ``format_html``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.choices import Role
+
+from ..format import actions_text, duration_text
+from ..selectors import TargetStatus, sla_headline, sla_status_for, sla_statuses
+
+register = template.Library()
+
+COLOUR_CLASS = {
+    "ok": "text-bg-success",
+    "warning": "text-bg-warning",
+    "breached": "text-bg-danger",
+    "paused": "text-bg-secondary",
+    "met": "text-bg-light border",
+}
+COLOUR_ICON = {
+    "ok": "bi-hourglass-top",
+    "warning": "bi-hourglass-split",
+    "breached": "bi-alarm",
+    "paused": "bi-pause-circle",
+    "met": "bi-check2-circle",
+}
+
+
+def sla_text(status: TargetStatus) -> str:
+    """ "3 h 20 min left", "overdue 25 min", "paused · 7 h left", "met", "stopped"."""
+    if status.colour == "breached":
+        return _("overdue %(by)s") % {"by": duration_text(status.breach_by)} if status.breach_by else _("overdue")
+    if status.colour == "met":
+        return _("met")
+    if status.colour == "paused":
+        if status.time_left is None:
+            return _("stopped")
+        return _("paused · %(left)s left") % {"left": duration_text(status.time_left)}
+    return _("%(left)s left") % {"left": duration_text(status.time_left)}
+
+
+def _due(status: TargetStatus) -> str:
+    return timezone.localtime(status.due_at).strftime("%Y-%m-%d %H:%M")
+
+
+def sla_badge_html(status: TargetStatus):
+    return format_html(
+        '<span class="badge {} sla-badge" data-sla="{}" data-target="{}" title="{}"><i class="bi {}"></i> {}</span>',
+        COLOUR_CLASS[status.colour],
+        status.colour,
+        status.kind,
+        _("%(target)s · due %(due)s") % {"target": status.label, "due": _due(status)},
+        COLOUR_ICON[status.colour],
+        sla_text(status),
+    )
+
+
+def sla_visible(user) -> bool:
+    """Service levels are internal: staff, technicians and partners see them, customers do not."""
+    return bool(user and user.is_authenticated and user.role != Role.CUSTOMER)
+
+
+@register.simple_tag(takes_context=True)
+def sla_badge(context, service_request):
+    """The most pressing target of a queue row, from its prefetched clocks (no query)."""
+    if not sla_visible(context.get("user")):
+        return ""
+    head = sla_headline(sla_statuses(service_request.sla_clocks.all()))
+    if head is None:
+        return format_html('<span class="text-muted" data-sla="none">—</span>')
+    return format_html('{} <span class="small text-muted">{}</span>', sla_badge_html(head), head.label)
+
+
+@register.simple_tag
+def sla_status_badge(status: TargetStatus):
+    return sla_badge_html(status)
+
+
+@register.filter
+def sla_duration(value) -> str:
+    return duration_text(value)
+
+
+@register.inclusion_tag("sla/_panel.html", takes_context=True)
+def sla_panel(context, service_request):
+    """Every target of a request: state, time left, due time, the rule and why (one query)."""
+    if not sla_visible(context.get("user")):
+        return {"hidden": True}
+    return {"statuses": sla_status_for(service_request), "sr": service_request}
+
+
+@register.filter
+def sla_seconds(value) -> str:
+    try:
+        return duration_text(dt.timedelta(seconds=int(value)))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.simple_tag
+def sla_actions(entries):
+    """The logged escalation actions in words."""
+    try:
+        return actions_text(entries)
+    except (KeyError, TypeError, ValueError):
+        return str(entries)
