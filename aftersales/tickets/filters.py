@@ -17,7 +17,7 @@ from aftersales.core.phones import phone_search_key
 from aftersales.core.search import prefix_condition
 from aftersales.customers.models import Customer, Region
 
-from .choices import Channel, Priority, ServiceType, Status
+from .choices import PRIORITY_RANK, Channel, Priority, ServiceType, Status
 
 # Sort keys -> keyset order (always ending with a unique column).
 SORTS = {
@@ -91,7 +91,9 @@ class ServiceRequestFilter(django_filters.FilterSet):
     service_type = django_filters.MultipleChoiceFilter(
         choices=ServiceType.choices, label=_("Service type"), distinct=False
     )
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"), distinct=False)
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, label=_("Priority"), method="filter_priority", distinct=False
+    )
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"), distinct=False)
     region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     created_from = django_filters.DateFilter(
@@ -110,6 +112,10 @@ class ServiceRequestFilter(django_filters.FilterSet):
     technician = django_filters.NumberFilter(field_name="assigned_technician_id", label=_("Technician"))
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+
+    def filter_priority(self, qs, name, value):
+        # The rank is what the indexes hold (status, priority_rank, created_at).
+        return qs.filter(priority_rank__in=[PRIORITY_RANK[p] for p in value]) if value else qs
 
     def filter_q(self, qs, name, value):
         return qs.filter(search_condition(value)) if value and value.strip() else qs

@@ -89,6 +89,7 @@ class ServiceRequest(ChoiceLabels, models.Model):
             models.Index(fields=["created_at", "id"], name="sr_created"),
             models.Index(fields=["status", "created_at", "id"], name="sr_status_created"),
             models.Index(fields=["priority_rank", "created_at", "id"], name="sr_priority_created"),
+            models.Index(fields=["status", "priority_rank", "created_at", "id"], name="sr_status_priority"),
             # The working queue: open requests, most urgent first. Partial, so it stays
             # small however much history piles up, and the planner walks it in order.
             models.Index(
