@@ -45,7 +45,9 @@ def _file(agent, name, phone, ago, *, region_class="urban", **kwargs):
 
 
 @pytest.fixture
-def sla_data(transactional_db, agent, make_user):
+def sla_data(transactional_db, agent, make_user, settings):
+    # The sweep writes its timeline notes in the company's language, the product default.
+    settings.LANGUAGE_CODE = "zh-hans"
     seed_migration_data()
     dispatcher = make_user(Role.DISPATCHER, last_name="赵", first_name="主管")
     manager = make_user(Role.MANAGER, last_name="钱", first_name="经理")

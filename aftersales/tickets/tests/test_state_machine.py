@@ -269,6 +269,9 @@ def test_random_walks_follow_the_table(make_user, partner_org, partner_user, par
             max_examples=50,
             stateful_step_count=25,
             deadline=None,
+            # Fixed seed: the walks are the same on every run, so CI never flakes on an
+            # unlucky draw (the guard below needs walks that actually move).
+            derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
