@@ -101,6 +101,7 @@ class ServiceRequest(ChoiceLabels, models.Model):
             models.Index(fields=["customer", "created_at"], name="sr_customer"),
             models.Index(fields=["contact_phone"], name="sr_contact_phone"),
             models.Index(fields=["region", "created_at"], name="sr_region"),
+            models.Index(fields=["region", "priority_rank", "created_at", "id"], name="sr_region_priority"),
             models.Index(fields=["assigned_technician", "status"], name="sr_technician"),
             models.Index(fields=["assigned_organization", "status"], name="sr_organization"),
         ]
