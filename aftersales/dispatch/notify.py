@@ -1,7 +1,7 @@
 """Telling people: the technician about an offer (who/where/when/what), the customer about visit times.
 
-Messages go out after commit through Huey tasks. E-mail is the channel available here (the customer's or the
-technician's address, when known); the technician also sees every pending offer on "My day".
+Messages go out after commit through Huey tasks. The technician gets the offer in his in-app inbox (and by
+e-mail when he has an address) and sees every pending offer on "My day"; customers are told by e-mail.
 """
 
 from __future__ import annotations
@@ -45,11 +45,27 @@ def offer_message(offer) -> tuple[str, str]:
 
 
 def offer_send(offer) -> bool:
+    """The technician's inbox gets the offer, and his e-mail too when he has an address."""
+    from aftersales.notifications.models import Verb
+    from aftersales.notifications.services import Draft, notify
+
     tech = offer.technician
-    if tech is None or not tech.email:
+    if tech is None:
         return False
     subject, body = offer_message(offer)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [tech.email], fail_silently=False)
+    with transaction.atomic():
+        notify(
+            [
+                Draft(
+                    recipient=tech,
+                    verb=Verb.DISPATCH_OFFER,
+                    text=body,
+                    request=offer.request,
+                    email=True,
+                    subject=subject,
+                )
+            ]
+        )
     return True
 
 

@@ -18,6 +18,9 @@ from aftersales.tickets.models import ServiceRequest
 class Verb(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_ESCALATION = "sla_escalation", _("SLA escalation")
+    DISPATCH_OFFER = "dispatch_offer", _("New job offer")
+    LOW_STOCK = "low_stock", _("Low stock")
+    DEFECTIVE_OVERDUE = "defective_overdue", _("Old part overdue")
     INFO = "info", _("Information")
 
 

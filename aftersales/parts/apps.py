@@ -6,3 +6,9 @@ class PartsConfig(AppConfig):
     name = "aftersales.parts"
     label = "parts"
     verbose_name = _("Spare parts")
+
+    def ready(self):
+        from . import receivers
+        from .signals import parts_event
+
+        parts_event.connect(receivers.on_parts_event, dispatch_uid="parts.notify")
