@@ -8,7 +8,7 @@ from aftersales.customers.models import Region
 from aftersales.sla.models import Calendar
 from aftersales.tickets.choices import ServiceType
 
-from .choices import AbsenceReason, AskedBy
+from .choices import AbsenceReason, AskedBy, DispatchMode
 
 DT = {"type": "datetime-local", "class": "form-control form-control-sm"}
 
@@ -104,6 +104,26 @@ class ProfileForm(_Styled, forms.Form):
                     raise forms.ValidationError(_("Line %(n)d: unknown category code.") % {"n": n})
             out.append((category, parts[0], int(parts[2])))
         return out
+
+
+class PolicyForm(_Styled, forms.Form):
+    """Parses the input; the rules (ranges, one policy per region and type) live in ``services._check_policy``."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.order_by("code"), required=False, empty_label=_("Any region")
+    )
+    service_type = forms.ChoiceField(
+        label=_("Service type"), choices=[("", _("Any service type")), *ServiceType.choices], required=False
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=DispatchMode.choices)
+    accept_minutes = forms.IntegerField(
+        label=_("Answer within (minutes)"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": 1440}),
+        help_text=_("An offer not accepted in time goes to the next candidate."),
+    )
+
+    def clean_service_type(self):
+        return self.cleaned_data.get("service_type") or None
 
 
 class AbsenceForm(_Styled, forms.Form):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -145,12 +145,30 @@ def policy_for(request: ServiceRequest) -> EffectivePolicy:
         if best is None or key > best[0]:
             best = (key, row)
     if best is None:
-        return EffectivePolicy(
-            mode=getattr(settings, "DISPATCH_DEFAULT_MODE", DispatchMode.SUGGEST),
-            accept_minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 30),
-            policy_id=None,
-        )
+        return policy_default()
     return EffectivePolicy(mode=best[1].mode, accept_minutes=best[1].accept_minutes, policy_id=best[1].pk)
+
+
+def policy_list_for(user) -> QuerySet[DispatchPolicy]:
+    """Policies a user may see: the office dispatch roles (dispatchers read, managers and admins also write)."""
+    if not user.is_authenticated or not user.has_role(*DISPATCH_ROLES):
+        return DispatchPolicy.objects.none()
+    return DispatchPolicy.objects.select_related("region").order_by(
+        F("region__code").asc(nulls_first=True), F("service_type").asc(nulls_first=True), "id"
+    )
+
+
+def can_edit_policies(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.MANAGER, Role.ADMIN)
+
+
+def policy_default() -> EffectivePolicy:
+    """What applies where no policy row matches (settings ``DISPATCH_DEFAULT_MODE``, ``DISPATCH_ACCEPT_MINUTES``)."""
+    return EffectivePolicy(
+        mode=getattr(settings, "DISPATCH_DEFAULT_MODE", DispatchMode.SUGGEST),
+        accept_minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 30),
+        policy_id=None,
+    )
 
 
 # --- ranking ---------------------------------------------------------------------------------

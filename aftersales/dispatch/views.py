@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,15 +23,29 @@ from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
 from . import routes, services
-from .forms import AbsenceForm, AppointmentForm, AssignForm, DepartForm, MoveForm, ProfileForm, ReasonForm, skills_text
+from .choices import DispatchMode
+from .forms import (
+    AbsenceForm,
+    AppointmentForm,
+    AssignForm,
+    DepartForm,
+    MoveForm,
+    PolicyForm,
+    ProfileForm,
+    ReasonForm,
+    skills_text,
+)
 from .selectors import (
     DISPATCH_ROLES,
     appointment_get_for,
     board_days,
+    can_edit_policies,
     local_day,
     my_day,
     offers_pending_for,
     partner_organizations,
+    policy_default,
+    policy_list_for,
     pool_for,
     pool_get_for,
     profile_list_for,
@@ -48,6 +63,16 @@ def _error_text(exc: DomainError) -> str:
     for msgs in exc.fields.values():
         parts.extend(str(m) for m in msgs if str(m) not in parts)
     return " ".join(parts)
+
+
+def _errors_to_form(form, exc: DomainError) -> None:
+    """Show a service's error on the form: field messages on their fields, the rest on top."""
+    placed = False
+    for field, errs in exc.fields.items():
+        form.add_error(field if field in form.fields else None, [str(e) for e in errs])
+        placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
 
 
 def _dispatcher_only(user) -> None:
@@ -467,3 +492,89 @@ def absence_add_view(request, technician_id: int):
         else:
             messages.success(request, _("Absence recorded."))
     return redirect("dispatch:technician_edit", technician_id=technician_id)
+
+
+# --- dispatch policies ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def policies(request):
+    user = request.user
+    _dispatcher_only(user)
+    return render(
+        request,
+        "dispatch/policies.html",
+        {
+            "policies": list(policy_list_for(user)),
+            "can_edit": can_edit_policies(user),
+            "default": policy_default(),
+            "default_mode": DispatchMode(policy_default().mode).label,
+        },
+    )
+
+
+def _policy_writer(user) -> None:
+    _dispatcher_only(user)
+    if not can_edit_policies(user):
+        raise PermissionDenied
+
+
+def _policy_form_page(request, form, policy=None, status=200):
+    return render(request, "dispatch/policy_form.html", {"form": form, "policy": policy}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def policy_create_view(request):
+    _policy_writer(request.user)
+    if request.method == "GET":
+        return _policy_form_page(request, PolicyForm(initial={"mode": "suggest", "accept_minutes": 30}))
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.policy_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Dispatch policy saved."))
+            return redirect("dispatch:policies")
+    return _policy_form_page(request, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def policy_edit_view(request, pk: int):
+    _policy_writer(request.user)
+    policy = policy_list_for(request.user).filter(pk=pk).first()
+    if policy is None:
+        raise Http404
+    if request.method == "GET":
+        initial = {f: getattr(policy, f) for f in services.POLICY_FIELDS}
+        return _policy_form_page(request, PolicyForm(initial=initial), policy)
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.policy_update(actor=request.user, policy=policy, **form.cleaned_data)
+        except DomainError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Dispatch policy saved."))
+            return redirect("dispatch:policies")
+    return _policy_form_page(request, form, policy, status=400)
+
+
+@require_POST
+@login_required
+def policy_delete_view(request, pk: int):
+    _policy_writer(request.user)
+    policy = policy_list_for(request.user).filter(pk=pk).first()
+    if policy is None:
+        raise Http404
+    try:
+        services.policy_delete(actor=request.user, policy=policy)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Dispatch policy deleted."))
+    return redirect("dispatch:policies")
