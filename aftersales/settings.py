@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "aftersales.tickets",
     "aftersales.sla",
     "aftersales.dispatch",
+    "aftersales.field",
     "aftersales.parts",
     "aftersales.notifications",
 ]
@@ -166,6 +167,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/signature_pad", BASE_DIR / "node_modules" / "signature_pad" / "dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
@@ -207,6 +209,15 @@ else:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
+# The address customers reach the site at (links in e-mails: service forms, consent).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# --- dispatch board map --------------------------------------------------
+# Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.
+# A tile URL template such as https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png: the board shows them on a
+# Leaflet tile map instead; the browser fetches the tiles from that server. Give the attribution its terms ask for.
+DISPATCH_MAP_TILES = os.environ.get("DISPATCH_MAP_TILES", "")
+DISPATCH_MAP_ATTRIBUTION = os.environ.get("DISPATCH_MAP_ATTRIBUTION", "")
 
 # --- API --------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25

@@ -1,0 +1,122 @@
+"""三包 counters per product unit (repair, exchange, return under China's warranty rules).
+
+Counted from the unit's visits, never stored as running numbers:
+
+- repairs of the same fault in warranty: visits checked out as completed, in warranty,
+  with that fault;
+- days in repair in warranty: for each request of the unit that had an in-warranty visit,
+  from filing to completion (or to now while open), summed.
+
+A unit becomes eligible for exchange or refund — flagged once per reason in ``UnitFlag``
+for the returns capability — when a fault already repaired twice in warranty is diagnosed
+again, or when its days in repair exceed ``DAYS_LIMIT``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from aftersales.core.audit import audit_record
+
+from .choices import Outcome, UnitFlagReason
+from .models import UnitFlag, Visit
+
+REPEAT_LIMIT = 2  # repaired this many times and failing again
+DAYS_LIMIT = 30
+
+
+@dataclass
+class UnitCounters:
+    repairs_by_fault: dict[str, int] = field(default_factory=dict)
+    max_same_fault: int = 0
+    days_in_repair: float = 0.0
+    flags: list[UnitFlag] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return bool(self.flags)
+
+
+def _repairs_by_fault(unit, *, exclude_visit=None) -> dict[int, int]:
+    qs = Visit.objects.filter(request__unit=unit, in_warranty=True, outcome=Outcome.COMPLETED, fault__isnull=False)
+    if exclude_visit is not None:
+        qs = qs.exclude(pk=exclude_visit.pk)
+    return {r["fault"]: r["n"] for r in qs.values("fault").annotate(n=Count("id"))}
+
+
+def days_in_repair(unit, *, now=None) -> float:
+    from aftersales.tickets.models import ServiceRequest
+
+    now = now or timezone.now()
+    total = 0.0
+    for created, completed in (
+        ServiceRequest.objects.filter(unit=unit, visits__in_warranty=True)
+        .distinct()
+        .values_list("created_at", "completed_at")
+    ):
+        total += ((completed or now) - created).total_seconds() / 86400
+    return round(total, 1)
+
+
+def unit_counters(unit, *, now=None) -> UnitCounters:
+    from .models import Fault
+
+    by_fault = _repairs_by_fault(unit)
+    names = dict(Fault.objects.filter(pk__in=by_fault).values_list("pk", "name"))
+    return UnitCounters(
+        repairs_by_fault={names.get(k, str(k)): v for k, v in by_fault.items()},
+        max_same_fault=max(by_fault.values(), default=0),
+        days_in_repair=days_in_repair(unit, now=now),
+        flags=list(UnitFlag.objects.filter(unit=unit)),
+    )
+
+
+def _flag(unit, reason: str, visit: Visit, detail: str, now) -> UnitFlag | None:
+    if UnitFlag.objects.filter(unit=unit, reason=reason).exists():
+        return None
+    try:
+        with transaction.atomic():
+            flag = UnitFlag.objects.create(unit=unit, reason=reason, visit=visit, detail=detail[:300], flagged_at=now)
+    except IntegrityError:  # flagged concurrently
+        return None
+    audit_record(actor=None, action="unit.sanbao_flag", obj=unit, changes={"reason": [None, reason]})
+    return flag
+
+
+def flags_update(*, visit: Visit, now=None) -> list[UnitFlag]:
+    """Flag the visit's unit when it just became eligible for exchange or refund."""
+    now = now or timezone.now()
+    unit = visit.request.unit
+    if unit is None or not visit.in_warranty:
+        return []
+    made = []
+    if visit.fault_id and visit.outcome != Outcome.COMPLETED:
+        earlier = _repairs_by_fault(unit, exclude_visit=visit).get(visit.fault_id, 0)
+        if earlier >= REPEAT_LIMIT:
+            made.append(
+                _flag(
+                    unit,
+                    UnitFlagReason.SAME_FAULT_REPEATED,
+                    visit,
+                    gettext("%(fault)s repaired %(n)s times in warranty and failing again.")
+                    % {"fault": visit.fault.name, "n": earlier},
+                    now,
+                )
+            )
+    days = days_in_repair(unit, now=now)
+    if days > DAYS_LIMIT:
+        made.append(
+            _flag(
+                unit,
+                UnitFlagReason.DAYS_IN_REPAIR,
+                visit,
+                gettext("%(days)s days in repair in warranty.") % {"days": days},
+                now,
+            )
+        )
+    return [f for f in made if f is not None]

@@ -1,0 +1,179 @@
+"""Reads for field service, scoped to the user (R-FLD-1, R-FLD-5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+
+from .models import CheckRecord, Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
+
+
+def visit_list_for(user) -> QuerySet[Visit]:
+    from aftersales.tickets.selectors import request_list_for
+
+    return Visit.objects.filter(request__in=request_list_for(user))
+
+
+def visit_get_for(user, pk: int) -> Visit:
+    visit = (
+        visit_list_for(user)
+        .select_related(
+            "request",
+            "request__customer",
+            "request__unit",
+            "request__unit__product",
+            "request__product",
+            "request__address",
+            "technician",
+            "fault",
+            "fault__category",
+            "fault_cause",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def visit_by_token(token: str) -> Visit:
+    visit = Visit.objects.select_related("request", "request__customer").filter(public_token=token or "-").first()
+    if visit is None or not token:
+        raise Http404
+    return visit
+
+
+def quote_by_token(token: str) -> Quote:
+    quote = (
+        Quote.objects.select_related("visit", "visit__request", "visit__request__customer")
+        .filter(token=token or "-")
+        .first()
+    )
+    if quote is None or not token:
+        raise Http404
+    return quote
+
+
+def visits_of_request(request) -> list[Visit]:
+    return list(request.visits.select_related("technician", "fault", "fault_cause").order_by("sequence"))
+
+
+def visit_open(request) -> Visit | None:
+    return request.visits.exclude(status="done").first()
+
+
+def visit_paid_total(visit: Visit) -> Decimal:
+    return visit.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def quote_live(visit: Visit) -> Quote | None:
+    return visit.quotes.filter(status__in=["pending", "accepted"]).prefetch_related("lines", "lines__part").first()
+
+
+def product_of(request):
+    return request.unit.product if request.unit_id else request.product
+
+
+def _category_chain(category) -> list[int]:
+    """The category and its parents (a checklist of "appliances" applies to "washing machines")."""
+    ids, seen = [], set()
+    while category is not None and category.pk not in seen:
+        ids.append(category.pk)
+        seen.add(category.pk)
+        category = category.parent
+    return ids
+
+
+def _category_filter(request) -> Q:
+    product = product_of(request)
+    chain = _category_chain(product.category) if product is not None and product.category_id else []
+    return Q(product_category__isnull=True) | Q(product_category_id__in=chain)
+
+
+def checks_for(visit: Visit) -> QuerySet[FunctionCheck]:
+    """The function-test and care lines that apply to the visit's product."""
+    return FunctionCheck.objects.filter(_category_filter(visit.request), is_active=True).order_by("kind", "sort", "id")
+
+
+def check_records(visit: Visit) -> list[CheckRecord]:
+    return list(visit.checks.all())
+
+
+def fault_tree_for(request) -> list[FaultCategory]:
+    """category → fault → cause, only active nodes, for the request's product."""
+    causes = Prefetch("causes", queryset=FaultCause.objects.filter(is_active=True))
+    faults = Prefetch("faults", queryset=Fault.objects.filter(is_active=True).prefetch_related(causes))
+    return list(
+        FaultCategory.objects.filter(_category_filter(request), is_active=True)
+        .prefetch_related(faults)
+        .order_by("sort", "code")
+    )
+
+
+def cause_get(pk) -> FaultCause | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return FaultCause.objects.select_related("fault", "fault__category").filter(pk=pk).first()
+
+
+@dataclass
+class LikelyPart:
+    part: object
+    in_van: int = 0
+    reason: str = ""
+
+
+@dataclass
+class JobPrep:
+    """What the technician sees before and during the visit (R-FLD-1)."""
+
+    product: object = None
+    warranty: dict | None = None
+    manuals: list = field(default_factory=list)
+    likely_parts: list[LikelyPart] = field(default_factory=list)
+    history: list = field(default_factory=list)
+    photos: list = field(default_factory=list)
+
+
+def job_prep(request, *, technician=None, history_limit: int = 10) -> JobPrep:
+    """Product, warranty, manuals, earlier service of the unit, the photos the customer sent and the parts
+    likely needed (compatible with the product, most used on it first) with what the van carries."""
+    from aftersales.catalog.selectors import unit_warranty
+    from aftersales.parts.models import Part, StockLevel
+    from aftersales.parts.selectors import van_of
+    from aftersales.tickets.models import ServiceRequest
+
+    prep = JobPrep(product=product_of(request))
+    if request.unit_id:
+        prep.warranty = unit_warranty(request.unit)
+        prep.history = list(
+            ServiceRequest.objects.filter(unit_id=request.unit_id)
+            .exclude(pk=request.pk)
+            .prefetch_related(Prefetch("visits", queryset=Visit.objects.select_related("fault", "fault_cause")))
+            .order_by("-created_at")[:history_limit]
+        )
+    prep.photos = [a for a in request.attachments.all() if a.kind == "image"]
+    if prep.product is not None:
+        prep.manuals = list(prep.product.manuals.all())
+        parts = list(
+            Part.objects.filter(compatible_products=prep.product, is_active=True)
+            .annotate(used=Sum("consumptions__quantity"))
+            .order_by("-used", "code")[:8]
+        )
+        van = van_of(technician) if technician is not None else None
+        stock: dict[int, int] = {}
+        if van is not None and parts:
+            for row in (
+                StockLevel.objects.filter(warehouse=van, store="good", part__in=parts)
+                .values("part_id")
+                .annotate(n=Sum("on_hand") - Sum("reserved"))
+            ):
+                stock[row["part_id"]] = row["n"]
+        prep.likely_parts = [LikelyPart(part=p, in_van=stock.get(p.pk, 0)) for p in parts]
+    return prep
