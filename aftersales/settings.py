@@ -168,6 +168,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/signature_pad", BASE_DIR / "node_modules" / "signature_pad" / "dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
@@ -211,6 +212,13 @@ EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
 # The address customers reach the site at (links in e-mails: service forms, consent).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# --- dispatch board map --------------------------------------------------
+# Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.
+# A tile URL template such as https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png: the board shows them on a
+# Leaflet tile map instead; the browser fetches the tiles from that server. Give the attribution its terms ask for.
+DISPATCH_MAP_TILES = os.environ.get("DISPATCH_MAP_TILES", "")
+DISPATCH_MAP_ATTRIBUTION = os.environ.get("DISPATCH_MAP_ATTRIBUTION", "")
 
 # --- dispatch board map --------------------------------------------------
 # Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.

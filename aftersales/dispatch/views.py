@@ -129,6 +129,14 @@ def _timeline(techday, day):
     return blocks
 
 
+def _map_tiles() -> dict | None:
+    """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline plot."""
+    url = (getattr(settings, "DISPATCH_MAP_TILES", "") or "").strip()
+    if not url:
+        return None
+    return {"url": url, "attribution": getattr(settings, "DISPATCH_MAP_ATTRIBUTION", "") or ""}
+
+
 @require_GET
 @login_required
 def board(request):
@@ -177,6 +185,7 @@ def board(request):
         ],
         "points": points,
         "selected": request.GET.get("job") or "",
+        "map_tiles": _map_tiles(),
     }
     return render(request, "dispatch/board.html", context)
 
