@@ -32,6 +32,11 @@ class WarehouseKind(models.TextChoices):
     VAN = "van", _("Technician van")
 
 
+# Shared stock: a technician may pick parts up at the counter of these (of his own
+# organization, in a region he serves) besides taking them from his own van.
+SHARED_WAREHOUSE_KINDS = frozenset({WarehouseKind.REGIONAL, WarehouseKind.OUTLET})
+
+
 class Store(models.TextChoices):
     """Every warehouse has two stores: sellable parts and old/defective parts (旧件)."""
 

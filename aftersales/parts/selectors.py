@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 
-from .choices import DefectiveStatus, MoveType, Store
+from .choices import SHARED_WAREHOUSE_KINDS, STOCK_ROLES, DefectiveStatus, MoveType, Store
 from .models import (
+    Adjustment,
     Consumption,
     DefectiveReturn,
     Part,
@@ -28,6 +29,7 @@ from .models import (
     StockAlert,
     StockLevel,
     StockMove,
+    VanIssue,
     Warehouse,
 )
 
@@ -70,6 +72,39 @@ def warehouse_get_for(user, pk: int) -> Warehouse:
     return obj
 
 
+def job_warehouse_list_for(user) -> QuerySet[Warehouse]:
+    """Warehouses ``user`` may take parts from (and put unused ones back into) on his jobs.
+
+    - parts team: every warehouse;
+    - partner staff: the warehouses of their organization;
+    - a technician: his own van, and the counter of every active shared warehouse
+      (regional or partner outlet) of his own organization whose region is one of the
+      regions he serves (his dispatch profile). Never another technician's van, never the
+      central warehouse, never a shared warehouse without a region.
+    """
+    from aftersales.dispatch.selectors import profile_of
+
+    qs = Warehouse.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(*STOCK_ROLES):
+        return qs
+    if user.role == Role.TECHNICIAN:
+        mine = Q(technician=user)
+        profile = profile_of(user)
+        if profile is not None and user.organization_id:
+            mine |= Q(
+                kind__in=SHARED_WAREHOUSE_KINDS,
+                is_active=True,
+                organization_id=user.organization_id,
+                region__in=profile.regions.values("pk"),
+            )
+        return qs.filter(mine)
+    if user.role == Role.PARTNER and user.organization_id:
+        return qs.filter(organization_id=user.organization_id)
+    return qs.none()
+
+
 def level_list_for(user) -> QuerySet[StockLevel]:
     return StockLevel.objects.filter(warehouse__in=warehouse_list_for(user))
 
@@ -85,6 +120,38 @@ def move_list_for(user) -> QuerySet[StockMove]:
     if user.role == Role.PARTNER and user.organization_id:
         return qs.filter(warehouse__organization_id=user.organization_id)
     return qs.none()
+
+
+def van_issue_list_for(user) -> QuerySet[VanIssue]:
+    """Van issues: the parts team sees all, a technician those of his own van, nobody else any."""
+    qs = VanIssue.objects.select_related("source", "van", "created_by")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(*STOCK_ROLES):
+        return qs
+    if user.role == Role.TECHNICIAN:
+        return qs.filter(van__technician=user)
+    return qs.none()
+
+
+def van_issue_get_for(user, pk: int) -> VanIssue:
+    obj = van_issue_list_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def adjustment_list_for(user) -> QuerySet[Adjustment]:
+    """Adjustments are a parts-team document: the parts team sees all, nobody else any."""
+    qs = Adjustment.objects.select_related("warehouse", "part", "created_by")
+    if not user.is_authenticated or not user.has_role(*STOCK_ROLES):
+        return qs.none()
+    return qs
+
+
+def reorder_rule_list_for(user) -> QuerySet[ReorderRule]:
+    """Reorder rules at the warehouses ``user`` may see."""
+    return ReorderRule.objects.filter(warehouse__in=warehouse_list_for(user)).select_related("part", "warehouse")
 
 
 def van_of(user) -> Warehouse | None:

@@ -25,7 +25,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +72,7 @@ from .models import (
     VanIssueLine,
     Warehouse,
 )
+from .selectors import job_warehouse_list_for
 from .signals import parts_event
 
 COST_PLACES = Decimal("0.0001")
@@ -113,6 +114,28 @@ def warehouse_usable_by(user, warehouse: Warehouse) -> bool:
     if user.role == Role.PARTNER:
         return user.organization_id is not None and warehouse.organization_id == user.organization_id
     return False
+
+
+def warehouse_usable_on_job(user, warehouse: Warehouse) -> bool:
+    """May ``user`` take parts out of ``warehouse`` for a job (reserve, consume) and put
+    the unused ones back? Everything ``warehouse_usable_by`` allows and, for a technician,
+    the counter of a shared warehouse (regional or partner outlet) of his own organization
+    in a region he serves — never another technician's van, never the central warehouse
+    (``selectors.job_warehouse_list_for`` is the rule)."""
+    if warehouse_usable_by(user, warehouse):
+        return True
+    return user.role == Role.TECHNICIAN and job_warehouse_list_for(user).filter(pk=warehouse.pk).exists()
+
+
+def _require_job_warehouse(actor, warehouse: Warehouse, message) -> None:
+    if warehouse_usable_on_job(actor, warehouse):
+        return
+    if actor.role == Role.TECHNICIAN:
+        message = _(
+            "A technician takes parts from his own van, or at the counter of a regional warehouse or "
+            "partner outlet of his organization in a region he serves."
+        )
+    raise PermissionDeniedError(message, fields={"warehouse": [message]})
 
 
 def _positive(quantity, field: str = "quantity") -> int:
@@ -173,18 +196,37 @@ def _watch_reorder_point(part_id: int, warehouse_id: int, change: int) -> None:
         kind=AlertKind.LOW_STOCK, part_id=part_id, warehouse_id=warehouse_id, resolved_at__isnull=True
     )
     if change < 0 and before > rule.reorder_point >= after and not open_alert.exists():
-        alert = StockAlert.objects.create(
-            kind=AlertKind.LOW_STOCK,
-            part_id=part_id,
-            warehouse_id=warehouse_id,
-            available=after,
-            threshold=rule.reorder_point,
-        )
-        data = {"part": part_id, "warehouse": warehouse_id, "available": after, "reorder_point": rule.reorder_point}
-        transaction.on_commit(
-            lambda: parts_event.send(sender=StockAlert, kind=AlertKind.LOW_STOCK, object_id=alert.pk, data=data)
-        )
+        _open_low_stock_alert(part_id, warehouse_id, after, rule.reorder_point)
     elif change > 0 and after > rule.reorder_point:
+        open_alert.update(resolved_at=timezone.now())
+
+
+def _open_low_stock_alert(part_id: int, warehouse_id: int, available: int, reorder_point: int) -> StockAlert:
+    alert = StockAlert.objects.create(
+        kind=AlertKind.LOW_STOCK,
+        part_id=part_id,
+        warehouse_id=warehouse_id,
+        available=available,
+        threshold=reorder_point,
+    )
+    data = {"part": part_id, "warehouse": warehouse_id, "available": available, "reorder_point": reorder_point}
+    transaction.on_commit(
+        lambda: parts_event.send(sender=StockAlert, kind=AlertKind.LOW_STOCK, object_id=alert.pk, data=data)
+    )
+    return alert
+
+
+def _refresh_low_stock(part_id: int, warehouse_id: int, reorder_point: int | None) -> None:
+    """After a rule is added, changed or removed (``reorder_point`` None): open the
+    low-stock alert if available stock is at or below the new point, resolve it if not."""
+    open_alert = StockAlert.objects.filter(
+        kind=AlertKind.LOW_STOCK, part_id=part_id, warehouse_id=warehouse_id, resolved_at__isnull=True
+    )
+    available = _available(part_id, warehouse_id)
+    if reorder_point is not None and available <= reorder_point:
+        if not open_alert.exists():
+            _open_low_stock_alert(part_id, warehouse_id, available, reorder_point)
+    else:
         open_alert.update(resolved_at=timezone.now())
 
 
@@ -367,6 +409,94 @@ def warehouse_create(
     return wh
 
 
+WAREHOUSE_FIELDS = ("code", "name", "kind", "organization", "region", "is_active")
+
+
+@transaction.atomic
+def warehouse_update(*, actor, warehouse: Warehouse, **data) -> Warehouse:
+    """Change a warehouse's code, name, kind, organization, region or open/closed state.
+
+    A van stays a van (its technician does not change) and no other warehouse becomes
+    one; a van belongs to its technician's organization; a warehouse is closed only once
+    it holds no stock. On any error nothing is changed."""
+    _require_stock_staff(actor)
+    wh = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    errors: dict[str, list] = {}
+    for name in sorted(set(data) - set(WAREHOUSE_FIELDS)):
+        errors[name] = [_("This field cannot be changed.")]
+    if "code" in data:
+        data["code"] = (data["code"] or "").strip().upper()
+        if not data["code"]:
+            errors["code"] = [_("This field is required.")]
+        elif len(data["code"]) > 32:
+            errors["code"] = [_("At most 32 characters.")]
+        elif Warehouse.objects.filter(code=data["code"]).exclude(pk=wh.pk).exists():
+            errors["code"] = [_("A warehouse with this code exists already.")]
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        if not data["name"]:
+            errors["name"] = [_("This field is required.")]
+        elif len(data["name"]) > 100:
+            errors["name"] = [_("At most 100 characters.")]
+    if "kind" in data:
+        if data["kind"] not in WarehouseKind.values:
+            errors["kind"] = [_("Choose one of: %(v)s") % {"v": ", ".join(WarehouseKind.values)}]
+        elif (data["kind"] == WarehouseKind.VAN) != (wh.kind == WarehouseKind.VAN):
+            errors["kind"] = [_("A van stays a van and no other warehouse becomes one: create a new warehouse.")]
+    if "organization" in data:
+        org = data["organization"]
+        if org is None:
+            errors["organization"] = [_("This field is required.")]
+        elif wh.kind == WarehouseKind.VAN and org.pk != wh.technician.organization_id:
+            errors["organization"] = [_("A van belongs to its technician's organization.")]
+    if "is_active" in data:
+        data["is_active"] = bool(data["is_active"])
+        holding = StockLevel.objects.filter(warehouse=wh).filter(Q(on_hand__gt=0) | Q(reserved__gt=0)).exists()
+        if wh.is_active and not data["is_active"] and holding:
+            errors["is_active"] = [_("This warehouse still holds stock: move it out before closing the warehouse.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    changes = diff_fields(wh, data)
+    if changes:
+        wh.save()
+        audit_record(actor=actor, action="warehouse.update", obj=wh, changes=changes)
+    return wh
+
+
+REORDER_LIMITS = {
+    "reorder_point": (0, 1_000_000),
+    "reorder_quantity": (1, 1_000_000),
+    "lead_time_days": (0, 365),
+    "safety_stock": (0, 1_000_000),
+}
+
+
+def _reorder_clean(values: dict) -> dict:
+    errors: dict[str, list] = {}
+    for name, value in values.items():
+        if name not in REORDER_LIMITS:
+            errors[name] = [_("This field cannot be changed.")]
+            continue
+        low, high = REORDER_LIMITS[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            errors[name] = [
+                _("Enter a whole number from %(low)s to %(high)s.") % {"low": f"{low:,}", "high": f"{high:,}"}
+            ]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return values
+
+
+def _rule_target_check(part: Part, warehouse: Warehouse) -> None:
+    errors = {}
+    if not part.is_active:
+        errors["part"] = [_("This part is no longer active.")]
+    if not warehouse.is_active:
+        errors["warehouse"] = [_("This warehouse is closed.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
 @transaction.atomic
 def reorder_rule_set(
     *,
@@ -378,41 +508,114 @@ def reorder_rule_set(
     lead_time_days: int = 7,
     safety_stock: int = 0,
 ) -> ReorderRule:
+    """Create the rule of ``part`` at ``warehouse`` or overwrite it (imports, demo data)."""
     _require_stock_staff(actor)
-    for name, value in (
-        ("reorder_point", reorder_point),
-        ("reorder_quantity", reorder_quantity),
-        ("lead_time_days", lead_time_days),
-        ("safety_stock", safety_stock),
-    ):
-        if not isinstance(value, int) or value < 0 or value > 1_000_000:
-            raise ValidationFailed(fields={name: [_("Enter a whole number from 0 to 1,000,000.")]})
-    rule, created = ReorderRule.objects.select_for_update().get_or_create(
-        part=part,
-        warehouse=warehouse,
-        defaults={
+    values = _reorder_clean(
+        {
             "reorder_point": reorder_point,
             "reorder_quantity": reorder_quantity,
             "lead_time_days": lead_time_days,
             "safety_stock": safety_stock,
-        },
+        }
+    )
+    rule, created = ReorderRule.objects.select_for_update().get_or_create(
+        part=part, warehouse=warehouse, defaults=values
     )
     changes = {}
     if not created:
-        changes = diff_fields(
-            rule,
-            {
-                "reorder_point": reorder_point,
-                "reorder_quantity": reorder_quantity,
-                "lead_time_days": lead_time_days,
-                "safety_stock": safety_stock,
-            },
-        )
+        changes = diff_fields(rule, values)
         rule.save()
     audit_record(
         actor=actor, action="reorder_rule.set", obj=rule, changes=changes or {"reorder_point": [None, reorder_point]}
     )
     return rule
+
+
+@transaction.atomic
+def reorder_rule_create(
+    *,
+    actor,
+    part: Part,
+    warehouse: Warehouse,
+    reorder_point: int,
+    reorder_quantity: int,
+    lead_time_days: int = 7,
+    safety_stock: int = 0,
+) -> ReorderRule:
+    """Add the reorder rule of ``part`` at ``warehouse`` (one per pair). Opens the
+    low-stock alert at once if available stock is already at or below the point."""
+    _require_stock_staff(actor)
+    values = _reorder_clean(
+        {
+            "reorder_point": reorder_point,
+            "reorder_quantity": reorder_quantity,
+            "lead_time_days": lead_time_days,
+            "safety_stock": safety_stock,
+        }
+    )
+    _rule_target_check(part, warehouse)
+    duplicate = ValidationFailed(
+        fields={"part": [_("This part has a reorder rule at this warehouse already: change that one.")]}
+    )
+    if ReorderRule.objects.filter(part=part, warehouse=warehouse).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            rule = ReorderRule.objects.create(part=part, warehouse=warehouse, **values)
+    except IntegrityError:  # added concurrently
+        raise duplicate from None
+    _refresh_low_stock(part.pk, warehouse.pk, rule.reorder_point)
+    audit_record(
+        actor=actor,
+        action="reorder_rule.create",
+        obj=rule,
+        changes={"part": [None, part.code], "warehouse": [None, warehouse.code]}
+        | {k: [None, v] for k, v in values.items()},
+    )
+    return rule
+
+
+@transaction.atomic
+def reorder_rule_update(*, actor, rule: ReorderRule, **data) -> ReorderRule:
+    """Change the point, quantity, lead time or safety stock of a rule (the part and the
+    warehouse stay); the low-stock alert follows the new point."""
+    _require_stock_staff(actor)
+    rule = ReorderRule.objects.select_for_update(of=("self",)).select_related("part", "warehouse").get(pk=rule.pk)
+    values = _reorder_clean(dict(data))
+    changes = diff_fields(rule, values)
+    if changes:
+        rule.save()
+        _refresh_low_stock(rule.part_id, rule.warehouse_id, rule.reorder_point)
+        audit_record(actor=actor, action="reorder_rule.update", obj=rule, changes=changes)
+    return rule
+
+
+@transaction.atomic
+def reorder_rule_delete(*, actor, rule: ReorderRule) -> None:
+    """Remove a rule; an open low-stock alert of that part and warehouse is resolved."""
+    _require_stock_staff(actor)
+    rule = (
+        ReorderRule.objects.select_for_update(of=("self",))
+        .select_related("part", "warehouse")
+        .filter(pk=rule.pk)
+        .first()
+    )
+    if rule is None:
+        raise NotFoundError()
+    audit_record(
+        actor=actor,
+        action="reorder_rule.delete",
+        obj=rule,
+        changes={
+            "part": [rule.part.code, None],
+            "warehouse": [rule.warehouse.code, None],
+            "reorder_point": [rule.reorder_point, None],
+            "reorder_quantity": [rule.reorder_quantity, None],
+        },
+    )
+    part_id, warehouse_id = rule.part_id, rule.warehouse_id
+    rule.delete()
+    _refresh_low_stock(part_id, warehouse_id, None)
 
 
 # --- receipts -------------------------------------------------------------------------
@@ -568,8 +771,17 @@ def van_issue_request(*, actor, van: Warehouse, source: Warehouse, lines: list[d
         raise ValidationFailed(fields={"van": [_("Choose a technician's van.")]})
     if not (is_stock_staff(actor) or (actor.role == Role.TECHNICIAN and van.technician_id == actor.pk)):
         raise PermissionDeniedError(_("You can only ask for parts on your own van."))
+    errors: dict[str, list] = {}
     if source.pk == van.pk:
-        raise ValidationFailed(fields={"source": [_("Choose another warehouse than the van.")]})
+        errors["source"] = [_("Choose another warehouse than the van.")]
+    elif source.kind == WarehouseKind.VAN:
+        errors["source"] = [_("Parts for a van come from a warehouse, not from another van.")]
+    elif not source.is_active:
+        errors["source"] = [_("This warehouse is closed.")]
+    if not van.is_active:
+        errors["van"] = [_("This van is closed.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
     clean = _lines_clean(lines)
     issue = VanIssue.objects.create(
         number=_number("VI"), source=source, van=van, note=(note or "")[:500], created_by=actor
@@ -626,8 +838,7 @@ def _job_check(actor, request, warehouse: Warehouse) -> None:
         raise PermissionDeniedError(_("Your role cannot book parts on a job."))
     if request.status in CLOSED_JOB_STATUSES:
         raise IllegalTransition(_("Parts cannot be booked on a closed or cancelled request."))
-    if not warehouse_usable_by(actor, warehouse):
-        raise PermissionDeniedError(_("You cannot take parts from this warehouse."))
+    _require_job_warehouse(actor, warehouse, _("You cannot take parts from this warehouse."))
 
 
 def _default_warehouse(actor, warehouse):
@@ -672,8 +883,9 @@ def reservation_release(*, actor, reservation: Reservation, reason: str = "") ->
     res = Reservation.objects.select_for_update().select_related("request", "part", "warehouse").get(pk=reservation.pk)
     if not can_act_on(actor, res.request):
         raise NotFoundError()
-    if not actor.has_role(*JOB_ROLES) or not warehouse_usable_by(actor, res.warehouse):
+    if not actor.has_role(*JOB_ROLES):
         raise PermissionDeniedError(_("You cannot release parts at this warehouse."))
+    _require_job_warehouse(actor, res.warehouse, _("You cannot release parts at this warehouse."))
     if res.status != ReservationStatus.ACTIVE:
         raise IllegalTransition(_("This reservation is not active."))
     _post(
@@ -820,8 +1032,9 @@ def part_return_unused(
     warehouse = warehouse or consumption.warehouse
     if not can_act_on(actor, consumption.request):
         raise NotFoundError()
-    if not actor.has_role(*JOB_ROLES) or not warehouse_usable_by(actor, warehouse):
+    if not actor.has_role(*JOB_ROLES):
         raise PermissionDeniedError(_("You cannot put parts into this warehouse."))
+    _require_job_warehouse(actor, warehouse, _("You cannot put parts into this warehouse."))
     quantity = _positive(quantity)
     if quantity > consumption.quantity - consumption.returned_quantity:
         raise ValidationFailed(fields={"quantity": [_("More than was used on the job and not yet returned.")]})

@@ -55,6 +55,26 @@ def stock(actor, warehouse, part, quantity, *, lot="", unit_cost=None):
     )
 
 
+def make_region(actor):
+    from aftersales.customers.services import region_create
+
+    n = next(_n)
+    return region_create(actor=actor, code=f"9{n:05d}", name=f"测试区 {n}", province="上海市", city="上海市")
+
+
+def serve(office, technician, *regions):
+    """Give ``technician`` a dispatch profile serving ``regions`` (through the dispatch service)."""
+    from aftersales.dispatch.services import profile_save
+
+    return profile_save(
+        actor=office,
+        technician=technician,
+        home_latitude=Decimal("31.230400"),
+        home_longitude=Decimal("121.473700"),
+        regions=list(regions),
+    )
+
+
 def job_for(technician, office, status=Status.IN_PROGRESS):
     users = {Role.MANAGER: office, Role.TECHNICIAN: technician}
     return drive_to(status, users=users, technician=technician)
