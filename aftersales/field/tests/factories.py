@@ -331,13 +331,13 @@ def visit_complete(
 
 
 def ensure_public_form_url(settings) -> None:
-    """Check-out links the customer's form (``field:public_form``). Until the field UI's URLs are
-    mounted, add a stand-in route so the services can be tested on their own; once the real
-    route exists this does nothing."""
-    from types import SimpleNamespace
+    """Check-out links the customer's form (``field:public_form``). Until the field UI has that
+    route, add a stand-in beside the field routes so the services can be tested on their own;
+    once the real route exists this does nothing."""
+    from types import ModuleType
 
     from django.http import HttpResponse
-    from django.urls import NoReverseMatch, include, path, reverse
+    from django.urls import NoReverseMatch, URLResolver, include, path, reverse
 
     try:
         reverse("field:public_form", args=["token"])
@@ -346,5 +346,12 @@ def ensure_public_form_url(settings) -> None:
         pass
     from aftersales import urls
 
-    stand_in = ([path("form/<str:token>/", lambda request, token: HttpResponse(), name="public_form")], "field")
-    settings.ROOT_URLCONF = SimpleNamespace(urlpatterns=[*urls.urlpatterns, path("field/", include(stand_in))])
+    try:
+        from aftersales.field.urls import urlpatterns as field_patterns
+    except ImportError:
+        field_patterns = []
+    stand_in = path("form/<str:token>/", lambda request, token: HttpResponse(), name="public_form")
+    root = [p for p in urls.urlpatterns if not (isinstance(p, URLResolver) and p.namespace == "field")]
+    urlconf = ModuleType("field_stand_in_urls")
+    urlconf.urlpatterns = [path("field/", include(([*field_patterns, stand_in], "field"))), *root]
+    settings.ROOT_URLCONF = urlconf
