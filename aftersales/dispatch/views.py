@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
@@ -80,11 +82,15 @@ def _dispatcher_only(user) -> None:
         raise Http404
 
 
-def _next(request, default: str):
+def _next_url(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return reverse(default)
+
+
+def _next(request, default: str):
+    return redirect(_next_url(request, default))
 
 
 def _day_param(request) -> dt.date:
@@ -214,9 +220,14 @@ def suggestions_panel(request, pk: int):
 @require_POST
 @login_required
 def assign(request, pk: int):
+    """Click-to-assign (a plain form post, answered with a redirect) and drag-and-drop on the board (htmx: a
+    failure, such as the reason a choice other than the top suggestion needs, comes back as a fragment for the
+    side panel with the service's message and, when a reason is what is missing, a field to give it)."""
     sr = request_get_for(request.user, pk=pk)
     form = AssignForm(request.POST)
     if not form.is_valid():
+        if request.htmx:
+            return _assign_fragment(request, sr, None, _("Choose a technician or a service partner."), status=400)
         messages.error(request, _("Choose a technician or a service partner."))
         return _next(request, "dispatch:board")
     data = form.cleaned_data
@@ -235,11 +246,30 @@ def assign(request, pk: int):
             reassign=data["reassign"],
         )
     except DomainError as exc:
+        if request.htmx:
+            status = exc.status if exc.status in (403, 404) else 400
+            return _assign_fragment(
+                request, sr, technician, _error_text(exc), needs_reason="reason" in exc.fields, status=status
+            )
         messages.error(request, _error_text(exc))
     else:
         who = technician.display_name if technician else str(organization)
         messages.success(request, _("%(number)s offered to %(who)s.") % {"number": sr.number, "who": who})
+        if request.htmx:
+            return HttpResponseClientRedirect(_next_url(request, "dispatch:board"))
     return _next(request, "dispatch:board")
+
+
+def _assign_fragment(request, sr, technician, error: str, *, needs_reason: bool = False, status: int = 400):
+    context = {
+        "sr": sr,
+        "technician": technician,
+        "error": error,
+        "needs_reason": needs_reason and technician is not None,
+        "reassign": request.POST.get("reassign") or "",
+        "next": _next_url(request, "dispatch:board"),
+    }
+    return render(request, "dispatch/_assign_reason.html", context, status=status)
 
 
 @require_POST

@@ -1,0 +1,108 @@
+"""The dispatcher board in headless Chromium: drag a waiting job onto a technician's row and it is assigned; a
+drop on someone other than the top suggestion asks for the reason first (the same rule as the click flow).
+
+Screenshots (desktop 1366x900) go to /tmp/shots/dispatch-*.png for a human look.
+"""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from aftersales.accounts.choices import Role
+from aftersales.tickets.models import ServiceRequest
+
+from .factories import CENTRE, job, region, tech_profile
+
+SHOTS = Path("/tmp/shots")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "pw-Test-123"  # set by UserFactory
+
+
+def holder(pk: int) -> int | None:
+    """The request's technician, read outside Playwright's event loop (Django refuses ORM calls inside it)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: ServiceRequest.objects.get(pk=pk).assigned_technician_id).result()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_drag_a_job_onto_a_technician(live_server, dispatcher, make_user):
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    reg = region()
+    near = make_user(Role.TECHNICIAN, last_name="张", first_name="师傅")
+    far = make_user(Role.TECHNICIAN, last_name="李", first_name="师傅")
+    tech_profile(dispatcher, near, region=reg)
+    tech_profile(dispatcher, far, region=reg, lat=CENTRE[0] + 0.3, lng=CENTRE[1] + 0.3)
+    first = job(dispatcher, region=reg)
+    second = job(dispatcher, region=reg)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/accounts/login/?next=/dispatch/board/")
+            page.fill("#id_username", dispatcher.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/dispatch/board/"))
+            expect(page.locator(f'.job-item[data-job="{first.pk}"]')).to_be_visible()
+
+            # the top suggestion: assigned at once, the board reloads without the job
+            page.locator(f'.job-item[data-job="{first.pk}"]').drag_to(
+                page.locator(f'.tech-row[data-technician="{near.pk}"] .tl-bar')
+            )
+            expect(page.locator(f'.job-item[data-job="{first.pk}"]')).to_have_count(0)
+            expect(page.locator(".alert-success")).to_contain_text(first.number)
+            assert holder(first.pk) == near.pk
+
+            # someone else: the side panel asks why, as the click flow does; then it is assigned
+            page.locator(f'.job-item[data-job="{second.pk}"]').drag_to(
+                page.locator(f'.tech-row[data-technician="{far.pk}"] .tl-bar')
+            )
+            form = page.locator("#side #assign-reason")
+            expect(form).to_contain_text("is not the top suggestion")
+            page.screenshot(path=str(SHOTS / "dispatch-drop-reason.png"), full_page=True)
+            assert holder(second.pk) is None
+            form.locator('input[name="reason"]').fill("Customer asked for him")
+            form.locator("button[type=submit]").click()
+            expect(page.locator(f'.job-item[data-job="{second.pk}"]')).to_have_count(0)
+            assert holder(second.pk) == far.pk
+            page.screenshot(path=str(SHOTS / "dispatch-board-after-drops.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_tile_map_when_configured(live_server, dispatcher, make_user, settings):
+    from playwright.sync_api import expect, sync_playwright
+
+    # A tile server that answers nothing: the test never leaves the machine; the markers need no tiles.
+    settings.DISPATCH_MAP_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    settings.DISPATCH_MAP_ATTRIBUTION = "Test tiles <b>not bold</b>"
+    reg = region()
+    tech_profile(dispatcher, make_user(Role.TECHNICIAN), region=reg)
+    job(dispatcher, region=reg)
+    job(dispatcher, region=reg, lat=CENTRE[0] - 0.02)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/accounts/login/?next=/dispatch/board/")
+            page.fill("#id_username", dispatcher.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/dispatch/board/"))
+            expect(page.locator('#map.leaflet-container[data-markers="3"]')).to_be_visible()
+            expect(page.locator("#map path.leaflet-interactive")).to_have_count(3)
+            expect(page.locator(".leaflet-control-attribution")).to_contain_text("Test tiles <b>not bold</b>")
+            page.locator("#map").scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "dispatch-tile-map.png"), full_page=True)
+        finally:
+            browser.close()
