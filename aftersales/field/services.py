@@ -96,7 +96,7 @@ def _require_technician(actor, request: ServiceRequest) -> None:
 
 
 def _lock(actor, visit: Visit) -> Visit:
-    visit = Visit.objects.select_for_update().select_related("request", "request__unit").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("request", "request__unit").get(pk=visit.pk)
     _require_technician(actor, visit.request)
     return visit
 
@@ -149,7 +149,7 @@ def visit_check_in(*, actor, request: ServiceRequest, latitude=None, longitude=N
     from aftersales.dispatch.selectors import appointment_open
 
     now = now or timezone.now()
-    request = ServiceRequest.objects.select_for_update().select_related("unit").get(pk=request.pk)
+    request = ServiceRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
     _require_technician(actor, request)
     lat = _coordinate(latitude, -90, 90, "latitude")
     lng = _coordinate(longitude, -180, 180, "longitude")
