@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.customers.forms import BootstrapMixin
@@ -78,6 +79,14 @@ class PartForm(BootstrapMixin, forms.Form):
     return_required = forms.BooleanField(label=_("Old part must be returned"), required=False)
 
 
+class PartEditForm(PartForm):
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    @classmethod
+    def initial_for(cls, part: Part) -> dict:
+        return {name: getattr(part, name) for name in cls.base_fields}
+
+
 class WarehouseForm(BootstrapMixin, forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -94,6 +103,73 @@ class WarehouseForm(BootstrapMixin, forms.Form):
         self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
         self.fields["technician"].queryset = User.objects.filter(role="technician", is_active=True)
         self.fields["region"].queryset = Region.objects.all()
+
+
+class WarehouseEditForm(BootstrapMixin, forms.Form):
+    """Code, name, region and open/closed for every warehouse; kind (never "van") and
+    organization too for the others: a van keeps its kind and its technician's organization."""
+
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in WarehouseKind.choices if c[0] != WarehouseKind.VAN])
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=None,
+        required=False,
+        help_text=_("Technicians serving this region may pick parts up at a regional warehouse or partner outlet."),
+    )
+    is_active = forms.BooleanField(
+        label=_("Open"), required=False, help_text=_("A warehouse can be closed once it holds no stock.")
+    )
+
+    def __init__(self, *args, warehouse: Warehouse, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "code": warehouse.code,
+                "name": warehouse.name,
+                "kind": warehouse.kind,
+                "organization": warehouse.organization_id,
+                "region": warehouse.region_id,
+                "is_active": warehouse.is_active,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        from aftersales.accounts.models import Organization
+        from aftersales.customers.models import Region
+
+        if warehouse.kind == WarehouseKind.VAN:
+            del self.fields["kind"]
+            del self.fields["organization"]
+        else:
+            self.fields["organization"].queryset = Organization.objects.filter(
+                Q(is_active=True) | Q(pk=warehouse.organization_id)
+            )
+        self.fields["region"].queryset = Region.objects.all()
+
+
+class ReorderRuleEditForm(BootstrapMixin, forms.Form):
+    reorder_point = forms.IntegerField(
+        label=_("Reorder point"),
+        min_value=0,
+        max_value=1_000_000,
+        help_text=_("Order when available stock falls to this or below."),
+    )
+    reorder_quantity = forms.IntegerField(label=_("Reorder quantity"), min_value=1, max_value=1_000_000)
+    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=0, max_value=365, initial=7)
+    safety_stock = forms.IntegerField(label=_("Safety stock"), min_value=0, max_value=1_000_000, initial=0)
+
+
+class ReorderRuleForm(ReorderRuleEditForm):
+    part = forms.CharField(label=_("Part code"), max_length=64)
+    field_order = ["part", "reorder_point", "reorder_quantity", "lead_time_days", "safety_stock"]
+
+    def clean_part(self):
+        part = Part.objects.filter(code=self.cleaned_data["part"].strip().upper(), is_active=True).first()
+        if part is None:
+            raise forms.ValidationError(_("Unknown part."))
+        return part
 
 
 class ReceiptForm(BootstrapMixin, forms.Form):

@@ -9,9 +9,11 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F as Col
+from django.db.models import Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,7 +23,7 @@ from aftersales.customers.forms import domain_error_to_form
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
-from .choices import TransferStatus, VanIssueStatus, transfer_actions_from
+from .choices import Store, TransferStatus, VanIssueStatus, transfer_actions_from
 from .importing import catalogue_import, levels_export, opening_stock_import
 from .models import Reservation, StockCount, TransferOrder, VanIssue
 from .selectors import (
@@ -29,12 +31,14 @@ from .selectors import (
     defective_list_for,
     defective_overdue_for,
     job_parts_cost,
+    job_warehouse_list_for,
     level_list_for,
     move_list_for,
     overstock_for,
     part_availability,
     part_get_for,
     part_list_for,
+    reorder_rule_list_for,
     replenishment_suggestions,
     slow_moving_for,
     stock_value_by_warehouse,
@@ -54,7 +58,11 @@ from .services import (
     part_consume,
     part_create,
     part_reserve,
+    part_update,
     receipt_create,
+    reorder_rule_create,
+    reorder_rule_delete,
+    reorder_rule_update,
     reservation_release,
     transfer_allowed,
     transfer_create,
@@ -62,6 +70,7 @@ from .services import (
     van_issue_decide,
     van_issue_request,
     warehouse_create,
+    warehouse_update,
 )
 
 PAGE = 50
@@ -149,11 +158,35 @@ def part_list_view(request):
 def part_detail(request, pk):
     part = part_get_for(request.user, pk)
     carriers = part_availability([part.pk])[part.pk]
+    rules = reorder_rule_list_for(request.user).filter(part=part).order_by("warehouse__code")
     return render(
         request,
         "parts/part_detail.html",
-        {"part": part, "carriers": carriers, "compatible": part.compatible_products.all()},
+        {
+            "part": part,
+            "carriers": carriers,
+            "compatible": part.compatible_products.all(),
+            "rules": rules,
+            "can_edit": is_stock_staff(request.user),
+        },
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def part_edit(request, pk):
+    part = part_get_for(request.user, pk)
+    form = F.PartEditForm(request.POST or None, initial=F.PartEditForm.initial_for(part))
+    ctx = {"title": _("Edit part %(code)s") % {"code": part.code}, "cancel_url": reverse("parts:part", args=[part.pk])}
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            part_update(actor=request.user, part=part, **form.cleaned_data)
+            messages.success(request, _("Part saved."))
+            return redirect("parts:part", part.pk)
+
+        return _run(request, form, go, "parts/form.html", ctx)
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
 
 
 @staff_required
@@ -193,6 +226,100 @@ def warehouse_new(request):
     return _form_page(
         request, form, "parts/form.html", {"title": _("New warehouse")}, status=400 if form.errors else 200
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def warehouse_edit(request, pk):
+    wh = warehouse_get_for(request.user, pk)
+    form = F.WarehouseEditForm(request.POST or None, warehouse=wh)
+    ctx = {
+        "title": _("Edit warehouse %(code)s") % {"code": wh.code},
+        "cancel_url": reverse("parts:warehouse", args=[wh.pk]),
+    }
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            warehouse_update(actor=request.user, warehouse=wh, **form.cleaned_data)
+            messages.success(request, _("Warehouse saved."))
+            return redirect("parts:warehouse", wh.pk)
+
+        return _run(request, form, go, "parts/form.html", ctx)
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reorder_rules(request, pk):
+    """The reorder rules of one warehouse, with available stock, and the form to add one."""
+    wh = warehouse_get_for(request.user, pk)
+    form = F.ReorderRuleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rule = reorder_rule_create(actor=request.user, warehouse=wh, **form.cleaned_data)
+                messages.success(request, _("Reorder rule for %(part)s added.") % {"part": rule.part.code})
+                return redirect("parts:reorder_rules", wh.pk)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+        status = 400
+    qs = reorder_rule_list_for(request.user).filter(warehouse=wh).annotate(part_code=Col("part__code"))
+    try:
+        page = keyset_page(qs, order=["part_code", "id"], cursor=request.GET.get("cursor") or None, size=PAGE)
+    except DomainError as exc:
+        return render(
+            request, "parts/reorder_rules.html", {"warehouse": wh, "rules": [], "form": form, "error": exc}, status=400
+        )
+    available = dict(
+        level_list_for(request.user)
+        .filter(warehouse=wh, store=Store.GOOD, part_id__in=[r.part_id for r in page.items])
+        .values("part_id")
+        .annotate(a=Sum(Col("on_hand") - Col("reserved")))
+        .values_list("part_id", "a")
+    )
+    for rule in page.items:
+        rule.available = available.get(rule.part_id, 0)
+    return render(
+        request,
+        "parts/reorder_rules.html",
+        {"warehouse": wh, "rules": page.items, "page": page, "form": form},
+        status=status,
+    )
+
+
+def _rule_for(user, pk):
+    return get_object_or_404(reorder_rule_list_for(user), pk=pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reorder_rule_edit(request, pk):
+    rule = _rule_for(request.user, pk)
+    initial = {f: getattr(rule, f) for f in F.ReorderRuleEditForm.base_fields}
+    form = F.ReorderRuleEditForm(request.POST or None, initial=initial)
+    ctx = {
+        "title": _("Reorder rule: %(part)s at %(wh)s") % {"part": rule.part.code, "wh": rule.warehouse.code},
+        "cancel_url": reverse("parts:reorder_rules", args=[rule.warehouse_id]),
+    }
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            reorder_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
+            messages.success(request, _("Reorder rule saved."))
+            return redirect("parts:reorder_rules", rule.warehouse_id)
+
+        return _run(request, form, go, "parts/form.html", ctx)
+    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def reorder_rule_delete_view(request, pk):
+    rule = _rule_for(request.user, pk)
+    reorder_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, _("Reorder rule for %(part)s removed.") % {"part": rule.part.code})
+    return redirect("parts:reorder_rules", rule.warehouse_id)
 
 
 @login_required
@@ -376,7 +503,7 @@ def van_issue_decide_view(request, pk):
 def job_parts(request, request_id):
     """Reservations and consumptions of one job, its parts cost, and the booking form."""
     job = request_get_for(request.user, pk=request_id)
-    usable = warehouse_list_for(request.user) if is_stock_staff(request.user) else warehouse_list_for(request.user)
+    usable = job_warehouse_list_for(request.user).order_by("code")  # a technician: his van and counters
     form = F.JobPartForm(request.POST or None, warehouses=usable, initial={"warehouse": van_of(request.user)})
     status = 200
     if request.method == "POST":
