@@ -106,3 +106,43 @@ def test_tile_map_when_configured(live_server, dispatcher, make_user, settings):
             page.screenshot(path=str(SHOTS / "dispatch-tile-map.png"), full_page=True)
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_suggestions_show_parts_in_vans(live_server, dispatcher, manager, make_user):
+    from playwright.sync_api import expect, sync_playwright
+
+    from aftersales.catalog.services import category_create, product_create
+    from aftersales.parts.tests.factories import make_part, make_van, stock
+
+    reg = region()
+    product = product_create(
+        actor=manager,
+        model_code="KFR-35GW",
+        name="挂式空调",
+        category=category_create(actor=manager, code="ac", name="空调"),
+    )
+    near = make_user(Role.TECHNICIAN, last_name="张", first_name="师傅")
+    tech_profile(dispatcher, near, region=reg)
+    parts = [make_part(manager, name=name, compatible_products=[product]) for name in ("压缩机", "电容", "遥控器")]
+    van = make_van(manager, near)
+    stock(manager, van, parts[0], 1)
+    stock(manager, van, parts[1], 3)
+    sr = job(dispatcher, region=reg, product=product)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/accounts/login/?next=/dispatch/board/")
+            page.fill("#id_username", dispatcher.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/dispatch/board/"))
+            page.locator(f'.job-item[data-job="{sr.pk}"]').click()
+            expect(page.locator(f'#side [data-technician="{near.pk}"] .van-parts')).to_contain_text("Van: 2 of 3")
+            expect(page.locator(f"#side #job-parts-{sr.pk}")).to_contain_text("压缩机")
+            page.screenshot(path=str(SHOTS / "dispatch-suggestions-parts.png"), full_page=True)
+        finally:
+            browser.close()
