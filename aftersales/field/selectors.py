@@ -114,6 +114,11 @@ def fault_tree_for(request) -> list[FaultCategory]:
     )
 
 
+def cause_applies(request, cause: FaultCause) -> bool:
+    """Whether ``cause`` belongs to the request's fault tree (its product's categories, or every product's)."""
+    return FaultCategory.objects.filter(_category_filter(request), pk=cause.fault.category_id).exists()
+
+
 def cause_get(pk) -> FaultCause | None:
     try:
         pk = int(pk)

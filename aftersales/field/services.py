@@ -52,7 +52,7 @@ from .choices import (
     VisitStep,
 )
 from .models import CheckRecord, FaultCause, Payment, Quote, QuoteLine, Signature, Visit, VisitPart, VisitPhoto
-from .selectors import checks_for, visit_paid_total
+from .selectors import cause_applies, checks_for, visit_paid_total
 from .signatures import signature_png
 
 
@@ -131,7 +131,7 @@ def _coordinate(value, low, high, field):
         number = Decimal(str(value)).quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
         raise ValidationFailed(fields={field: [_("Not a coordinate.")]}) from None
-    if not (low <= number <= high):
+    if not number.is_finite() or not (low <= number <= high):
         raise ValidationFailed(fields={field: [_("Not a coordinate.")]})
     return number
 
@@ -208,6 +208,8 @@ def visit_diagnose(
         errors["cause"] = [_("Choose the fault and its cause.")]
     elif not (cause.is_active and cause.fault.is_active and cause.fault.category.is_active):
         errors["cause"] = [_("This cause is no longer in use.")]
+    elif not cause_applies(visit.request, cause):
+        errors["cause"] = [_("This cause is not in the fault tree of this product.")]
     inspection_result = (inspection_result or "").strip()
     solution = (solution or "").strip()
     if not inspection_result:
@@ -619,6 +621,8 @@ def payment_record(*, actor, visit: Visit, method: str, amount, reference: str =
         amount = money(amount)
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationFailed(fields={"amount": [_("Not an amount.")]}) from None
+    if not amount.is_finite():
+        raise ValidationFailed(fields={"amount": [_("Not an amount.")]})
     owed = visit.customer_total - visit_paid_total(visit)
     if owed <= 0:
         raise ValidationFailed(fields={"amount": [_("Nothing is owed on this visit.")]})
