@@ -355,3 +355,44 @@ def ensure_public_form_url(settings) -> None:
     urlconf = ModuleType("field_stand_in_urls")
     urlconf.urlpatterns = [path("field/", include(([*field_patterns, stand_in], "field"))), *root]
     settings.ROOT_URLCONF = urlconf
+
+
+def ensure_document_urls(settings) -> None:
+    """Mount ``views_documents.document_urlpatterns`` in the "field" namespace when the field
+    URLs do not include them yet (the lead's ``field/urls.py`` does); otherwise do nothing."""
+    from types import ModuleType
+
+    from django.urls import NoReverseMatch, URLResolver, include, path, reverse
+
+    try:
+        reverse("field:form_pdf", args=[1])
+        return
+    except NoReverseMatch:
+        pass
+    from aftersales import urls
+    from aftersales.field import urls as field_urls
+    from aftersales.field.views_documents import document_urlpatterns
+
+    others = [p for p in urls.urlpatterns if not (isinstance(p, URLResolver) and p.namespace == "field")]
+    urlconf = ModuleType("field_document_urls")
+    urlconf.urlpatterns = [
+        *others,
+        path("field/", include(([*field_urls.urlpatterns, *document_urlpatterns], "field"))),
+    ]
+    settings.ROOT_URLCONF = urlconf
+
+
+def data_url_of(raw: bytes) -> str:
+    """Any bytes as a PNG data URL (for signatures that only claim to be PNG)."""
+    return "data:image/png;base64," + base64.b64encode(raw).decode()
+
+
+def noisy_png_bytes(side: int = 700) -> bytes:
+    """A real PNG that does not compress: well over the signature size limit."""
+    import os
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, format="PNG")
+    return buf.getvalue()
