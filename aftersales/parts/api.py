@@ -1,7 +1,9 @@
 """/api/parts: catalogue, warehouses, stock levels, the move ledger and the stock
 documents. Reads start from the ``..._for(user)`` selectors (a technician sees his van
 and the moves on his jobs; a partner its organization's warehouses; the parts team all);
-anything out of scope answers 404. Every write is one service call."""
+anything out of scope answers 404. Every write is one service call. Van issues and
+adjustments are created with an optional ``Idempotency-Key`` (a retry returns the first
+document with 200)."""
 
 from __future__ import annotations
 
@@ -11,28 +13,36 @@ from decimal import Decimal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import Header, Query, Router, Schema
 from ninja.responses import Status as Reply
 from pydantic import Field
 
+from aftersales.accounts.choices import Role
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
 from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
 from aftersales.tickets.selectors import request_get_for
 
-from .choices import MoveType, Store, Tracking, WarehouseKind
-from .models import Reservation, StockCount, TransferOrder, Warehouse
+from .choices import MoveType, Store, Tracking, VanIssueStatus, WarehouseKind
+from .models import Adjustment, Reservation, StockCount, TransferOrder, VanIssue, Warehouse
 from .selectors import (
+    adjustment_list_for,
     defective_list_for,
+    job_warehouse_list_for,
     level_list_for,
     move_list_for,
     part_availability,
     part_get_for,
     part_list_for,
+    van_issue_get_for,
+    van_issue_list_for,
+    van_of,
     warehouse_get_for,
     warehouse_list_for,
 )
 from .services import (
+    adjustment_create,
     count_approve,
     count_create,
     count_enter,
@@ -45,6 +55,8 @@ from .services import (
     reservation_release,
     transfer_create,
     transfer_transition,
+    van_issue_decide,
+    van_issue_request,
 )
 
 router = Router(tags=["parts"])
@@ -125,10 +137,13 @@ class PartPage(PageInfo):
     items: list[PartOut]
 
 
-class LineIn(Schema):
+class StockLineIn(Schema):
     part: Id
     quantity: int = Field(ge=1, le=1_000_000)
     lot: text(64) = ""
+
+
+class LineIn(StockLineIn):
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
 
 
@@ -263,6 +278,90 @@ class CarrierOut(Schema):
     technician_name: str
     region_id: int | None
     available: int
+
+
+class VanIssueLineOut(Schema):
+    part_id: int
+    lot: str
+    quantity: int
+
+
+class VanIssueOut(Schema):
+    id: int
+    number: str
+    source_id: int
+    van_id: int
+    status: str
+    note: str
+    reason: str
+    created_by_id: int | None
+    created_at: datetime.datetime
+    decided_by_id: int | None
+    decided_at: datetime.datetime | None
+    lines: list[VanIssueLineOut]
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+
+class VanIssuePage(PageInfo):
+    items: list[VanIssueOut]
+
+
+class VanIssueIn(Schema):
+    van: Id | None = Field(default=None, description="Default: the caller's own van.")
+    source: Id
+    note: text(500) = ""
+    lines: list[StockLineIn] = Field(min_length=1, max_length=200)
+
+
+class VanIssueFilter(Schema):
+    status: VanIssueStatus | None = None
+    van: Id | None = None
+    cursor: text(500) | None = None
+    size: PageSize = 50
+
+
+class DecideIn(Schema):
+    approve: bool
+    reason: text(200) = Field(default="", description="Required to reject.")
+
+
+class AdjustmentIn(Schema):
+    warehouse: Id
+    part: Id
+    quantity: int = Field(ge=-1_000_000, le=1_000_000, description="The change: positive or negative, not 0.")
+    reason: text(200)
+    store: Store = Store.GOOD
+    lot: text(64) = ""
+
+
+class AdjustmentOut(Schema):
+    id: int
+    warehouse_id: int
+    part_id: int
+    store: str
+    lot: str
+    quantity: int
+    reason: str
+    created_by_id: int | None
+    created_at: datetime.datetime
+
+
+class AdjustmentPage(PageInfo):
+    items: list[AdjustmentOut]
+
+
+class AdjustmentFilter(Schema):
+    warehouse: Id | None = None
+    part: Id | None = None
+    store: Store | None = None
+    cursor: text(500) | None = None
+    size: PageSize = 50
+
+
+IdempotencyKey = Header(None, alias="Idempotency-Key")
 
 
 def _require_staff(user):
@@ -427,7 +526,8 @@ def _job_args(user, payload: JobPartIn) -> dict:
         "lot": payload.lot,
     }
     if payload.warehouse:
-        args["warehouse"] = warehouse_get_for(user, payload.warehouse)
+        # A technician: his van, or a shared counter of his organization in his regions.
+        args["warehouse"] = get_object_or_404(job_warehouse_list_for(user), pk=payload.warehouse)
     return args
 
 
@@ -497,3 +597,113 @@ def counts_enter(request, count_id: Id, payload: CountEnterIn):
 def counts_approve(request, count_id: Id):
     count = _count_for(request.auth, count_id)
     return count_approve(actor=request.auth, count=count)
+
+
+# --- van issues -----------------------------------------------------------------------
+
+
+def _require_van_issue_reader(user):
+    """Van issues are for the parts team and technicians (as on the pages)."""
+    if not (is_stock_staff(user) or user.role == Role.TECHNICIAN):
+        raise PermissionDeniedError()
+
+
+@router.get("/van-issues", response={200: VanIssuePage, **ERRORS})
+def van_issues_list(request, filters: Query[VanIssueFilter]):
+    """The parts team sees every van issue, a technician those of his own van; newest first."""
+    _require_van_issue_reader(request.auth)
+    qs = van_issue_list_for(request.auth).prefetch_related("lines")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.van:
+        qs = qs.filter(van_id=filters.van)
+    return page_out(keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size))
+
+
+@router.post("/van-issues", response={201: VanIssueOut, 200: VanIssueOut, **ERRORS})
+def van_issues_create(request, payload: VanIssueIn, idempotency_key: str | None = IdempotencyKey):
+    """Ask for parts on a van: a technician for his own van (the default), the parts team
+    for any. Stock moves when the parts team approves."""
+    user = request.auth
+    _require_van_issue_reader(user)
+    if payload.van:
+        van = warehouse_get_for(user, payload.van)
+    else:
+        van = van_of(user)
+        if van is None:
+            raise ValidationFailed(fields={"van": [_("Choose the van the parts are for.")]})
+    # A technician may ask for stock from warehouses he cannot browse (the central one).
+    source = get_object_or_404(Warehouse, pk=payload.source)
+    lines = [
+        {"part": part_get_for(user, line.part), "quantity": line.quantity, "lot": line.lot} for line in payload.lines
+    ]
+    issue, created = idempotent_create(
+        user=user,
+        scope="parts.van_issue.create",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=VanIssue,
+        create=lambda: van_issue_request(actor=user, van=van, source=source, lines=lines, note=payload.note),
+    )
+    return Reply(201 if created else 200, issue)
+
+
+@router.get("/van-issues/{issue_id}", response={200: VanIssueOut, **ERRORS})
+def van_issues_get(request, issue_id: Id):
+    _require_van_issue_reader(request.auth)
+    return van_issue_get_for(request.auth, issue_id)
+
+
+@router.post("/van-issues/{issue_id}/decide", response={200: VanIssueOut, **ERRORS})
+def van_issues_decide(request, issue_id: Id, payload: DecideIn):
+    """Approve (the parts leave the source and arrive on the van at once; 409
+    ``insufficient_stock`` if the source lacks them) or reject with a reason. Parts team."""
+    _require_van_issue_reader(request.auth)
+    issue = van_issue_get_for(request.auth, issue_id)
+    return van_issue_decide(actor=request.auth, issue=issue, approve=payload.approve, reason=payload.reason)
+
+
+# --- adjustments ----------------------------------------------------------------------
+
+
+@router.get("/adjustments", response={200: AdjustmentPage, **ERRORS})
+def adjustments_list(request, filters: Query[AdjustmentFilter]):
+    """Stock adjustments, newest first (parts team)."""
+    _require_staff(request.auth)
+    qs = adjustment_list_for(request.auth)
+    for field, value in (("warehouse_id", filters.warehouse), ("part_id", filters.part), ("store", filters.store)):
+        if value:
+            qs = qs.filter(**{field: value})
+    return page_out(keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size))
+
+
+@router.post("/adjustments", response={201: AdjustmentOut, 200: AdjustmentOut, **ERRORS})
+def adjustments_create(request, payload: AdjustmentIn, idempotency_key: str | None = IdempotencyKey):
+    """Correct stock by ``quantity`` (damage, found, ...) with a reason (parts team)."""
+    user = request.auth
+    _require_staff(user)
+    warehouse = warehouse_get_for(user, payload.warehouse)
+    part = part_get_for(user, payload.part)
+    adjustment, created = idempotent_create(
+        user=user,
+        scope="parts.adjustment.create",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=Adjustment,
+        create=lambda: adjustment_create(
+            actor=user,
+            warehouse=warehouse,
+            part=part,
+            quantity=payload.quantity,
+            reason=payload.reason,
+            store=payload.store,
+            lot=payload.lot,
+        ),
+    )
+    return Reply(201 if created else 200, adjustment)
+
+
+@router.get("/adjustments/{adjustment_id}", response={200: AdjustmentOut, **ERRORS})
+def adjustments_get(request, adjustment_id: Id):
+    _require_staff(request.auth)
+    return get_object_or_404(adjustment_list_for(request.auth), pk=adjustment_id)

@@ -43,6 +43,7 @@ from .selectors import (
     slow_moving_for,
     stock_value_by_warehouse,
     trace_for,
+    van_issue_list_for,
     van_of,
     van_stock,
     warehouse_get_for,
@@ -474,9 +475,7 @@ def van_issue_list(request):
             except DomainError as exc:
                 domain_error_to_form(form, exc)
         status = 400
-    issues = VanIssue.objects.select_related("source", "van", "created_by").order_by("-created_at", "-id")
-    if not staff:
-        issues = issues.filter(van__technician=user)
+    issues = van_issue_list_for(user).order_by("-created_at", "-id")
     return render(
         request, "parts/van_issue_list.html", {"issues": issues[:200], "form": form, "staff": staff}, status=status
     )
