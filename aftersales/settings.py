@@ -212,6 +212,9 @@ EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
 # The address customers reach the site at (links in e-mails: service forms, consent).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Default quote lines offered on site (CNY); the technician can change them per job.
+FIELD_CALL_OUT_FEE = os.environ.get("FIELD_CALL_OUT_FEE", "50.00")
+FIELD_LABOUR_FEE = os.environ.get("FIELD_LABOUR_FEE", "80.00")
 
 # --- dispatch board map --------------------------------------------------
 # Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.

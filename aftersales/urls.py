@@ -13,6 +13,7 @@ urlpatterns = [
     path("catalog/", include("aftersales.catalog.urls")),
     path("parts/", include("aftersales.parts.urls")),
     path("dispatch/", include("aftersales.dispatch.urls")),
+    path("field/", include("aftersales.field.urls")),
     path("sla/", include("aftersales.sla.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("", include("aftersales.tickets.urls")),

@@ -579,9 +579,7 @@ def visit_sign(*, actor, visit: Visit, signer_name: str, signature: str, now=Non
     """The customer signs the service form on the technician's phone (a new signature replaces none: all kept)."""
     now = now or timezone.now()
     visit = _lock(actor, visit)
-    _require_open(visit)
-    if visit.status != VisitStatus.WORKING:
-        raise IllegalVisitStep(_("The customer signs the service form once the work is done."))
+    _work_allowed(visit, now)
     signer_name = (signer_name or "").strip()[:100]
     if not signer_name:
         raise ValidationFailed(fields={"signer_name": [_("Who signs?")]})
@@ -656,7 +654,9 @@ def form_missing(visit: Visit) -> list[str]:
     missing = []
     if not (visit.fault_cause_id and visit.inspection_result and visit.solution):
         missing.append(gettext("diagnosis (fault, cause, what was found, solution)"))
-    if visit.status != VisitStatus.WORKING:
+    if visit.status != VisitStatus.WORKING and not (
+        visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE
+    ):
         missing.append(gettext("the customer's consent to the quote"))
     checks = {r.result for r in visit.checks.all() if r.kind == CheckKind.TEST}
     if not visit.tested_at:

@@ -1,0 +1,490 @@
+"""The technician's job page on the phone (R-FLD-1, R-FLD-5) and the customer's consent link.
+
+One page per job shows everything needed on site and the step that is due; every step
+posts to its own URL, calls one service and redirects back. Each form carries an
+idempotency key (``idem``, also sent as the ``Idempotency-Key`` header by visit.js), so a
+phone that resubmits after a lost connection does the step exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aftersales.accounts.choices import Role
+from aftersales.core.errors import DomainError
+from aftersales.core.idempotency import idempotent_create
+from aftersales.tickets.selectors import request_get_for
+
+from . import sanbao, selectors, services
+from .choices import (
+    ChargeReason,
+    CheckResult,
+    LineKind,
+    OldPart,
+    Outcome,
+    PaymentMethod,
+    PhotoPhase,
+    QuoteStatus,
+    SecondVisitReason,
+    SignedVia,
+    VisitStatus,
+)
+from .models import Payment, Quote, Signature, Visit, VisitPart, VisitPhoto
+
+QUOTE_ROWS = 6
+
+
+def _key(request) -> str | None:
+    return request.headers.get("Idempotency-Key") or request.POST.get("idem") or None
+
+
+def _payload(request) -> dict:
+    data = {k: request.POST.getlist(k) for k in request.POST if k not in ("csrfmiddlewaretoken", "idem")}
+    data["_files"] = [(f.name, f.size) for f in request.FILES.getlist("photos")]
+    return data
+
+
+def _is_technician_of(user, sr) -> bool:
+    return user.is_authenticated and user.role == Role.TECHNICIAN and sr.assigned_technician_id == user.pk
+
+
+def _job_context(request, sr, *, error=None, failed_step="") -> dict:
+    visit = selectors.visit_open(sr)
+    visits = selectors.visits_of_request(sr)
+    last = visits[-1] if visits else None
+    shown = visit or last
+    quote = selectors.quote_live(shown) if shown else None
+    pending = (
+        shown.quotes.filter(status=QuoteStatus.PENDING).prefetch_related("lines").first() if shown is not None else None
+    )
+    from aftersales.dispatch.selectors import appointment_open
+    from aftersales.parts.selectors import van_of, van_stock
+
+    van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
+    van_levels = [lv for lv in van_stock(van) if lv.store == "good" and lv.on_hand > lv.reserved] if van else []
+    prep = selectors.job_prep(sr, technician=request.user if van else None)
+    checks = list(selectors.checks_for(shown)) if shown else []
+    done = {r.check_item_id: r for r in shown.checks.all()} if shown else {}
+    for c in checks:
+        c.record = done.get(c.pk)
+    paid = selectors.visit_paid_total(shown) if shown else Decimal("0")
+    counters = sanbao.unit_counters(sr.unit) if sr.unit_id else None
+    posted = request.POST if failed_step else {}
+    work_open = visit is not None and (
+        visit.status == VisitStatus.WORKING
+        or (visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE)
+    )
+    address = sr.address
+    return {
+        "sr": sr,
+        "visit": shown,
+        "open_visit": visit,
+        "visits": visits,
+        "can_act": _is_technician_of(request.user, sr),
+        "appointment": appointment_open(sr),
+        "prep": prep,
+        "counters": counters,
+        "fault_tree": selectors.fault_tree_for(sr) if visit else [],
+        "quote": quote,
+        "pending_quote": pending,
+        "quote_link": (
+            request.build_absolute_uri(reverse("field:consent", args=[pending.token])) if pending is not None else ""
+        ),
+        "quote_rows": _quote_rows(sr, prep, posted),
+        "van": van,
+        "van_levels": van_levels,
+        "parts_used": list(
+            VisitPart.objects.filter(visit=shown).select_related("consumption", "consumption__part") if shown else []
+        ),
+        "photos": list(VisitPhoto.objects.filter(visit=shown).select_related("attachment") if shown else []),
+        "checks": checks,
+        "form_signed": bool(shown) and shown.signatures.filter(purpose="form", role="customer").exists(),
+        "payments": list(Payment.objects.filter(visit=shown) if shown else []),
+        "paid": paid,
+        "owed": (shown.customer_total - paid) if shown else Decimal("0"),
+        "work_open": work_open,
+        "missing": services.form_missing(visit) if work_open else [],
+        "nav_url": _navigation_url(address),
+        "error": error,
+        "failed_step": failed_step,
+        "posted": posted,
+        "idem": uuid.uuid4().hex,
+        "choices": {
+            "charge": ChargeReason.choices,
+            "line_kinds": LineKind.choices,
+            "old_part": OldPart.choices,
+            "results": CheckResult.choices,
+            "methods": PaymentMethod.choices,
+            "photo_phase": PhotoPhase.choices,
+            "second_visit": SecondVisitReason.choices,
+            "outcomes": Outcome.choices,
+        },
+        "status": VisitStatus,
+    }
+
+
+def _navigation_url(address) -> str:
+    """A link that opens the phone's map app (AMap's URI API works in browsers and the app)."""
+    if address is None:
+        return ""
+    from urllib.parse import urlencode
+
+    if address.latitude is not None and address.longitude is not None:
+        query = {"position": f"{address.longitude},{address.latitude}", "name": str(address)[:80], "callnative": 1}
+        return "https://uri.amap.com/marker?" + urlencode(query)
+    return "https://uri.amap.com/search?" + urlencode({"keyword": str(address)[:120], "callnative": 1})
+
+
+def _quote_rows(sr, prep, posted) -> list[dict]:
+    if posted:
+        return [
+            {
+                "kind": posted.get(f"kind_{i}", ""),
+                "part": posted.get(f"part_{i}", ""),
+                "description": posted.get(f"description_{i}", ""),
+                "quantity": posted.get(f"quantity_{i}", ""),
+                "unit_price": posted.get(f"unit_price_{i}", ""),
+                "covered": posted.get(f"covered_{i}") == "on",
+            }
+            for i in range(QUOTE_ROWS)
+        ]
+    rows = [
+        {
+            "kind": LineKind.CALL_OUT,
+            "description": _("Call-out fee"),
+            "quantity": "1",
+            "unit_price": settings.FIELD_CALL_OUT_FEE,
+        },
+        {"kind": LineKind.LABOUR, "description": _("Labour"), "quantity": "1", "unit_price": settings.FIELD_LABOUR_FEE},
+    ]
+    for likely in prep.likely_parts[:1]:
+        rows.append(
+            {
+                "kind": LineKind.PART,
+                "part": str(likely.part.pk),
+                "description": likely.part.name,
+                "quantity": "1",
+                "unit_price": str(likely.part.price),
+            }
+        )
+    while len(rows) < QUOTE_ROWS:
+        rows.append({"kind": "", "description": "", "quantity": "", "unit_price": ""})
+    return rows
+
+
+def _render_job(request, sr, *, error=None, failed_step="", status=200):
+    context = _job_context(request, sr, error=error, failed_step=failed_step)
+    return render(request, "field/job.html", context, status=status)
+
+
+@login_required
+@require_GET
+def job(request, request_id: int):
+    sr = request_get_for(request.user, pk=request_id)
+    return _render_job(request, sr)
+
+
+def _step(request, sr, *, step: str, scope: str, model, create):
+    """Run one step once per idempotency key; on a business error show the page with the message."""
+    try:
+        idempotent_create(
+            user=request.user, scope=scope, key=_key(request), payload=_payload(request), model=model, create=create
+        )
+    except DomainError as exc:
+        return _render_job(request, sr, error=exc, failed_step=step, status=exc.status)
+    return redirect(reverse("field:job", args=[sr.pk]) + f"#{step}")
+
+
+def _visit_for_post(request, pk: int) -> Visit:
+    visit = selectors.visit_get_for(request.user, pk)
+    return visit
+
+
+@login_required
+@require_POST
+def check_in(request, request_id: int):
+    sr = request_get_for(request.user, pk=request_id)
+    return _step(
+        request,
+        sr,
+        step="check-in",
+        scope=f"field.web.check_in.{sr.pk}",
+        model=Visit,
+        create=lambda: services.visit_check_in(
+            actor=request.user,
+            request=sr,
+            latitude=request.POST.get("latitude") or None,
+            longitude=request.POST.get("longitude") or None,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def diagnose(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    return _step(
+        request,
+        visit.request,
+        step="diagnose",
+        scope=f"field.web.diagnose.{visit.pk}",
+        model=Visit,
+        create=lambda: services.visit_diagnose(
+            actor=request.user,
+            visit=visit,
+            cause=selectors.cause_get(request.POST.get("cause")),
+            inspection_result=request.POST.get("inspection_result", ""),
+            solution=request.POST.get("solution", ""),
+            charge_reason=request.POST.get("charge_reason", ChargeReason.NONE),
+        ),
+    )
+
+
+def _posted_lines(post) -> list[dict]:
+    lines = []
+    for i in range(QUOTE_ROWS):
+        kind = post.get(f"kind_{i}", "")
+        description = post.get(f"description_{i}", "").strip()
+        part = post.get(f"part_{i}", "") or None
+        if not kind and not description and not part:
+            continue
+        lines.append(
+            {
+                "kind": kind,
+                "part": part,
+                "description": description,
+                "quantity": post.get(f"quantity_{i}", "") or "1",
+                "unit_price": post.get(f"unit_price_{i}", ""),
+                "covered": post.get(f"covered_{i}") == "on",
+            }
+        )
+    return lines
+
+
+@login_required
+@require_POST
+def quote(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    return _step(
+        request,
+        visit.request,
+        step="quote",
+        scope=f"field.web.quote.{visit.pk}",
+        model=Quote,
+        create=lambda: services.quote_create(actor=request.user, visit=visit, lines=_posted_lines(request.POST)),
+    )
+
+
+def _pending_quote(visit: Visit) -> Quote:
+    quote = visit.quotes.filter(status=QuoteStatus.PENDING).first()
+    if quote is None:
+        raise Http404
+    return quote
+
+
+@login_required
+@require_POST
+def quote_answer(request, pk: int, answer: str):
+    visit = _visit_for_post(request, pk)
+    if answer not in ("accept", "decline"):
+        raise Http404
+    try:
+        pending = _pending_quote(visit)
+    except Http404:
+        messages.info(request, _("This quote is no longer waiting for an answer."))
+        return redirect("field:job", visit.request_id)
+    if answer == "accept":
+
+        def create():
+            return services.quote_accept(
+                actor=request.user,
+                quote=pending,
+                signer_name=request.POST.get("signer_name", ""),
+                signature=request.POST.get("signature", ""),
+                via=SignedVia.PHONE,
+            )
+    else:
+
+        def create():
+            return services.quote_decline(actor=request.user, quote=pending, reason=request.POST.get("reason", ""))
+
+    return _step(
+        request, visit.request, step="consent", scope=f"field.web.consent.{visit.pk}", model=Quote, create=create
+    )
+
+
+@login_required
+@require_POST
+def part_use(request, pk: int):
+    from aftersales.parts.models import Part
+
+    visit = _visit_for_post(request, pk)
+    part_id, _sep, lot = (request.POST.get("stock") or "").partition("|")
+    part = Part.objects.filter(pk=part_id).first() if part_id.isdigit() else None
+
+    def create():
+        if part is None:
+            from aftersales.core.errors import ValidationFailed
+
+            raise ValidationFailed(fields={"stock": [_("Choose a part from your van.")]})
+        try:
+            quantity = int(request.POST.get("quantity") or 0)
+        except ValueError:
+            quantity = 0
+        return services.visit_part_use(
+            actor=request.user,
+            visit=visit,
+            part=part,
+            quantity=quantity,
+            lot=lot,
+            old_part=request.POST.get("old_part", ""),
+            old_serial=request.POST.get("old_serial", ""),
+        )
+
+    return _step(
+        request, visit.request, step="parts", scope=f"field.web.parts.{visit.pk}", model=VisitPart, create=create
+    )
+
+
+@login_required
+@require_POST
+def photos(request, pk: int):
+    visit = _visit_for_post(request, pk)
+
+    def create():
+        return services.visit_photos_add(
+            actor=request.user,
+            visit=visit,
+            uploads=request.FILES.getlist("photos"),
+            phase=request.POST.get("phase", ""),
+        )[0]
+
+    return _step(
+        request, visit.request, step="photos", scope=f"field.web.photos.{visit.pk}", model=VisitPhoto, create=create
+    )
+
+
+@login_required
+@require_POST
+def checks(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    results = {}
+    for name, value in request.POST.items():
+        if name.startswith("check_"):
+            check_id = name.removeprefix("check_")
+            results[check_id] = {"result": value, "note": request.POST.get(f"note_{check_id}", "")}
+    return _step(
+        request,
+        visit.request,
+        step="checks",
+        scope=f"field.web.checks.{visit.pk}",
+        model=Visit,
+        create=lambda: services.visit_checks_record(
+            actor=request.user,
+            visit=visit,
+            results=results,
+            care_instructions=request.POST.get("care_instructions", ""),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def sign(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    return _step(
+        request,
+        visit.request,
+        step="sign",
+        scope=f"field.web.sign.{visit.pk}",
+        model=Signature,
+        create=lambda: services.visit_sign(
+            actor=request.user,
+            visit=visit,
+            signer_name=request.POST.get("signer_name", ""),
+            signature=request.POST.get("signature", ""),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def payment(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    return _step(
+        request,
+        visit.request,
+        step="payment",
+        scope=f"field.web.payment.{visit.pk}",
+        model=Payment,
+        create=lambda: services.payment_record(
+            actor=request.user,
+            visit=visit,
+            method=request.POST.get("method", ""),
+            amount=request.POST.get("amount", ""),
+            reference=request.POST.get("reference", ""),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def check_out(request, pk: int):
+    visit = _visit_for_post(request, pk)
+    return _step(
+        request,
+        visit.request,
+        step="check-out",
+        scope=f"field.web.check_out.{visit.pk}",
+        model=Visit,
+        create=lambda: services.visit_check_out(
+            actor=request.user,
+            visit=visit,
+            outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""),
+            second_visit_reason=request.POST.get("second_visit_reason", ""),
+        ),
+    )
+
+
+# --- the customer's consent through a link (no login; the token is the key) --------------------
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request, token: str):
+    quote = selectors.quote_by_token(token)
+    error = None
+    if request.method == "POST" and quote.status == QuoteStatus.PENDING:
+        try:
+            if request.POST.get("answer") == "decline":
+                services.quote_decline(
+                    actor=AnonymousUser(), quote=quote, reason=request.POST.get("reason", ""), via=SignedVia.LINK
+                )
+            else:
+                services.quote_accept(
+                    actor=AnonymousUser(),
+                    quote=quote,
+                    signer_name=request.POST.get("signer_name", ""),
+                    signature=request.POST.get("signature", ""),
+                    via=SignedVia.LINK,
+                )
+            return redirect("field:consent", token)
+        except DomainError as exc:
+            error = exc
+        quote.refresh_from_db()
+    context = {"quote": quote, "visit": quote.visit, "lines": list(quote.lines.all()), "error": error}
+    response = render(request, "field/consent.html", context, status=error.status if error else 200)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
