@@ -91,6 +91,9 @@ def _mount():
 
     api.add_router("/parts", parts_router)
     api.add_router("/sla", sla_router)
+    from aftersales.field.api import router as field_router
+
+    api.add_router("/field", field_router)
 
 
 _mount()
