@@ -95,6 +95,7 @@ class AppointmentIn(Schema):
     window_end: dt.datetime
     agreed_with: text(100) = ""
     confirm: bool = True
+    named_technician: bool = False  # the customer was promised this technician: optimisation keeps him
 
 
 class MoveIn(Schema):
@@ -120,6 +121,7 @@ class AppointmentOut(Schema):
     asked_by: str
     reason: str
     previous_id: int | None
+    named_technician: bool
     departed_at: dt.datetime | None
     eta: dt.datetime | None
 
@@ -251,6 +253,7 @@ def appointment_create_api(request, request_id: int, payload: AppointmentIn):
         window_end=payload.window_end,
         agreed_with=payload.agreed_with,
         confirm=payload.confirm,
+        named_technician=payload.named_technician,
     )
     return Reply(201, appt)
 

@@ -44,6 +44,7 @@ class AppointmentForm(forms.Form):
     window_start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs=DT))
     window_end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs=DT))
     agreed_with = forms.CharField(label=_("Agreed with"), max_length=100, required=False)
+    named_technician = forms.BooleanField(label=_("The customer was promised this technician"), required=False)
 
 
 class MoveForm(forms.Form):
@@ -104,6 +105,40 @@ class ProfileForm(_Styled, forms.Form):
                     raise forms.ValidationError(_("Line %(n)d: unknown category code.") % {"n": n})
             out.append((category, parts[0], int(parts[2])))
         return out
+
+
+class _IdLists(forms.Field):
+    """Repeated hidden values of ``n:n:n`` (or ``n:n,n,…`` with ``lists``), parsed to tuples of ids."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, parts: int, lists: bool = False, **kwargs):
+        self.parts, self.lists = parts, lists
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        out = []
+        for raw in value or []:
+            bits = str(raw).split(":")
+            try:
+                if self.lists:
+                    if len(bits) != 2:
+                        raise ValueError
+                    out.append((int(bits[0]), [int(x) for x in bits[1].split(",") if x]))
+                else:
+                    if len(bits) != self.parts:
+                        raise ValueError
+                    out.append(tuple(int(x) for x in bits))
+            except ValueError:
+                raise forms.ValidationError(_("This preview is damaged: open it again.")) from None
+        return out
+
+
+class RebalanceApplyForm(forms.Form):
+    """The moves and routes of a previewed day-level re-optimisation, as the preview page posts them."""
+
+    move = _IdLists(parts=3)
+    route = _IdLists(parts=2, lists=True, required=False)
 
 
 class PolicyForm(_Styled, forms.Form):

@@ -248,6 +248,11 @@ class Appointment(models.Model):
         _("agreed with"), max_length=100, blank=True, help_text=_("Who on the customer side.")
     )
     asked_by = models.CharField(_("asked by"), max_length=10, choices=AskedBy.choices, blank=True)
+    named_technician = models.BooleanField(
+        _("technician promised by name"),
+        default=False,
+        help_text=_("The customer was promised this technician: route optimisation never gives the visit to another."),
+    )
     reason = models.TextField(_("reason"), blank=True)
     previous = models.OneToOneField(
         "self", verbose_name=_("moved from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="next"

@@ -64,11 +64,11 @@ class DayInput:
     midnight: dt.datetime
 
 
-def day_input(profile: TechnicianProfile, day: dt.date, *, now=None, exclude_ids=()) -> DayInput:
-    """The routing problem of one technician's day, from the database."""
-    now = now or timezone.now()
-    midnight, next_midnight = day_bounds(day)
-    tech_id = str(profile.user_id)
+def routing_technician(
+    profile: TechnicianProfile, day: dt.date, *, now, skills: frozenset[str] = frozenset()
+) -> routing.Technician:
+    """A technician's day for the optimiser: shift (from now on when planning today), break, capacity."""
+    midnight, _next = day_bounds(day)
     shift_start, shift_end = _secs(profile.shift_start), _secs(profile.shift_end)
     brk = None
     if profile.break_minutes:
@@ -82,68 +82,104 @@ def day_input(profile: TechnicianProfile, day: dt.date, *, now=None, exclude_ids
     if brk is not None and (brk.window_start < shift_start or brk.window_end > shift_end):
         ws, we = max(brk.window_start, shift_start), min(brk.window_end, shift_end)
         brk = routing.BreakRule(ws, we, brk.duration) if we - ws >= brk.duration else None
-    tech = routing.Technician(
-        id=tech_id,
+    return routing.Technician(
+        id=str(profile.user_id),
         home=routing.Point(float(profile.home_latitude), float(profile.home_longitude)),
         shift_start=shift_start,
         shift_end=shift_end,
+        skills=skills,
         break_rule=brk,
         max_jobs=profile.capacity_jobs,
         max_work_seconds=profile.capacity_minutes * 60 if profile.capacity_minutes else None,
     )
+
+
+def visit_facts(rows: list[ServiceRequest]) -> tuple[dict[int, Appointment], dict[int, dt.datetime]]:
+    """Confirmed appointments and the nearest running SLA due time (arrival, appointment contact) per request."""
+    ids = [r.pk for r in rows]
+    appts = {
+        a.request_id: a for a in Appointment.objects.filter(request_id__in=ids, status=AppointmentStatus.CONFIRMED)
+    }
+    due: dict[int, dt.datetime] = {}
+    for rid, at in SlaClock.objects.filter(
+        request_id__in=ids,
+        kind__in=[TargetKind.ARRIVAL, TargetKind.APPOINTMENT_CONTACT],
+        state=ClockState.RUNNING,
+    ).values_list("request_id", "due_at"):
+        due[rid] = min(at, due.get(rid, at))
+    return appts, due
+
+
+def counts_on(appt: Appointment | None, day: dt.date, *, now) -> bool:
+    """A held job is planned on the day of its confirmed visit; one not booked yet, on the current day only."""
+    if appt is None:
+        return day == local_day(now)
+    midnight, next_midnight = day_bounds(day)
+    return midnight <= appt.window_start < next_midnight
+
+
+def routing_job(
+    r: ServiceRequest,
+    *,
+    day: dt.date,
+    appt: Appointment | None,
+    due_at: dt.datetime | None,
+    fixed_technician: str | None,
+    required_skills: frozenset[str] = frozenset(),
+) -> routing.Job | None:
+    """A held job for the optimiser (window from its confirmed visit, length by service type, priority, SLA due);
+    None when its address has no coordinates."""
+    address = r.address
+    if address is None or address.latitude is None or address.longitude is None:
+        return None
+    midnight, next_midnight = day_bounds(day)
+    earliest, latest = 0, 24 * 3600
+    if appt is not None:
+        earliest = max(0, int((appt.window_start - midnight).total_seconds()))
+        latest = min(24 * 3600, int((appt.window_end - midnight).total_seconds()))
+    sla = None
+    if due_at is not None and due_at < next_midnight:
+        sla = max(0, int((due_at - midnight).total_seconds()))
+    return routing.Job(
+        id=str(r.pk),
+        location=routing.Point(float(address.latitude), float(address.longitude)),
+        duration=VISIT_MINUTES.get(r.service_type, 60) * 60,
+        earliest=earliest,
+        latest=max(earliest, latest),
+        required_skills=required_skills,
+        priority=ROUTE_PRIORITY.get(r.priority, 3),
+        sla_deadline=sla,
+        fixed_technician=fixed_technician,
+    )
+
+
+def day_input(profile: TechnicianProfile, day: dt.date, *, now=None, exclude_ids=()) -> DayInput:
+    """The routing problem of one technician's day, from the database."""
+    now = now or timezone.now()
+    midnight, _next = day_bounds(day)
+    tech = routing_technician(profile, day, now=now)
     rows = list(
         ServiceRequest.objects.filter(assigned_technician_id=profile.user_id, status__in=HELD_STATUSES)
         .exclude(pk__in=list(exclude_ids))
         .select_related("address", "customer")
         .order_by("priority_rank", "id")
     )
-    appts = {
-        a.request_id: a
-        for a in Appointment.objects.filter(request_id__in=[r.pk for r in rows], status=AppointmentStatus.CONFIRMED)
-    }
-    due = {}
-    for rid, at in SlaClock.objects.filter(
-        request_id__in=[r.pk for r in rows],
-        kind__in=[TargetKind.ARRIVAL, TargetKind.APPOINTMENT_CONTACT],
-        state=ClockState.RUNNING,
-    ).values_list("request_id", "due_at"):
-        due[rid] = min(at, due.get(rid, at))
+    appts, due = visit_facts(rows)
     jobs, requests, skipped = [], {}, []
     working = works_on(profile, day)
     for r in rows:
         appt = appts.get(r.pk)
-        if appt is not None and not (midnight <= appt.window_start < next_midnight):
-            continue  # booked for another day
-        if appt is None and day != local_day(now):
-            continue  # not booked yet: planned on the current day only
+        if not counts_on(appt, day, now=now):
+            continue
         if not working:
             skipped.append({"request": r.pk, "number": r.number, "reason": REASON_NOT_WORKING})
             continue
-        address = r.address
-        if address is None or address.latitude is None or address.longitude is None:
+        job = routing_job(r, day=day, appt=appt, due_at=due.get(r.pk), fixed_technician=tech.id)
+        if job is None:
             skipped.append({"request": r.pk, "number": r.number, "reason": REASON_NO_COORDINATES})
             continue
-        earliest, latest = 0, 24 * 3600
-        if appt is not None:
-            earliest = max(0, int((appt.window_start - midnight).total_seconds()))
-            latest = min(24 * 3600, int((appt.window_end - midnight).total_seconds()))
-        sla = None
-        if r.pk in due and due[r.pk] < next_midnight:
-            sla = max(0, int((due[r.pk] - midnight).total_seconds()))
-        jid = str(r.pk)
-        requests[jid] = r
-        jobs.append(
-            routing.Job(
-                id=jid,
-                location=routing.Point(float(address.latitude), float(address.longitude)),
-                duration=VISIT_MINUTES.get(r.service_type, 60) * 60,
-                earliest=earliest,
-                latest=max(earliest, latest),
-                priority=ROUTE_PRIORITY.get(r.priority, 3),
-                sla_deadline=sla,
-                fixed_technician=tech_id,
-            )
-        )
+        requests[job.id] = r
+        jobs.append(job)
     return DayInput(routing.DayProblem(technicians=(tech,), jobs=tuple(jobs)), requests, skipped, midnight)
 
 

@@ -315,6 +315,14 @@ def dispatch_assign(
         data=data,
         now=now,
     )
+    visit_changes = {}
+    if technician is not None:
+        # A booked visit goes with the job: the new technician is the one who confirms leaving for it.
+        open_visits = Appointment.objects.filter(
+            request=sr, status__in=[AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED]
+        ).exclude(technician=technician)
+        if open_visits.update(technician=technician):
+            visit_changes["appointment_technician"] = [None, technician.pk]
     policy = policy_for(sr)
     offer = _offer_create(
         request=sr,
@@ -332,7 +340,7 @@ def dispatch_assign(
         actor=actor,
         action="dispatch.assign",
         obj=sr,
-        changes={"technician": [None, technician.pk if technician else None], "via": [None, via]},
+        changes={"technician": [None, technician.pk if technician else None], "via": [None, via], **visit_changes},
     )
     notify.on_commit_offer(offer.pk)
     if technician is not None and sr.priority == Priority.URGENT:
@@ -533,10 +541,19 @@ def _lock_request_for_schedule(actor, request: ServiceRequest) -> ServiceRequest
 
 @transaction.atomic
 def appointment_create(
-    *, actor, request: ServiceRequest, window_start, window_end, agreed_with: str = "", confirm: bool = True, now=None
+    *,
+    actor,
+    request: ServiceRequest,
+    window_start,
+    window_end,
+    agreed_with: str = "",
+    confirm: bool = True,
+    named_technician: bool = False,
+    now=None,
 ) -> Appointment:
     """Book a visit window. Confirmed (agreed with the customer) it schedules the request (status "scheduled",
-    which stops the SLA appointment-contact clock) and tells the customer."""
+    which stops the SLA appointment-contact clock) and tells the customer. ``named_technician``: the customer
+    was promised the assigned technician by name, so route optimisation keeps the visit with him."""
     now = now or timezone.now()
     _check_window(window_start, window_end)
     sr = _lock_request_for_schedule(actor, request)
@@ -550,16 +567,15 @@ def appointment_create(
         window_start=window_start,
         window_end=window_end,
         agreed_with=(agreed_with or "").strip()[:100],
+        named_technician=bool(named_technician),
         status=AppointmentStatus.PROPOSED,
         created_by=actor,
         created_at=now,
     )
-    audit_record(
-        actor=actor,
-        action="appointment.create",
-        obj=sr,
-        changes={"window": [None, _window_text(window_start, window_end)]},
-    )
+    changes = {"window": [None, _window_text(window_start, window_end)]}
+    if named_technician:
+        changes["named_technician"] = [None, sr.assigned_technician_id]
+    audit_record(actor=actor, action="appointment.create", obj=sr, changes=changes)
     if confirm:
         appt = appointment_confirm(actor=actor, appointment=appt, now=now)
     return appt
@@ -629,6 +645,7 @@ def appointment_move(
         window_start=window_start,
         window_end=window_end,
         agreed_with=old.agreed_with,
+        named_technician=old.named_technician,
         asked_by=asked_by,
         reason=reason,
         previous=old,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -24,7 +25,7 @@ from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedE
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
-from . import routes, services
+from . import rebalance, routes, services
 from .choices import DispatchMode
 from .forms import (
     AbsenceForm,
@@ -35,6 +36,7 @@ from .forms import (
     PolicyForm,
     ProfileForm,
     ReasonForm,
+    RebalanceApplyForm,
     skills_text,
 )
 from .selectors import (
@@ -316,6 +318,63 @@ def optimise_all(request):
     route_replan_all_task(day.isoformat(), request.user.pk)
     messages.success(request, _("Every technician's plan for %(day)s is being re-optimised.") % {"day": day})
     return _next(request, "dispatch:board")
+
+
+# --- re-optimising the day across technicians ----------------------------------------------------
+
+
+@require_GET
+@login_required
+def rebalance_view(request):
+    """Preview: which jobs a day-level re-optimisation would move, from whom to whom, and the travel saved."""
+    user = request.user
+    _dispatcher_only(user)
+    day = _day_param(request)
+    preview = None
+    try:
+        preview = rebalance.rebalance_preview(actor=user, day=day)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    context = {
+        "day": day,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "preview": preview,
+        "form_moves": [f"{m.request.pk}:{m.from_id}:{m.to_id}" for m in preview.moves] if preview else [],
+        "form_routes": [f"{t}:{','.join(map(str, ids))}" for t, ids in preview.routes.items()] if preview else [],
+    }
+    return render(request, "dispatch/rebalance.html", context)
+
+
+@require_POST
+@login_required
+def rebalance_apply_view(request):
+    user = request.user
+    _dispatcher_only(user)
+    day = _day_param(request)
+    back = f"{reverse('dispatch:rebalance')}?day={day.isoformat()}"
+    form = RebalanceApplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    try:
+        result = rebalance.rebalance_apply(
+            actor=user, day=day, moves=form.cleaned_data["move"], routes=dict(form.cleaned_data["route"])
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    n = len(result.moved)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d job moved to another technician, who is asked to accept it; the plans are stored.",
+            "%(n)d jobs moved to other technicians, who are asked to accept them; the plans are stored.",
+            n,
+        )
+        % {"n": n},
+    )
+    return redirect(f"{reverse('dispatch:board')}?day={day.isoformat()}")
 
 
 # --- the technician's day ----------------------------------------------------------------------

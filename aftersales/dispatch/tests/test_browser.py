@@ -146,3 +146,56 @@ def test_suggestions_show_parts_in_vans(live_server, dispatcher, manager, make_u
             page.screenshot(path=str(SHOTS / "dispatch-suggestions-parts.png"), full_page=True)
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_rebalance_preview_and_apply(live_server, dispatcher, make_user, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+    from playwright.sync_api import expect, sync_playwright
+
+    from aftersales.dispatch import services
+
+    settings.DISPATCH_REBALANCE_SECONDS = 0.3
+    reg = region()
+    far = (CENTRE[0] + 0.3, CENTRE[1] + 0.3)
+    a = make_user(Role.TECHNICIAN, last_name="张", first_name="师傅")
+    b = make_user(Role.TECHNICIAN, last_name="李", first_name="师傅")
+    tech_profile(dispatcher, a, region=reg)
+    tech_profile(dispatcher, b, region=reg, lat=far[0], lng=far[1])
+    day = timezone.localdate() + dt.timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_default_timezone())
+    jobs = []
+    for at in ((CENTRE[0] + 0.01, CENTRE[1]), (far[0] + 0.01, far[1])):
+        sr = job(dispatcher, region=reg, lat=at[0], lng=at[1])
+        services.dispatch_assign(actor=dispatcher, request=sr, technician=a, reason="set-up")
+        services.offer_accept(actor=a, request=sr)
+        services.appointment_create(
+            actor=dispatcher, request=sr, window_start=start, window_end=start + dt.timedelta(hours=8)
+        )
+        jobs.append(sr)
+    stray = jobs[1]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{live_server.url}/accounts/login/?next=/dispatch/board/?day={day.isoformat()}")
+            page.fill("#id_username", dispatcher.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/dispatch/board/"))
+            page.click("text=Re-optimise across technicians")
+            page.wait_for_url(re.compile(r"/dispatch/board/rebalance/"))
+            row = page.locator(f'#rebalance-moves tr[data-request="{stray.pk}"]')
+            expect(row).to_contain_text("李师傅")
+            page.screenshot(path=str(SHOTS / "dispatch-rebalance-preview.png"), full_page=True)
+            page.click("#rebalance-apply button[type=submit]")
+            page.wait_for_url(re.compile(r"/dispatch/board/\?day="))
+            expect(page.locator(".alert-success")).to_contain_text("1 job moved")
+            assert holder(stray.pk) == b.pk
+            page.screenshot(path=str(SHOTS / "dispatch-rebalance-applied.png"), full_page=True)
+        finally:
+            browser.close()
