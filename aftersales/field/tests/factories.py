@@ -396,3 +396,26 @@ def noisy_png_bytes(side: int = 700) -> bytes:
     buf = io.BytesIO()
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def visit_ready_to_pay(job: FieldJob, *, use_part: bool = True):
+    """Through the services: checked in, diagnosed, (out of warranty: quoted and accepted), the part
+    fitted (unless ``use_part`` is false), checklist passed and the form signed: only payment and
+    check-out are left. Returns the visit."""
+    from aftersales.field import services
+    from aftersales.field.models import Visit
+
+    t = job.technician
+    visit = services.visit_check_in(actor=t, request=job.request)
+    visit = services.visit_diagnose(
+        actor=t, visit=visit, cause=job.cause, inspection_result="压缩机不启动", solution="更换压缩机"
+    )
+    if not visit.in_warranty:
+        quote = services.quote_create(actor=t, visit=visit, lines=quote_lines(job))
+        services.quote_accept(actor=t, quote=quote, signer_name=job.customer.name, signature=signature_data_url())
+    if use_part:
+        lot = "B202607" if job.part.tracking != "none" else ""
+        services.visit_part_use(actor=t, visit=visit, part=job.part, quantity=1, lot=lot, old_part=OldPart.DISPOSED)
+    services.visit_checks_record(actor=t, visit=visit, results=passing_results(visit))
+    services.visit_sign(actor=t, visit=visit, signer_name=job.customer.name, signature=signature_data_url())
+    return Visit.objects.get(pk=visit.pk)
