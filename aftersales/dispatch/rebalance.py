@@ -321,18 +321,18 @@ class ApplyResult:
     plans: list
 
 
-def _ordered_plan(data: DayInput, order: list[int]) -> tuple[routing.Plan, routing.DayNetwork] | None:
-    """The technician's day in the previewed order (re-timed now); None if that order no longer works."""
+def _ordered_plan(data: DayInput, order: list[int] | None) -> tuple[routing.Plan, routing.DayNetwork] | None:
+    """The technician's day in the previewed order, re-timed now; None when the order no longer covers exactly his
+    jobs or no longer fits (the caller re-optimises instead)."""
     tech = data.problem.technicians[0]
     jobs = {j.id: j for j in data.problem.jobs}
-    seq = [jobs[str(rid)] for rid in order if str(rid) in jobs]
+    if order is None or not jobs or sorted(map(str, order)) != sorted(jobs):
+        return None
     net = routing.DayNetwork.build(data.problem, travel_provider())
-    timed = routing.schedule_route(tech, seq, net)
+    timed = routing.schedule_route(tech, [jobs[str(rid)] for rid in order], net)
     if timed is None:
         return None
-    planned = {j.id for j in seq}
-    left = [routing.Unassigned(j, routing.model.REASON_CAPACITY) for j in jobs if j not in planned]
-    return routing.Plan(routes={tech.id: timed}, unassigned=left), net
+    return routing.Plan(routes={tech.id: timed}), net
 
 
 @transaction.atomic
@@ -378,7 +378,7 @@ def rebalance_apply(
             continue  # not working that day: nothing to plan
         profile = _profile(tid)
         data = day_input(profile, day, now=now)
-        ordered = _ordered_plan(data, routes.get(tid, [])) if data.problem.jobs else None
+        ordered = _ordered_plan(data, routes.get(tid))
         if ordered is None:
             result = route_plan_build(actor=actor, technician=profile.user, day=day, now=now)
         else:

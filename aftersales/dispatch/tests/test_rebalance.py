@@ -256,3 +256,32 @@ def test_rebalance_pages_forbidden(client, fast, agent, technician, partner_user
         assert r.status_code == 404
     stray.refresh_from_db()
     assert stray.assigned_technician == a
+
+
+def test_apply_without_the_previewed_order_re_optimises(dispatcher, a, b, reg, day):
+    mine, _ = held(dispatcher, a, reg, day, at=near(CENTRE))
+    stray, _ = held(dispatcher, a, reg, day, at=near(FAR))
+    committed(rebalance.rebalance_apply)(actor=dispatcher, day=day, moves=[(stray.pk, a.pk, b.pk)])
+    assert list(RoutePlan.objects.get(technician=b, day=day).stops.values_list("request_id", flat=True)) == [stray.pk]
+    plan_a = RoutePlan.objects.get(technician=a, day=day)
+    assert plan_a.method == "optimise" and list(plan_a.stops.values_list("request_id", flat=True)) == [mine.pk]
+
+
+def test_booking_form_records_a_promised_technician(client, dispatcher, a, reg):
+    sr = job(dispatcher, region=reg)
+    committed(services.dispatch_assign)(actor=dispatcher, request=sr, technician=a)
+    committed(services.offer_accept)(actor=a, request=sr)
+    client.force_login(dispatcher)
+    body = client.get(reverse("tickets:detail", args=[sr.pk])).content.decode()
+    assert 'name="named_technician"' in body
+    start = timezone.localtime() + dt.timedelta(days=2)
+    committed(client.post)(
+        reverse("dispatch:appointment_create", args=[sr.pk]),
+        {
+            "window_start": start.strftime("%Y-%m-%dT%H:%M"),
+            "window_end": (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "named_technician": "on",
+        },
+    )
+    assert Appointment.objects.get(request=sr).named_technician is True
+    assert "promised technician" in client.get(reverse("tickets:detail", args=[sr.pk])).content.decode()
