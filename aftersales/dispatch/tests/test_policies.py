@@ -2,6 +2,8 @@
 pages (list for the dispatch roles, writes for managers and administrators)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftersales.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
@@ -143,3 +145,18 @@ def test_policy_pages_forbidden(client, dispatcher, agent, technician, manager):
         assert client.post(reverse("dispatch:policy_delete", args=[policy.pk])).status_code == 404
     policy.refresh_from_db()
     assert policy.mode == "suggest" and DispatchPolicy.objects.count() == 1
+
+
+def test_policy_list_query_count_is_pinned(client, manager, reg, other_reg, django_assert_max_num_queries):
+    client.force_login(manager)
+    services.policy_create(actor=manager, mode="suggest")
+    url = reverse("dispatch:policies")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for region_ in (reg, other_reg):
+        for st in ("repair", "installation", None):
+            services.policy_create(actor=manager, mode="auto", region=region_, service_type=st)
+    with django_assert_max_num_queries(len(few)):
+        r = client.get(url)
+    assert len(r.context["policies"]) == 7
