@@ -30,6 +30,15 @@ def _test_settings(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(request, monkeypatch):
+    """Playwright's sync API keeps an asyncio loop running in the test's thread, so Django
+    would refuse the test's own ORM checks between browser steps. They are plain synchronous
+    calls, so browser tests allow them."""
+    if request.node.get_closest_marker("browser"):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture
 def own_org(db):
     return OrganizationFactory()

@@ -27,13 +27,6 @@ PASSWORD = "pw-Test-123"  # set by UserFactory
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the test's own ORM checks are
-    plain synchronous calls between browser steps."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _login(page, base, user, next_url):
     page.goto(f"{base}/accounts/login/?next={next_url}")
     page.fill("#id_username", user.username)
