@@ -732,3 +732,37 @@ def test_nothing_is_added_to_a_closed_visit(warranty_job):
         with pytest.raises(IllegalVisitStep):
             call()
     assert van_qty(job) == 4
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+
+def test_before_and_after_photos_are_the_jobs_attachments(job, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aftersales.field.choices import PhotoPhase
+    from aftersales.field.models import VisitPhoto
+    from aftersales.field.services import visit_photos_add
+
+    from .factories import signature_png_bytes
+
+    def photo(name="before.png"):
+        return SimpleUploadedFile(name, signature_png_bytes(), content_type="image/png")
+
+    visit = check_in(job)
+    photos = visit_photos_add(actor=job.technician, visit=visit, uploads=[photo(), photo()], phase=PhotoPhase.BEFORE)
+    assert [p.phase for p in photos] == ["before", "before"]
+    assert {p.attachment.request_id for p in photos} == {job.request.pk}
+    with pytest.raises(ValidationFailed) as exc:
+        visit_photos_add(actor=job.technician, visit=visit, uploads=[photo()], phase="during")
+    assert "phase" in exc.value.fields
+    with pytest.raises(ValidationFailed) as exc:
+        visit_photos_add(actor=job.technician, visit=visit, uploads=[], phase=PhotoPhase.AFTER)
+    assert "photos" in exc.value.fields
+    text = SimpleUploadedFile("notes.txt", b"just text", content_type="text/plain")
+    with pytest.raises(ValidationFailed) as exc:
+        visit_photos_add(actor=job.technician, visit=visit, uploads=[photo(), text], phase=PhotoPhase.AFTER)
+    assert "photos" in exc.value.fields
+    with pytest.raises(NotFoundError):
+        visit_photos_add(actor=make_user(Role.TECHNICIAN), visit=visit, uploads=[photo()], phase=PhotoPhase.AFTER)
+    assert VisitPhoto.objects.count() == 2
