@@ -434,15 +434,19 @@ def _detail(request, visit_id: int) -> Visit:
 
 def _step(request, visit_id: int, *, step: str, key: str | None, payload: Schema, run):
     """Run a step that changes the visit, once per Idempotency-Key; answer with the visit."""
-    user = request.auth
     visit = _visit(request, visit_id)
+
+    def step_then_visit() -> Visit:
+        run(visit)
+        return visit  # the key records the visit's id: a replay answers with the visit as it is now
+
     idempotent_create(
-        user=user,
+        user=request.auth,
         scope=f"field.{step}.{visit.pk}",
         key=key,
         payload=payload.dict(),
         model=Visit,
-        create=lambda: (run(visit), Visit.objects.get(pk=visit.pk))[1],
+        create=step_then_visit,
     )
     return _detail(request, visit.pk)
 
