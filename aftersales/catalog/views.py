@@ -176,11 +176,20 @@ def manual_download(request, pk: int):
 @login_required
 @require_GET
 def unit_detail(request, pk: int):
+    """The unit, its warranty, its service history (requests the user may see, each with its
+    visits and their service forms) and its 三包 counters. A fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from aftersales.field.models import Visit
+    from aftersales.field.sanbao import DAYS_LIMIT, REPEAT_LIMIT, unit_counters
+
     user = request.user
     unit = unit_get_for(user, pk)
+    visits = Visit.objects.select_related("technician", "fault", "fault_cause").order_by("sequence", "id")
     history = list(
         request_history_for_unit(user, unit)
         .select_related("assigned_technician")
+        .prefetch_related(Prefetch("visits", queryset=visits))
         .order_by("-created_at", "-id")[:UNIT_HISTORY]
     )
     context = {
@@ -189,5 +198,8 @@ def unit_detail(request, pk: int):
         "address": unit.address,
         "history": history,
         "history_truncated": len(history) == UNIT_HISTORY,
+        "sanbao": unit_counters(unit),
+        "sanbao_repeat_limit": REPEAT_LIMIT,
+        "sanbao_days_limit": DAYS_LIMIT,
     }
     return render(request, "catalog/unit_detail.html", context)
