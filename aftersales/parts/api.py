@@ -25,7 +25,7 @@ from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, te
 from aftersales.tickets.selectors import request_get_for
 
 from .choices import MoveType, Store, Tracking, VanIssueStatus, WarehouseKind
-from .models import Adjustment, Reservation, StockCount, TransferOrder, VanIssue, Warehouse
+from .models import Adjustment, Consumption, Reservation, StockCount, TransferOrder, VanIssue, Warehouse
 from .selectors import (
     adjustment_list_for,
     defective_list_for,
@@ -531,13 +531,24 @@ def _job_args(user, payload: JobPartIn) -> dict:
     return args
 
 
-@router.post("/consume", response={201: ConsumptionOut, **ERRORS})
-def consume(request, payload: JobPartIn):
+@router.post("/consume", response={201: ConsumptionOut, 200: ConsumptionOut, **ERRORS})
+def consume(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
+    """Book parts used on a job. A phone resubmitting with the same Idempotency-Key after a lost
+    connection gets the first booking back (200) and stock moves once."""
     args = _job_args(request.auth, payload)
     if payload.reservation:
         args["reservation"] = get_object_or_404(Reservation, pk=payload.reservation, request=args["request"])
-    c = part_consume(old_serial=payload.old_serial, expect_return=payload.expect_return, note=payload.note, **args)
-    return Reply(201, c)
+    c, created = idempotent_create(
+        user=request.auth,
+        scope="parts.consume",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=Consumption,
+        create=lambda: part_consume(
+            old_serial=payload.old_serial, expect_return=payload.expect_return, note=payload.note, **args
+        ),
+    )
+    return Reply(201 if created else 200, c)
 
 
 @router.post("/reserve", response={201: ReservationOut, **ERRORS})

@@ -107,6 +107,22 @@ def test_reserve_consume_release(client, technician, make_user, world):
     assert c.post(f"{API}/consume", {**body, "quantity": 0}, content_type="application/json").status_code == 422
 
 
+def test_consume_resubmitted_with_the_same_key_books_once(client, technician, world):
+    from aftersales.parts.models import Consumption
+
+    c = as_(client, technician)
+    body = {"request": world["job"].pk, "part": world["part"].pk, "quantity": 1}
+    first = c.post(f"{API}/consume", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="phone-1")
+    again = c.post(f"{API}/consume", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="phone-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Consumption.objects.count() == 1
+    other = c.post(
+        f"{API}/consume", {**body, "quantity": 2}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="phone-1"
+    )
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+
+
 def test_defective_returns(client, clerk, technician, world):
     c = as_(client, technician)
     body = {
