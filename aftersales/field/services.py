@@ -254,14 +254,17 @@ def visit_diagnose(
 # --- quote and consent ---------------------------------------------------------------------------
 
 
+MONEY_MAX = Decimal("9999999999.99")
+
+
 def _decimal(value, field, index, *, places="0.01"):
     try:
         number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError(value)
+        return number.quantize(Decimal(places))  # too many digits (1e30) is InvalidOperation too
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationFailed(fields={f"lines.{index}.{field}": [_("Not a number.")]}) from None
-    if not number.is_finite():
-        raise ValidationFailed(fields={f"lines.{index}.{field}": [_("Not a number.")]})
-    return number.quantize(Decimal(places))
 
 
 def _quote_lines(visit: Visit, charge_reason: str, lines: list[dict]) -> list[QuoteLine]:
@@ -314,6 +317,8 @@ def _quote_lines(visit: Visit, charge_reason: str, lines: list[dict]) -> list[Qu
                 customer_amount=Decimal("0.00") if covered else amount,
             )
         )
+    if sum((b.amount for b in built), Decimal(0)) > MONEY_MAX:  # the money columns hold 12 digits
+        raise ValidationFailed(fields={"lines": [_("The quote's total is too large.")]})
     return built
 
 

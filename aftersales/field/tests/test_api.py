@@ -308,6 +308,8 @@ def test_quote(job, other, dispatcher):
     assert resp.status_code == 400 and list(fields(resp)) == ["lines.1.covered"]
     resp = post(job.technician, url, {"lines": []})
     assert resp.status_code == 400 and "lines" in fields(resp)
+    resp = post(job.technician, url, quote_body(job, quantity="1e30"))
+    assert resp.status_code == 400 and list(fields(resp)) == ["lines.1.quantity"]
     assert not Quote.objects.exists() and status_of(job) == Status.IN_PROGRESS
 
     resp = post(job.technician, url, quote_body(job), key="q-1")

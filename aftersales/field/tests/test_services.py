@@ -296,6 +296,8 @@ def test_covered_lines_refused_out_of_warranty(job):
         ({"kind": LineKind.PART, "part": 999999, "unit_price": "1"}, "lines.0.part"),
         ({"kind": LineKind.LABOUR, "description": "x", "quantity": 0, "unit_price": "1"}, "lines.0.quantity"),
         ({"kind": LineKind.LABOUR, "description": "x", "quantity": "NaN", "unit_price": "1"}, "lines.0.quantity"),
+        ({"kind": LineKind.LABOUR, "description": "x", "quantity": "1e30", "unit_price": "1"}, "lines.0.quantity"),
+        ({"kind": LineKind.LABOUR, "description": "x", "unit_price": "1e40"}, "lines.0.unit_price"),
         ({"kind": LineKind.LABOUR, "description": "x", "unit_price": "-1"}, "lines.0.unit_price"),
         ({"kind": LineKind.LABOUR, "description": "x"}, "lines.0.unit_price"),
         ({"kind": LineKind.LABOUR, "description": " ", "unit_price": "1"}, "lines.0.description"),
@@ -307,6 +309,17 @@ def test_bad_quote_lines_refused(job, line, field):
         quote_create(actor=job.technician, visit=visit, lines=[line])
     assert field in exc.value.fields
     assert not Quote.objects.exists()
+
+
+def test_a_quote_larger_than_the_money_columns_is_refused(job):
+    visit = diagnose(job, check_in(job))
+    line = {"kind": LineKind.OTHER, "description": "x", "quantity": 1000, "unit_price": "1000000"}
+    with pytest.raises(ValidationFailed) as exc:
+        quote_create(actor=job.technician, visit=visit, lines=[dict(line) for _ in range(11)])
+    assert "lines" in exc.value.fields
+    assert not Quote.objects.exists() and fresh(visit).status == VisitStatus.DIAGNOSED
+    quote = quote_create(actor=job.technician, visit=visit, lines=[dict(line) for _ in range(9)])
+    assert quote.total == Decimal("9000000000.00")
 
 
 def test_in_warranty_extra_items_with_covered_lines(warranty_job):
