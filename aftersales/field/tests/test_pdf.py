@@ -241,3 +241,34 @@ def test_check_out_sends_a_link_that_opens_the_public_form(client, manager, tech
     response = client.get(url.removeprefix(settings.SITE_URL.rstrip("/")))
     _assert_pdf(response, f"{visit.number}.pdf")
     assert visit.number in pdf_text(response.content, tmp_path)
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def test_demo_fault_tree_checklists_and_visits_are_idempotent_and_print(tmp_path):
+    import random
+
+    from aftersales.core.demo import demo_small_create
+    from aftersales.dispatch.demo import demo_dispatch
+    from aftersales.field.demo import demo_field
+    from aftersales.field.models import Fault, FaultCategory, FaultCause, FunctionCheck, Visit
+    from aftersales.parts.demo import demo_parts
+
+    demo_small_create(seed=7, customers=30, requests=80)
+    demo_dispatch(rng=random.Random(7))
+    demo_parts(rng=random.Random(7))
+    made = demo_field(rng=random.Random(7))
+    assert made["categories"] > 10 and made["causes"] > 40 and made["checks"] > 20
+    assert FaultCause.objects.filter(fault__category__code="AC-COOL", name="冷媒泄漏").exists()
+    assert FunctionCheck.objects.filter(product_category__code="AC", kind="care").exists()
+    visits = list(Visit.objects.select_related("request"))
+    assert made["visits"] == len(visits) and len(visits) >= 1
+    done = [v for v in visits if v.outcome == "completed"]
+    assert done
+    text = pdf_text(service_form_pdf(done[0], language="zh-hans"), tmp_path)
+    assert done[0].number in text and done[0].request.customer.name in text
+    counts = (FaultCategory.objects.count(), Fault.objects.count(), FaultCause.objects.count())
+    again = demo_field(rng=random.Random(8))
+    assert again == {"categories": 0, "faults": 0, "causes": 0, "checks": 0, "visits": 0}
+    assert (FaultCategory.objects.count(), Fault.objects.count(), FaultCause.objects.count()) == counts

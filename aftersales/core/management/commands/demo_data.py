@@ -2,7 +2,8 @@
 
 Without ``--requests``: the demo logins (see ``accounts.demo``), regions, catalog, ~200
 customers and ~300 service requests in every status, technician profiles and dispatch
-policies, and spare parts with stock in every kind of warehouse, all through the services.
+policies, spare parts with stock in every kind of warehouse, the field-service fault tree and
+checklists and a few completed visits, all through the services.
 With ``--requests N``: the benchmark scale mode; adds N requests (and customers, units,
 timeline rows in proportion) in bulk. See ``core.demo`` and ``core.demo_bulk``.
 """
@@ -17,6 +18,7 @@ from tqdm import tqdm
 from aftersales.core.demo import demo_reference_ensure, demo_small_create
 from aftersales.core.demo_bulk import demo_bulk_create
 from aftersales.dispatch.demo import demo_dispatch
+from aftersales.field.demo import demo_field
 from aftersales.parts.demo import demo_parts
 from aftersales.tickets.models import ServiceRequest
 
@@ -57,9 +59,11 @@ class Command(BaseCommand):
         seed = 2026 if options["seed"] is None else options["seed"]
         with tqdm(total=SMALL_CUSTOMERS + SMALL_REQUESTS, desc="demo data", unit="item", disable=quiet) as bar:
             demo_small_create(seed=seed, customers=SMALL_CUSTOMERS, requests=SMALL_REQUESTS, progress=bar.update)
-        # The later capabilities add theirs on top: technician profiles and policies, spare parts.
+        # The later capabilities add theirs on top: technician profiles and policies, spare parts,
+        # the fault tree, checklists and a few completed visits.
         demo_dispatch(rng=random.Random(seed))
         demo_parts(rng=random.Random(seed))
+        demo_field(rng=random.Random(seed))
         self.stdout.write(
             f"Demo data: {SMALL_CUSTOMERS} customers, {SMALL_REQUESTS} service requests "
             f"in {time.perf_counter() - started:.1f} s."
