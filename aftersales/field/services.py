@@ -27,6 +27,7 @@ from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.money import money
 from aftersales.core.sequences import sequence_next
+from aftersales.core.uploads import upload_check
 from aftersales.tickets.choices import Action
 from aftersales.tickets.choices import Status as RequestStatus
 from aftersales.tickets.models import ServiceRequest
@@ -370,6 +371,8 @@ def _quote_lock(quote: Quote) -> Quote:
 def _signer(actor, quote: Quote, via: str):
     """Who records the customer's answer: on the phone the technician; through the link nobody is logged
     in and the system account writes the timeline."""
+    if via not in (SignedVia.PHONE, SignedVia.LINK):
+        raise ValidationFailed(fields={"via": [_("On the phone or through the link.")]})
     if via == SignedVia.LINK:
         from aftersales.dispatch.services import system_actor
 
@@ -526,9 +529,10 @@ def visit_photos_add(*, actor, visit: Visit, uploads, phase: str) -> list[VisitP
         raise ValidationFailed(fields={"phase": [_("Before or after?")]})
     if not uploads:
         raise ValidationFailed(fields={"photos": [_("Choose at least one photo.")]})
+    for upload in uploads:  # photos only, checked before any file is stored
+        if upload_check(upload, allowed=("image", "video"), field="photos").kind != "image":
+            raise ValidationFailed(fields={"photos": [_("Only photos here.")]})
     attachments = attachments_add(actor=actor, request=visit.request, uploads=uploads, field="photos")
-    if any(a.kind != "image" for a in attachments):
-        raise ValidationFailed(fields={"photos": [_("Only photos here.")]})
     photos = VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, attachment=a, phase=phase) for a in attachments])
     audit_record(actor=actor, action="visit.photos", obj=visit, changes={phase: [None, len(photos)]})
     return photos

@@ -191,6 +191,8 @@ def _render_job(request, sr, *, error=None, failed_step="", status=200):
 @login_required
 @require_GET
 def job(request, request_id: int):
+    if request.user.role == Role.CUSTOMER:  # customers follow their request in the portal, not here
+        raise Http404
     sr = request_get_for(request.user, pk=request_id)
     return _render_job(request, sr)
 

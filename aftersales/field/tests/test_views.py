@@ -278,3 +278,13 @@ def test_my_day_links_to_the_job_page(client, job):
     client.force_login(job.technician)
     response = client.get(reverse("dispatch:my_day"))
     assert response.status_code == 200
+
+
+def test_customers_do_not_get_the_technicians_page(client, job, customer_user):
+    from aftersales.customers.models import Customer
+    from aftersales.tickets.selectors import request_list_for
+
+    Customer.objects.filter(pk=job.customer.pk).update(user=customer_user)  # his own request
+    assert request_list_for(customer_user).filter(pk=job.request.pk).exists()
+    client.force_login(customer_user)
+    assert client.get(reverse("field:job", args=[job.request.pk])).status_code == 404
