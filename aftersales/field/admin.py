@@ -259,9 +259,13 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(UnitFlag)
 class UnitFlagAdmin(ReadOnlyAdmin):
-    list_display = ("unit", "reason", "visit", "detail", "flagged_at")
+    list_display = ("unit", "reason", "visit", "detail_text", "flagged_at")
     list_filter = ("reason",)
     search_fields = ("=unit__serial_number", "=visit__number")
     list_select_related = ("unit", "unit__product", "visit")
-    fields = ("unit", "reason", "visit", "detail", "flagged_at")
+    fields = ("unit", "reason", "visit", "detail_text", "facts", "flagged_at")
     readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        return obj.detail

@@ -334,7 +334,7 @@ class UnitFlag(ChoiceLabels, models.Model):
     unit = models.ForeignKey("catalog.ProductUnit", on_delete=models.PROTECT, related_name="sanbao_flags")
     reason = models.CharField(_("reason"), max_length=16, choices=UnitFlagReason.choices)
     visit = models.ForeignKey(Visit, null=True, on_delete=models.SET_NULL, related_name="+")
-    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     flagged_at = models.DateTimeField(_("flagged at"), default=timezone.now)
 
     class Meta:
@@ -342,3 +342,15 @@ class UnitFlag(ChoiceLabels, models.Model):
         verbose_name_plural = _("exchange or refund flags")
         ordering = ["-flagged_at"]
         constraints = [models.UniqueConstraint(fields=["unit", "reason"], name="unit_flag_once")]
+
+    @property
+    def detail(self) -> str:
+        """The reason in the reader's language, from the facts kept when the unit was flagged."""
+        from django.utils.translation import gettext
+
+        if self.reason == UnitFlagReason.SAME_FAULT_REPEATED:
+            return gettext("%(fault)s repaired %(n)s times in warranty and failing again.") % {
+                "fault": self.facts.get("fault", ""),
+                "n": self.facts.get("repairs", ""),
+            }
+        return gettext("%(days)s days in repair in warranty.") % {"days": self.facts.get("days", "")}

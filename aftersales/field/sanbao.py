@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from aftersales.core.audit import audit_record
 
@@ -76,12 +75,12 @@ def unit_counters(unit, *, now=None) -> UnitCounters:
     )
 
 
-def _flag(unit, reason: str, visit: Visit, detail: str, now) -> UnitFlag | None:
+def _flag(unit, reason: str, visit: Visit, facts: dict, now) -> UnitFlag | None:
     if UnitFlag.objects.filter(unit=unit, reason=reason).exists():
         return None
     try:
         with transaction.atomic():
-            flag = UnitFlag.objects.create(unit=unit, reason=reason, visit=visit, detail=detail[:300], flagged_at=now)
+            flag = UnitFlag.objects.create(unit=unit, reason=reason, visit=visit, facts=facts, flagged_at=now)
     except IntegrityError:  # flagged concurrently
         return None
     audit_record(actor=None, action="unit.sanbao_flag", obj=unit, changes={"reason": [None, reason]})
@@ -103,8 +102,7 @@ def flags_update(*, visit: Visit, now=None) -> list[UnitFlag]:
                     unit,
                     UnitFlagReason.SAME_FAULT_REPEATED,
                     visit,
-                    gettext("%(fault)s repaired %(n)s times in warranty and failing again.")
-                    % {"fault": visit.fault.name, "n": earlier},
+                    {"fault": visit.fault.name, "repairs": earlier},
                     now,
                 )
             )
@@ -115,7 +113,7 @@ def flags_update(*, visit: Visit, now=None) -> list[UnitFlag]:
                 unit,
                 UnitFlagReason.DAYS_IN_REPAIR,
                 visit,
-                gettext("%(days)s days in repair in warranty.") % {"days": days},
+                {"days": days},
                 now,
             )
         )

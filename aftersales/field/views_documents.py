@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -56,7 +57,14 @@ def public_form(request, token: str):
     visit = visit_by_token(token)
     if visit.status != VisitStatus.DONE or visit.checked_out_at is None:
         raise Http404
-    response = _pdf_response(pdf.service_form_pdf(visit, language=_language(request)), f"{visit.number}.pdf")
+    # A checked-out form never changes: render it once per language, not on every hit of the link.
+    language = _language(request)
+    body = cache.get_or_set(
+        f"field:public_form:{visit.pk}:{language}:{visit.updated_at.timestamp()}",
+        lambda: pdf.service_form_pdf(visit, language=language),
+        timeout=24 * 3600,
+    )
+    response = _pdf_response(body, f"{visit.number}.pdf")
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response

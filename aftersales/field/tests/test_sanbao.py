@@ -63,7 +63,7 @@ def test_third_diagnosis_of_the_same_fault_flags_the_unit_exactly_once(twice_rep
     visit = diagnose(third)
     flags = list(UnitFlag.objects.filter(unit=job.unit))
     assert [(f.reason, f.visit_id) for f in flags] == [(UnitFlagReason.SAME_FAULT_REPEATED, visit.pk)]
-    assert "不制冷" in flags[0].detail
+    assert flags[0].facts["fault"] == "不制冷" and "不制冷" in flags[0].detail
     assert sanbao.unit_counters(job.unit).eligible
     # Diagnosed again on the same visit, and the same fault on another request: still one flag.
     services.visit_diagnose(
