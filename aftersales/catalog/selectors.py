@@ -17,6 +17,19 @@ def product_list() -> QuerySet[Product]:
     return Product.objects.select_related("category")
 
 
+def model_codes_parse(text: str) -> list[str]:
+    """Model codes typed as a list ("KFR-35GW, XQG100，BCD-520"): upper-cased, in order, no repeats."""
+    codes = [c.strip().upper() for c in (text or "").replace("，", ",").replace("\n", ",").split(",")]
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+def products_by_model_codes(text: str) -> tuple[list[Product], list[str]]:
+    """The products named by ``text`` and the codes that name none."""
+    codes = model_codes_parse(text)
+    found = {p.model_code.upper(): p for p in Product.objects.filter(model_code__in=codes)}
+    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
+
+
 def category_list() -> QuerySet[ProductCategory]:
     return ProductCategory.objects.all()
 

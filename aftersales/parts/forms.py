@@ -77,6 +77,21 @@ class PartForm(BootstrapMixin, forms.Form):
     tracking = forms.ChoiceField(label=_("Tracking"), choices=Tracking.choices)
     warranty_months = forms.IntegerField(label=_("Parts warranty (months)"), min_value=0, max_value=600, initial=6)
     return_required = forms.BooleanField(label=_("Old part must be returned"), required=False)
+    compatible_products = forms.CharField(
+        label=_("Compatible models"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Product model codes, separated by commas."),
+    )
+
+    def clean_compatible_products(self):
+        from aftersales.catalog.selectors import products_by_model_codes
+
+        products, unknown = products_by_model_codes(self.cleaned_data.get("compatible_products", ""))
+        if unknown:
+            raise forms.ValidationError(_("Unknown product model %(m)s.") % {"m": ", ".join(unknown)})
+        return products
 
 
 class PartEditForm(PartForm):
@@ -84,7 +99,11 @@ class PartEditForm(PartForm):
 
     @classmethod
     def initial_for(cls, part: Part) -> dict:
-        return {name: getattr(part, name) for name in cls.base_fields}
+        initial = {name: getattr(part, name) for name in cls.base_fields if name != "compatible_products"}
+        initial["compatible_products"] = ", ".join(
+            p.model_code for p in part.compatible_products.order_by("model_code")
+        )
+        return initial
 
 
 class WarehouseForm(BootstrapMixin, forms.Form):

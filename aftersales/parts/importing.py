@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from aftersales.catalog.selectors import model_codes_parse
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.sequences import sequence_next
 
@@ -136,9 +137,7 @@ def catalogue_import(*, actor, upload, dry_run: bool) -> ImportReport:
             "warranty_months",
         )
         compatible = []
-        for model in [
-            m.strip().upper() for m in _text(row.get("compatible_models")).replace("，", ",").split(",") if m.strip()
-        ]:
+        for model in model_codes_parse(_text(row.get("compatible_models"))):
             if model not in products:
                 report.errors.append((n, "compatible_models", _("Unknown product model %(m)s.") % {"m": model}))
             else:

@@ -265,3 +265,22 @@ def test_job_page_other_roles(client, make_user, world, manager, technician):
     job = job_for(technician, manager)
     client.force_login(make_user(Role.TECHNICIAN))
     assert client.get(reverse("parts:job", args=[job.pk])).status_code == 404
+
+
+def test_part_edit_sets_compatible_models_by_code(client, clerk, world):
+    from aftersales.catalog.services import category_create, product_create
+
+    category = category_create(actor=clerk, code="wm", name="洗衣机")
+    washer = product_create(actor=clerk, model_code="XQG100-B1", name="滚筒洗衣机", category=category)
+    dryer = product_create(actor=clerk, model_code="GDH90-A", name="热泵干衣机", category=category)
+    part = world["part"]
+    client.force_login(clerk)
+    url = reverse("parts:part_edit", args=[part.pk])
+    bad = client.post(url, part_data(part, compatible_products="xqg100-b1, NO-SUCH-MODEL"))
+    assert bad.status_code == 400 and "NO-SUCH-MODEL" in bad.content.decode()
+    assert not part.compatible_products.exists()
+    ok = client.post(url, part_data(part, compatible_products="xqg100-b1，GDH90-A"))
+    assert ok.status_code == 302
+    assert set(part.compatible_products.all()) == {washer, dryer}
+    page = client.get(url).content.decode()
+    assert "GDH90-A, XQG100-B1" in page
