@@ -288,3 +288,25 @@ def test_customers_do_not_get_the_technicians_page(client, job, customer_user):
     assert request_list_for(customer_user).filter(pk=job.request.pk).exists()
     client.force_login(customer_user)
     assert client.get(reverse("field:job", args=[job.request.pk])).status_code == 404
+
+
+def test_leaving_for_the_visit_from_the_job_page(client, job):
+    import datetime
+
+    from django.utils import timezone
+
+    from aftersales.dispatch.services import appointment_create
+
+    start = timezone.now() + datetime.timedelta(hours=1)
+    appt = appointment_create(
+        actor=job.office, request=job.request, window_start=start, window_end=start + datetime.timedelta(hours=2)
+    )
+    client.force_login(job.technician)
+    url = reverse("field:job", args=[job.request.pk])
+    assert 'id="depart"' in client.get(url).content.decode()
+    eta = timezone.localtime(start).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("dispatch:appointment_depart", args=[appt.pk]), {"eta": eta, "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    appt.refresh_from_db()
+    assert appt.departed_at is not None
+    assert 'id="depart"' not in client.get(url).content.decode()
