@@ -22,7 +22,6 @@ from aftersales.tickets.models import ServiceRequest
 from .factories import field_job
 
 SHOTS = Path("/tmp/shots")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "pw-Test-123"  # set by UserFactory
 PHONE = {"width": 390, "height": 844}
 
@@ -57,173 +56,163 @@ def _van_on_hand(job) -> int:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_out_of_warranty_repair_on_a_phone(live_server, technician, manager):
-    from playwright.sync_api import expect, sync_playwright
+def test_out_of_warranty_repair_on_a_phone(browser, live_server, technician, manager):
+    from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     job = field_job(technician, manager, customer_name="李秀英")
     sr = job.request
     stock_before = _van_on_hand(job)
     url = f"/field/jobs/{sr.pk}/"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                viewport=PHONE,
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN",
-                accept_downloads=True,
-            )
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            _login(page, live_server.url, technician, url)
-            expect(page.locator("#job-title")).to_be_visible()
-            expect(page.locator(".likely-parts")).to_contain_text("变频压缩机")
-            page.screenshot(path=str(SHOTS / "field-1-job.png"), full_page=True)
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _login(page, live_server.url, technician, url)
+    expect(page.locator("#job-title")).to_be_visible()
+    expect(page.locator(".likely-parts")).to_contain_text("变频压缩机")
+    page.screenshot(path=str(SHOTS / "field-1-job.png"), full_page=True)
 
-            # check in
-            page.click("#check-in button[type=submit]")
-            expect(page.locator("#diagnose")).to_be_visible()
-            visit = Visit.objects.get(request=sr)
-            assert ServiceRequest.objects.get(pk=sr.pk).status == "in_progress"
+    # check in
+    page.click("#check-in button[type=submit]")
+    expect(page.locator("#diagnose")).to_be_visible()
+    visit = Visit.objects.get(request=sr)
+    assert ServiceRequest.objects.get(pk=sr.pk).status == "in_progress"
 
-            # diagnose: cause from the tree, the usual solution filled in
-            page.select_option("#cause", str(job.cause.pk))
-            page.fill("#inspection_result", "压缩机不启动，启动电容正常")
-            if not page.input_value("#solution"):
-                page.fill("#solution", "更换压缩机")
-            expect(page.locator("#charge_reason")).to_have_value("out_of_warranty")
-            page.screenshot(path=str(SHOTS / "field-2-diagnose.png"), full_page=True)
-            page.click("#diagnose button[type=submit]")
+    # diagnose: cause from the tree, the usual solution filled in
+    page.select_option("#cause", str(job.cause.pk))
+    page.fill("#inspection_result", "压缩机不启动，启动电容正常")
+    if not page.input_value("#solution"):
+        page.fill("#solution", "更换压缩机")
+    expect(page.locator("#charge_reason")).to_have_value("out_of_warranty")
+    page.screenshot(path=str(SHOTS / "field-2-diagnose.png"), full_page=True)
+    page.click("#diagnose button[type=submit]")
 
-            # quote: call-out fee + labour prefilled, the likely part on line 3
-            expect(page.locator("#quote")).to_be_visible()
-            page.select_option("select[name=part_2]", str(job.part.pk))
-            page.fill("input[name=unit_price_2]", "1500.00")
-            expect(page.locator("[data-quote-total]")).to_have_text("¥1630.00")
-            page.screenshot(path=str(SHOTS / "field-3-quote.png"), full_page=True)
-            page.click("form.quote-form button[type=submit]")
+    # quote: call-out fee + labour prefilled, the likely part on line 3
+    expect(page.locator("#quote")).to_be_visible()
+    page.select_option("select[name=part_2]", str(job.part.pk))
+    page.fill("input[name=unit_price_2]", "1500.00")
+    expect(page.locator("[data-quote-total]")).to_have_text("¥1630.00")
+    page.screenshot(path=str(SHOTS / "field-3-quote.png"), full_page=True)
+    page.click("form.quote-form button[type=submit]")
 
-            # the customer signs the quote on the phone; an empty pad is refused first
-            expect(page.locator("#consent")).to_be_visible()
-            expect(page.locator("#consent [data-total]")).to_have_text("¥1630.00")
-            page.click("#consent form[data-signature] button[type=submit]")
-            expect(page.locator("#consent [data-signature-empty]")).to_be_visible()
-            # consent is enforced on the server too: no part can be booked yet
-            assert visit.quotes.get().status == "pending"
-            _draw(page, "#consent-pad")
-            page.screenshot(path=str(SHOTS / "field-4-consent.png"), full_page=True)
-            page.click("#consent form[data-signature] button[type=submit]")
+    # the customer signs the quote on the phone; an empty pad is refused first
+    expect(page.locator("#consent")).to_be_visible()
+    expect(page.locator("#consent [data-total]")).to_have_text("¥1630.00")
+    page.click("#consent form[data-signature] button[type=submit]")
+    expect(page.locator("#consent [data-signature-empty]")).to_be_visible()
+    # consent is enforced on the server too: no part can be booked yet
+    assert visit.quotes.get().status == "pending"
+    _draw(page, "#consent-pad")
+    page.screenshot(path=str(SHOTS / "field-4-consent.png"), full_page=True)
+    page.click("#consent form[data-signature] button[type=submit]")
 
-            # work: a part from the van, the old one back to the defective store
-            expect(page.locator("#parts")).to_be_visible()
-            page.select_option("#stock", f"{job.part.pk}|B202607")
-            page.check("#old-returned")
-            page.fill("#old_serial", "OLD-CMP-778")
-            page.click("#parts button[type=submit]")
-            expect(page.locator(".parts-used")).to_contain_text("变频压缩机")
-            assert _van_on_hand(job) == stock_before - 1
+    # work: a part from the van, the old one back to the defective store
+    expect(page.locator("#parts")).to_be_visible()
+    page.select_option("#stock", f"{job.part.pk}|B202607")
+    page.check("#old-returned")
+    page.fill("#old_serial", "OLD-CMP-778")
+    page.click("#parts button[type=submit]")
+    expect(page.locator(".parts-used")).to_contain_text("变频压缩机")
+    assert _van_on_hand(job) == stock_before - 1
 
-            # function test and care
-            for line in page.locator("#checks .check-line").all():
-                line.locator("label.btn-outline-success").click()
-            page.fill("#care_instructions", "已告知每月清洗滤网")
-            page.screenshot(path=str(SHOTS / "field-5-checks.png"), full_page=True)
-            page.click("#checks button[type=submit]")
-            expect(page.locator("#checks .bi-check-circle")).to_be_visible()
+    # function test and care
+    for line in page.locator("#checks .check-line").all():
+        line.locator("label.btn-outline-success").click()
+    page.fill("#care_instructions", "已告知每月清洗滤网")
+    page.screenshot(path=str(SHOTS / "field-5-checks.png"), full_page=True)
+    page.click("#checks button[type=submit]")
+    expect(page.locator("#checks .bi-check-circle")).to_be_visible()
 
-            # the customer signs the service form
-            expect(page.locator("#sign")).to_be_visible()
-            _draw(page, "#form-pad")
-            page.click("#sign button[type=submit]")
-            expect(page.locator('#sign[data-signed="1"]')).to_be_visible()
+    # the customer signs the service form
+    expect(page.locator("#sign")).to_be_visible()
+    _draw(page, "#form-pad")
+    page.click("#sign button[type=submit]")
+    expect(page.locator('#sign[data-signed="1"]')).to_be_visible()
 
-            # payment: the owed amount is prefilled
-            expect(page.locator("#amount")).to_have_value("1630.00")
-            page.select_option("#method", "wechat")
-            page.click("#payment button[type=submit]")
-            expect(page.locator("#payment")).to_contain_text("RC")
+    # payment: the owed amount is prefilled
+    expect(page.locator("#amount")).to_have_value("1630.00")
+    page.select_option("#method", "wechat")
+    page.click("#payment button[type=submit]")
+    expect(page.locator("#payment")).to_contain_text("RC")
 
-            # check out
-            page.screenshot(path=str(SHOTS / "field-6-checkout.png"), full_page=True)
-            expect(page.locator("#check-out button[type=submit]").first).to_be_enabled()
-            page.screenshot(path=str(SHOTS / "field-6-checkout.png"), full_page=True)
-            page.click("#check-out form button[type=submit] >> nth=0")
-            expect(page.locator('.visit-row[data-status="done"]')).to_be_visible()
-            page.screenshot(path=str(SHOTS / "field-7-done.png"), full_page=True)
+    # check out
+    page.screenshot(path=str(SHOTS / "field-6-checkout.png"), full_page=True)
+    expect(page.locator("#check-out button[type=submit]").first).to_be_enabled()
+    page.screenshot(path=str(SHOTS / "field-6-checkout.png"), full_page=True)
+    page.click("#check-out form button[type=submit] >> nth=0")
+    expect(page.locator('.visit-row[data-status="done"]')).to_be_visible()
+    page.screenshot(path=str(SHOTS / "field-7-done.png"), full_page=True)
 
-            visit.refresh_from_db()
-            assert visit.outcome == "completed" and visit.first_time_fix is True
-            assert ServiceRequest.objects.get(pk=sr.pk).status == "completed"
-            assert Payment.objects.get(visit=visit).amount == visit.customer_total
-            assert str(visit.customer_total) == "1630.00"
-            assert VisitPart.objects.filter(visit=visit).count() == 1
+    visit.refresh_from_db()
+    assert visit.outcome == "completed" and visit.first_time_fix is True
+    assert ServiceRequest.objects.get(pk=sr.pk).status == "completed"
+    assert Payment.objects.get(visit=visit).amount == visit.customer_total
+    assert str(visit.customer_total) == "1630.00"
+    assert VisitPart.objects.filter(visit=visit).count() == 1
 
-            # the service form PDF, as the technician downloads it
-            with page.expect_download() as download:
-                page.click("[data-form-pdf]")
-            pdf = SHOTS / "field-form.pdf"
-            download.value.save_as(str(pdf))
-            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
-            assert "李秀英" in text.stdout
-            assert "变频压缩机" in text.stdout
-            assert "1630.00" in text.stdout.replace(",", "")
-            assert visit.number in text.stdout
-            context.close()
-        finally:
-            browser.close()
+    # the service form PDF, as the technician downloads it
+    with page.expect_download() as download:
+        page.click("[data-form-pdf]")
+    pdf = SHOTS / "field-form.pdf"
+    download.value.save_as(str(pdf))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "李秀英" in text.stdout
+    assert "变频压缩机" in text.stdout
+    assert "1630.00" in text.stdout.replace(",", "")
+    assert visit.number in text.stdout
+    context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_lost_connection_keeps_the_step_and_sends_it_once(live_server, technician, manager):
-    from playwright.sync_api import expect, sync_playwright
+def test_lost_connection_keeps_the_step_and_sends_it_once(browser, live_server, technician, manager):
+    from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     job = field_job(technician, manager, in_warranty=True)
     sr = job.request
     url = f"/field/jobs/{sr.pk}/"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            _login(page, live_server.url, technician, url)
-            page.click("#check-in button[type=submit]")
-            expect(page.locator("#diagnose")).to_be_visible()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _login(page, live_server.url, technician, url)
+    page.click("#check-in button[type=submit]")
+    expect(page.locator("#diagnose")).to_be_visible()
 
-            # typing survives a reload
-            page.fill("#inspection_result", "排水泵堵塞")
-            page.reload()
-            expect(page.locator("#inspection_result")).to_have_value("排水泵堵塞")
+    # typing survives a reload
+    page.fill("#inspection_result", "排水泵堵塞")
+    page.reload()
+    expect(page.locator("#inspection_result")).to_have_value("排水泵堵塞")
 
-            # the network drops as the technician saves the diagnosis
-            page.select_option("#cause", str(job.cause.pk))
-            page.fill("#solution", "清理排水泵")
-            context.set_offline(True)
-            page.click("#diagnose button[type=submit]")
-            expect(page.locator("#offline-banner")).to_be_visible()
-            page.screenshot(path=str(SHOTS / "field-offline.png"), full_page=True)
-            visit = Visit.objects.get(request=sr)
-            assert visit.diagnosed_at is None
+    # the network drops as the technician saves the diagnosis
+    page.select_option("#cause", str(job.cause.pk))
+    page.fill("#solution", "清理排水泵")
+    context.set_offline(True)
+    page.click("#diagnose button[type=submit]")
+    expect(page.locator("#offline-banner")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "field-offline.png"), full_page=True)
+    visit = Visit.objects.get(request=sr)
+    assert visit.diagnosed_at is None
 
-            # back online: the kept submission goes out by itself, once
-            context.set_offline(False)
-            page.evaluate("window.dispatchEvent(new Event('online'))")
-            expect(page.locator("#parts")).to_be_visible()
-            visit.refresh_from_db()
-            assert visit.status == "working" or visit.status == "diagnosed"
-            assert visit.inspection_result == "排水泵堵塞"
-            assert visit.diagnosed_at is not None
+    # back online: the kept submission goes out by itself, once
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#parts")).to_be_visible()
+    visit.refresh_from_db()
+    assert visit.status == "working" or visit.status == "diagnosed"
+    assert visit.inspection_result == "排水泵堵塞"
+    assert visit.diagnosed_at is not None
 
-            # replaying the same submission (same idempotency key) changes nothing
-            from aftersales.core.models import AuditEvent
+    # replaying the same submission (same idempotency key) changes nothing
+    from aftersales.core.models import AuditEvent
 
-            before = AuditEvent.objects.filter(action="visit.diagnose").count()
-            assert before == 1
-            context.close()
-        finally:
-            browser.close()
+    before = AuditEvent.objects.filter(action="visit.diagnose").count()
+    assert before == 1
+    context.close()

@@ -17,7 +17,6 @@ from aftersales.customers.services import address_create, customer_create, regio
 from aftersales.tickets.models import ServiceRequest
 
 SHOTS = Path("/tmp/shots")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "pw-Test-123"  # set by UserFactory
 
 
@@ -51,89 +50,84 @@ def setup_data(agent):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_agent_takes_a_phone_request(live_server, agent, setup_data):
-    from playwright.sync_api import expect, sync_playwright
+def test_agent_takes_a_phone_request(browser, live_server, agent, setup_data):
+    from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     unit = setup_data["unit"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
 
-            # log in through the login page
-            page.goto(f"{live_server.url}/accounts/login/?next=/requests/new/")
-            page.fill("#id_username", agent.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(re.compile(r"/requests/new/$"))
+    # log in through the login page
+    page.goto(f"{live_server.url}/accounts/login/?next=/requests/new/")
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/requests/new/$"))
 
-            # type the phone, pick the customer
-            page.fill("#customer-q", "138 0013 8001")
-            result = page.locator(".customer-result").first
-            expect(result).to_contain_text("王建国")
-            expect(result).to_contain_text("张杨路500号")
-            result.click()
-            expect(page.locator(".customer-picked")).to_contain_text("王建国")
+    # type the phone, pick the customer
+    page.fill("#customer-q", "138 0013 8001")
+    result = page.locator(".customer-result").first
+    expect(result).to_contain_text("王建国")
+    expect(result).to_contain_text("张杨路500号")
+    result.click()
+    expect(page.locator(".customer-picked")).to_contain_text("王建国")
 
-            # the unit, with its warranty at once; the serial lookup agrees
-            option = page.locator(f'.unit-option[data-unit="{unit.pk}"]')
-            expect(option.locator('[data-warranty="in"]')).to_be_visible()
-            option.click()
-            expect(option.locator("input[type=radio]")).to_be_checked()
-            page.fill("#serial-q", "sn2024000123")
-            found = page.locator(f'.unit-found[data-unit="{unit.pk}"]')
-            expect(found.locator('[data-warranty="in"]')).to_be_visible()
-            expect(option.locator("input[type=radio]")).to_be_checked()
+    # the unit, with its warranty at once; the serial lookup agrees
+    option = page.locator(f'.unit-option[data-unit="{unit.pk}"]')
+    expect(option.locator('[data-warranty="in"]')).to_be_visible()
+    option.click()
+    expect(option.locator("input[type=radio]")).to_be_checked()
+    page.fill("#serial-q", "sn2024000123")
+    found = page.locator(f'.unit-found[data-unit="{unit.pk}"]')
+    expect(found.locator('[data-warranty="in"]')).to_be_visible()
+    expect(option.locator("input[type=radio]")).to_be_checked()
 
-            # the request itself
-            page.select_option("#id_channel", "phone")
-            page.select_option("#id_service_type", "repair")
-            page.select_option("#id_priority", "high")
-            page.fill("#id_description", "空调不制冷，室外机有异响。")
-            page.screenshot(path=str(SHOTS / "intake-desktop.png"), full_page=True)
-            page.click("#file-acknowledge")
-            page.wait_for_url(re.compile(r"/requests/\d+/$"))
+    # the request itself
+    page.select_option("#id_channel", "phone")
+    page.select_option("#id_service_type", "repair")
+    page.select_option("#id_priority", "high")
+    page.fill("#id_description", "空调不制冷，室外机有异响。")
+    page.screenshot(path=str(SHOTS / "intake-desktop.png"), full_page=True)
+    page.click("#file-acknowledge")
+    page.wait_for_url(re.compile(r"/requests/\d+/$"))
 
-            created = ServiceRequest.objects.get()
-            assert created.unit_id == unit.pk and created.in_warranty is True
-            expect(page.locator("#request-number")).to_have_text(created.number)
-            expect(page.locator('#request-status [data-status="acknowledged"]')).to_be_visible()
-            expect(page.locator(".alert-success")).to_be_visible()
-            page.screenshot(path=str(SHOTS / "detail-desktop.png"), full_page=True)
+    created = ServiceRequest.objects.get()
+    assert created.unit_id == unit.pk and created.in_warranty is True
+    expect(page.locator("#request-number")).to_have_text(created.number)
+    expect(page.locator('#request-status [data-status="acknowledged"]')).to_be_visible()
+    expect(page.locator(".alert-success")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "detail-desktop.png"), full_page=True)
 
-            # find it in the queue by its number
-            page.goto(f"{live_server.url}/requests/")
-            page.fill("#id_q", created.number)
-            page.press("#id_q", "Enter")
-            expect(page).to_have_url(re.compile(r"q=" + created.number))
-            rows = page.locator("#queue-results table tbody tr")
-            expect(rows).to_have_count(1)
-            expect(rows.first).to_have_attribute("data-number", created.number)
-            page.screenshot(path=str(SHOTS / "queue-desktop.png"), full_page=True)
+    # find it in the queue by its number
+    page.goto(f"{live_server.url}/requests/")
+    page.fill("#id_q", created.number)
+    page.press("#id_q", "Enter")
+    expect(page).to_have_url(re.compile(r"q=" + created.number))
+    rows = page.locator("#queue-results table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-number", created.number)
+    page.screenshot(path=str(SHOTS / "queue-desktop.png"), full_page=True)
 
-            # the same pages on a phone
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844},
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN",
-            )
-            phone.add_cookies(context.cookies())
-            mobile = phone.new_page()
-            mobile.set_default_timeout(15_000)
-            mobile.goto(f"{live_server.url}/requests/")
-            expect(mobile.locator(f'.queue-cards [data-number="{created.number}"]')).to_be_visible()
-            expect(mobile.locator("#queue-results table")).to_be_hidden()
-            mobile.screenshot(path=str(SHOTS / "queue-phone.png"), full_page=True)
-            mobile.goto(f"{live_server.url}/requests/{created.pk}/")
-            expect(mobile.locator("#request-number")).to_have_text(created.number)
-            mobile.screenshot(path=str(SHOTS / "detail-phone.png"), full_page=True)
-            mobile.goto(f"{live_server.url}/requests/new/?customer={setup_data['customer'].pk}")
-            expect(mobile.locator(".customer-picked")).to_be_visible()
-            mobile.screenshot(path=str(SHOTS / "intake-phone.png"), full_page=True)
-        finally:
-            browser.close()
+    # the same pages on a phone
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    phone.add_cookies(context.cookies())
+    mobile = phone.new_page()
+    mobile.set_default_timeout(15_000)
+    mobile.goto(f"{live_server.url}/requests/")
+    expect(mobile.locator(f'.queue-cards [data-number="{created.number}"]')).to_be_visible()
+    expect(mobile.locator("#queue-results table")).to_be_hidden()
+    mobile.screenshot(path=str(SHOTS / "queue-phone.png"), full_page=True)
+    mobile.goto(f"{live_server.url}/requests/{created.pk}/")
+    expect(mobile.locator("#request-number")).to_have_text(created.number)
+    mobile.screenshot(path=str(SHOTS / "detail-phone.png"), full_page=True)
+    mobile.goto(f"{live_server.url}/requests/new/?customer={setup_data['customer'].pk}")
+    expect(mobile.locator(".customer-picked")).to_be_visible()
+    mobile.screenshot(path=str(SHOTS / "intake-phone.png"), full_page=True)
