@@ -7,6 +7,7 @@ app_name = "field"
 
 urlpatterns = [
     path("jobs/<int:request_id>/", views.job, name="job"),
+    path("jobs/<int:request_id>/prep/", views.prep, name="prep"),
     path("jobs/<int:request_id>/check-in/", views.check_in, name="check_in"),
     path("visits/<int:pk>/diagnose/", views.diagnose, name="diagnose"),
     path("visits/<int:pk>/quote/", views.quote, name="quote"),

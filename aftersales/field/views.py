@@ -85,7 +85,6 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         visit.status == VisitStatus.WORKING
         or (visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE)
     )
-    address = sr.address
     return {
         "sr": sr,
         "visit": shown,
@@ -115,7 +114,6 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         "owed": (shown.customer_total - paid) if shown else Decimal("0"),
         "work_open": work_open,
         "missing": services.form_missing(visit) if work_open else [],
-        "nav_url": _navigation_url(address),
         "error": error,
         "failed_step": failed_step,
         "posted": posted,
@@ -132,18 +130,6 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         },
         "status": VisitStatus,
     }
-
-
-def _navigation_url(address) -> str:
-    """A link that opens the phone's map app (AMap's URI API works in browsers and the app)."""
-    if address is None:
-        return ""
-    from urllib.parse import urlencode
-
-    if address.latitude is not None and address.longitude is not None:
-        query = {"position": f"{address.longitude},{address.latitude}", "name": str(address)[:80], "callnative": 1}
-        return "https://uri.amap.com/marker?" + urlencode(query)
-    return "https://uri.amap.com/search?" + urlencode({"keyword": str(address)[:120], "callnative": 1})
 
 
 def _quote_rows(sr, prep, posted) -> list[dict]:
@@ -195,6 +181,26 @@ def job(request, request_id: int):
         raise Http404
     sr = request_get_for(request.user, pk=request_id)
     return _render_job(request, sr)
+
+
+@login_required
+@require_GET
+def prep(request, request_id: int):
+    """The job's product, warranty, manuals, history and likely parts, for "My day" to show on demand."""
+    if request.user.role == Role.CUSTOMER:
+        raise Http404
+    sr = request_get_for(request.user, pk=request_id)
+    from aftersales.parts.selectors import van_of
+
+    van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
+    context = {
+        "sr": sr,
+        "prep": selectors.job_prep(sr, technician=request.user if van else None),
+        "counters": sanbao.unit_counters(sr.unit) if sr.unit_id else None,
+        "van": van,
+        "visit": None,
+    }
+    return render(request, "field/_prep.html", context)
 
 
 def _step(request, sr, *, step: str, scope: str, model, create):

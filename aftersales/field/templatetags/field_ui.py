@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 
 from aftersales.tickets.choices import Status
@@ -20,3 +22,14 @@ def field_panel(context, sr):
         "is_technician": user.role == "technician" and sr.assigned_technician_id == user.pk,
         "visit_due": sr.status in VISIT_STATUSES,
     }
+
+
+@register.filter
+def navigation_url(address) -> str:
+    """A link that opens the phone's map app at the address (AMap's URI API, in browsers and the app)."""
+    if address is None:
+        return ""
+    if address.latitude is not None and address.longitude is not None:
+        query = {"position": f"{address.longitude},{address.latitude}", "name": str(address)[:80], "callnative": 1}
+        return "https://uri.amap.com/marker?" + urlencode(query)
+    return "https://uri.amap.com/search?" + urlencode({"keyword": str(address)[:120], "callnative": 1})

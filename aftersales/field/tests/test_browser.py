@@ -216,3 +216,41 @@ def test_lost_connection_keeps_the_step_and_sends_it_once(browser, live_server, 
     before = AuditEvent.objects.filter(action="visit.diagnose").count()
     assert before == 1
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_my_day_shows_the_job_prep_on_demand(browser, live_server, technician, manager):
+    import datetime
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from aftersales.dispatch.routes import route_plan_build
+    from aftersales.dispatch.services import appointment_create
+    from aftersales.dispatch.tests.factories import tech_profile
+
+    job = field_job(technician, manager, customer_name="王芳")
+    tech_profile(manager, technician)
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+    appointment_create(
+        actor=manager, request=job.request, window_start=start, window_end=start + datetime.timedelta(hours=2)
+    )
+    route_plan_build(actor=manager, technician=technician, day=day)
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    url = f"/dispatch/my-day/?day={day:%Y-%m-%d}"
+    _login(page, live_server.url, technician, "/dispatch/my-day/")
+    page.goto(live_server.url + url)
+    stop = page.locator(f'.stop[data-request="{job.request.pk}"]')
+    expect(stop).to_contain_text("王芳")
+    expect(stop.locator('a[href*="uri.amap.com"]')).to_be_visible()
+    stop.locator("details.prep summary").click()
+    expect(stop.locator(".prep-body")).to_contain_text("变频压缩机")
+    page.screenshot(path=str(SHOTS / "field-my-day.png"), full_page=True)
+    stop.locator("a.open-job").click()
+    expect(page.locator("#check-in")).to_be_visible()
+    context.close()

@@ -310,3 +310,21 @@ def test_leaving_for_the_visit_from_the_job_page(client, job):
     appt.refresh_from_db()
     assert appt.departed_at is not None
     assert 'id="depart"' not in client.get(url).content.decode()
+
+
+def test_prep_fragment_for_my_day(client, job, make_user, dispatcher):
+    from aftersales.accounts.choices import Role
+
+    url = reverse("field:prep", args=[job.request.pk])
+    client.force_login(job.technician)
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert job.product.name in html and job.part.name in html and "in your van" in html
+    client.force_login(dispatcher)
+    assert client.get(url).status_code == 200
+    client.force_login(make_user(Role.TECHNICIAN))
+    assert client.get(url).status_code == 404
+    client.force_login(make_user(Role.CUSTOMER))
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 405
