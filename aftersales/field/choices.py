@@ -24,6 +24,7 @@ class VisitStep(models.TextChoices):
     CONSENT = "consent", _("Customer accepts the quote")
     DECLINE = "decline", _("Customer declines the quote")
     START_WORK = "start_work", _("Start the work")
+    CONTINUE = "continue", _("Continue the earlier visit's accepted quote")
     CHECK_OUT = "check_out", _("Check out")
 
 
@@ -35,6 +36,7 @@ VISIT_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     VisitStep.CONSENT: (frozenset({S.AWAITING_CONSENT}), S.WORKING),
     VisitStep.DECLINE: (frozenset({S.AWAITING_CONSENT}), S.DONE),
     VisitStep.START_WORK: (frozenset({S.DIAGNOSED}), S.WORKING),
+    VisitStep.CONTINUE: (frozenset({S.ON_SITE}), S.WORKING),
     VisitStep.CHECK_OUT: (frozenset({S.ON_SITE, S.DIAGNOSED, S.AWAITING_CONSENT, S.WORKING}), S.DONE),
 }
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from aftersales.core.phones import phone_display
 
-from .choices import CheckKind, QuoteStatus, SignaturePurpose, SignerRole
+from .choices import CheckKind, Outcome, QuoteStatus, SignaturePurpose, SignerRole
 from .models import Payment, Quote, Signature, Visit, VisitPart
 
 LANGUAGES = ("zh-hans", "en")
@@ -160,6 +160,8 @@ class FormDocument:
     payments: list[PaymentRow] = field(default_factory=list)
     paid: str = ""
     customer_total: str = ""
+    carried_forward: str = ""  # an accepted quote not (fully) paid on a visit that needs a second one
+    paid_before: str = ""  # a visit continuing an earlier visit's quote: what was paid then
     labour_time: str = "—"
     customer_signature: SignatureView | None = None
     consent_signature: SignatureView | None = None
@@ -268,6 +270,22 @@ def service_form_document(visit: Visit) -> FormDocument:
         ],
         paid=yuan(sum((p.amount for p in payments), Decimal("0.00"))),
         customer_total=yuan(visit.customer_total),
+        carried_forward=(
+            yuan(quote.total - visit.customer_total)
+            if quote is not None
+            and quote.status == QuoteStatus.ACCEPTED
+            and quote.total > visit.customer_total
+            and visit.outcome == Outcome.SECOND_VISIT
+            else ""
+        ),
+        paid_before=(
+            yuan(quote.total - visit.customer_total)
+            if quote is not None
+            and quote.status == QuoteStatus.ACCEPTED
+            and quote.total > visit.customer_total
+            and visit.outcome != Outcome.SECOND_VISIT
+            else ""
+        ),
         labour_time=_duration(visit.checked_in_at, visit.checked_out_at),
         customer_signature=_signature_view(last(SignaturePurpose.FORM, SignerRole.CUSTOMER)),
         consent_signature=_signature_view(

@@ -183,7 +183,76 @@ def visit_check_in(*, actor, request: ServiceRequest, latitude=None, longitude=N
         raise ConflictError(_("You are already checked in on this job."), code="visit_open") from None
     _note(actor, visit, gettext("checked in (visit %(n)s).") % {"n": sequence})
     audit_record(actor=actor, action="visit.check_in", obj=visit, changes={"status": [None, visit.status]})
+    _quote_carry_forward(actor, visit, now)
     return visit
+
+
+def _quote_carry_forward(actor, visit: Visit, now) -> None:
+    """The customer accepted a quote on the previous visit, which ended as "needs a second visit": that
+    consent still holds. The new visit continues the work — same diagnosis, the same accepted quote
+    (with its signature) and what is left to pay — instead of asking the customer to sign again."""
+    previous = (
+        Visit.objects.filter(request_id=visit.request_id, sequence__lt=visit.sequence).order_by("-sequence").first()
+    )
+    if previous is None or previous.outcome != Outcome.SECOND_VISIT:
+        return
+    accepted = previous.quotes.filter(status=QuoteStatus.ACCEPTED).prefetch_related("lines").first()
+    if accepted is None:
+        return
+    carried = Quote.objects.create(
+        visit=visit,
+        status=QuoteStatus.ACCEPTED,
+        charge_reason=accepted.charge_reason,
+        subtotal=accepted.subtotal,
+        covered=accepted.covered,
+        total=accepted.total,
+        token=_token(),
+        created_by=actor,
+        created_at=now,
+        decided_at=accepted.decided_at,
+    )
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(
+                quote=carried,
+                kind=line.kind,
+                part=line.part,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                covered=line.covered,
+                customer_amount=line.customer_amount,
+            )
+            for line in accepted.lines.all()
+        ]
+    )
+    consent = accepted.signatures.filter(purpose=SignaturePurpose.QUOTE).first()
+    if consent is not None:  # the same signed consent, shown on this visit's form too
+        Signature.objects.create(
+            visit=visit,
+            quote=carried,
+            purpose=SignaturePurpose.QUOTE,
+            role=consent.role,
+            signer_name=consent.signer_name,
+            image=consent.image.name,
+            via=consent.via,
+            signed_at=consent.signed_at,
+            user=consent.user,
+        )
+    visit.fault, visit.fault_cause = previous.fault, previous.fault_cause
+    visit.inspection_result, visit.solution = previous.inspection_result, previous.solution
+    visit.charge_reason = accepted.charge_reason
+    visit.diagnosed_at = visit.work_started_at = now
+    _move(visit, VisitStep.CONTINUE)
+    visit.customer_total = accepted.total - visit_paid_total(previous)
+    visit.save()
+    _note(
+        actor,
+        visit,
+        gettext("continues the accepted quote of %(number)s; %(total)s CNY left to pay.")
+        % {"number": previous.number, "total": visit.customer_total},
+    )
 
 
 # --- diagnosis -----------------------------------------------------------------------------------
@@ -706,6 +775,9 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
         if visit.status == VisitStatus.AWAITING_CONSENT:
             raise IllegalVisitStep(_("Record the customer's answer to the quote first."))
     _move(visit, VisitStep.CHECK_OUT)
+    if outcome == Outcome.SECOND_VISIT:
+        # What is not paid yet is owed on the next visit, which continues this one's accepted quote.
+        visit.customer_total = visit_paid_total(visit)
     visit.outcome = outcome
     visit.outcome_reason = reason
     visit.checked_out_at = now

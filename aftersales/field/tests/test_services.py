@@ -779,3 +779,52 @@ def test_before_and_after_photos_are_the_jobs_attachments(job, make_user):
     with pytest.raises(NotFoundError):
         visit_photos_add(actor=make_user(Role.TECHNICIAN), visit=visit, uploads=[photo()], phase=PhotoPhase.AFTER)
     assert VisitPhoto.objects.count() == 2
+
+
+def test_second_visit_continues_the_accepted_quote_and_the_money_adds_up(job, dispatcher):
+    """Out of warranty, quote accepted and signed, then the part is missing: the next visit
+    continues the same quote (no second signature), and the customer pays the quote once."""
+    import subprocess
+
+    from aftersales.dispatch.services import appointment_create
+    from aftersales.field.pdf import service_form_pdf
+
+    t = job.technician
+    first = diagnose(job, check_in(job))
+    quote = quote_create(actor=t, visit=first, lines=quote_lines(job))
+    quote_accept(actor=t, quote=quote, signer_name="张伟", signature=signature_data_url())
+    payment_record(actor=t, visit=fresh(first), method=PaymentMethod.CASH, amount="200.00")
+    visit_check_out(
+        actor=t,
+        visit=first,
+        outcome=Outcome.SECOND_VISIT,
+        second_visit_reason=SecondVisitReason.WAITING_PARTS,
+        reason="压缩机缺货",
+    )
+    first = fresh(first)
+    assert first.customer_total == Decimal("200.00") == visit_paid_total(first)
+
+    start = timezone.now() + datetime.timedelta(hours=2)
+    appointment_create(
+        actor=dispatcher, request=job.request, window_start=start, window_end=start + datetime.timedelta(hours=2)
+    )
+    second = fresh(check_in(job))
+    assert second.status == VisitStatus.WORKING and second.fault_cause_id == first.fault_cause_id
+    assert second.customer_total == Decimal("1530.00")  # 1730 − 200 paid on the first visit
+    carried = second.quotes.get()
+    assert carried.status == QuoteStatus.ACCEPTED and carried.total == quote.total
+    assert carried.lines.count() == quote.lines.count()
+    assert carried.signatures.get().signer_name == "张伟"
+    use_part(job, second)
+    run_checks(job, second)
+    sign(job, second)
+    payment_record(actor=t, visit=fresh(second), method=PaymentMethod.WECHAT, amount="1530.00")
+    visit_check_out(actor=t, visit=second, outcome=Outcome.COMPLETED)
+    second = fresh(second)
+    assert visit_paid_total(first) + visit_paid_total(second) == quote.total
+    assert status_of(job) == Status.COMPLETED
+
+    for visit, expected in ((first, "1,530.00"), (second, "200.00")):
+        pdf = service_form_pdf(visit, language="en")
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert expected in text
