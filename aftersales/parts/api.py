@@ -25,7 +25,16 @@ from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, te
 from aftersales.tickets.selectors import request_get_for
 
 from .choices import MoveType, Store, Tracking, VanIssueStatus, WarehouseKind
-from .models import Adjustment, Consumption, Reservation, StockCount, TransferOrder, VanIssue, Warehouse
+from .models import (
+    Adjustment,
+    Consumption,
+    PurchaseReceipt,
+    Reservation,
+    StockCount,
+    TransferOrder,
+    VanIssue,
+    Warehouse,
+)
 from .selectors import (
     adjustment_list_for,
     defective_list_for,
@@ -458,19 +467,27 @@ def availability(request, part_ids: text(500), region: Id | None = None):
     return part_availability(ids, region=region)
 
 
-@router.post("/receipts", response={201: DocOut, **ERRORS})
-def receipts_create(request, payload: ReceiptIn):
+@router.post("/receipts", response={201: DocOut, 200: DocOut, **ERRORS})
+def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = IdempotencyKey):
     _require_staff(request.auth)
     wh = warehouse_get_for(request.auth, payload.warehouse)
-    receipt = receipt_create(
-        actor=request.auth,
-        warehouse=wh,
-        supplier=payload.supplier,
-        supplier_ref=payload.supplier_ref,
-        note=payload.note,
-        lines=_lines(request.auth, payload.lines),
+    lines = _lines(request.auth, payload.lines)
+    receipt, created = idempotent_create(
+        user=request.auth,
+        scope="parts.receipt.create",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=PurchaseReceipt,
+        create=lambda: receipt_create(
+            actor=request.auth,
+            warehouse=wh,
+            supplier=payload.supplier,
+            supplier_ref=payload.supplier_ref,
+            note=payload.note,
+            lines=lines,
+        ),
     )
-    return Reply(201, receipt)
+    return Reply(201 if created else 200, receipt)
 
 
 @router.get("/transfers", response={200: list[TransferOut], **ERRORS})
@@ -482,15 +499,21 @@ def transfers_list(request, status: text(16) | None = None):
     return list(qs.order_by("-created_at", "-id")[:200])
 
 
-@router.post("/transfers", response={201: TransferOut, **ERRORS})
-def transfers_create(request, payload: TransferIn):
+@router.post("/transfers", response={201: TransferOut, 200: TransferOut, **ERRORS})
+def transfers_create(request, payload: TransferIn, idempotency_key: str | None = IdempotencyKey):
     # A partner may ask for stock from the central warehouses (which he cannot browse).
     src = get_object_or_404(Warehouse.objects.filter(is_active=True), pk=payload.source)
     dst = warehouse_get_for(request.auth, payload.destination)
-    transfer = transfer_create(
-        actor=request.auth, source=src, destination=dst, lines=_lines(request.auth, payload.lines), note=payload.note
+    lines = _lines(request.auth, payload.lines)
+    transfer, created = idempotent_create(
+        user=request.auth,
+        scope="parts.transfer.create",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=TransferOrder,
+        create=lambda: transfer_create(actor=request.auth, source=src, destination=dst, lines=lines, note=payload.note),
     )
-    return Reply(201, transfer)
+    return Reply(201 if created else 200, transfer)
 
 
 def _transfer_for(user, pk: int) -> TransferOrder:
@@ -551,9 +574,18 @@ def consume(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
     return Reply(201 if created else 200, c)
 
 
-@router.post("/reserve", response={201: ReservationOut, **ERRORS})
-def reserve(request, payload: JobPartIn):
-    return Reply(201, part_reserve(**_job_args(request.auth, payload)))
+@router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS})
+def reserve(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
+    args = _job_args(request.auth, payload)
+    reservation, created = idempotent_create(
+        user=request.auth,
+        scope="parts.reserve",
+        key=idempotency_key,
+        payload=payload.dict(),
+        model=Reservation,
+        create=lambda: part_reserve(**args),
+    )
+    return Reply(201 if created else 200, reservation)
 
 
 @router.post("/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS})

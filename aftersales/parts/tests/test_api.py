@@ -72,6 +72,44 @@ def test_receipts(client, clerk, technician, world):
     assert as_(client, clerk).post(f"{API}/receipts", body, content_type="application/json").status_code == 422
 
 
+def test_receipt_transfer_and_reservation_retries_are_done_once(client, clerk, technician, world):
+    from aftersales.parts.models import PurchaseReceipt, Reservation, StockLevel
+
+    c = as_(client, clerk)
+    receipt = {
+        "warehouse": world["central"].pk,
+        "supplier": "S",
+        "lines": [{"part": world["part"].pk, "quantity": 2, "unit_cost": "9.50"}],
+    }
+    on_hand = StockLevel.objects.filter(warehouse=world["central"], part=world["part"]).values_list(
+        "on_hand", flat=True
+    )
+    before = sum(on_hand)
+    codes = [
+        c.post(f"{API}/receipts", receipt, content_type="application/json", HTTP_IDEMPOTENCY_KEY="r-1").status_code
+        for _ in range(2)
+    ]
+    assert codes == [201, 200] and PurchaseReceipt.objects.filter(supplier="S").count() == 1
+    assert sum(on_hand.all()) == before + 2
+    van = world["van"]
+    transfer = {
+        "source": world["central"].pk,
+        "destination": van.pk,
+        "lines": [{"part": world["part"].pk, "quantity": 1}],
+    }
+    first = c.post(f"{API}/transfers", transfer, content_type="application/json", HTTP_IDEMPOTENCY_KEY="t-1")
+    again = c.post(f"{API}/transfers", transfer, content_type="application/json", HTTP_IDEMPOTENCY_KEY="t-1")
+    assert (first.status_code, again.status_code) == (201, 200) and first.json()["id"] == again.json()["id"]
+    assert TransferOrder.objects.count() == 1
+    t = as_(client, technician)
+    body = {"request": world["job"].pk, "part": world["part"].pk, "quantity": 1}
+    codes = [
+        t.post(f"{API}/reserve", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="res-1").status_code
+        for _ in range(2)
+    ]
+    assert codes == [201, 200] and Reservation.objects.count() == 1
+
+
 def test_transfers_and_transitions(client, clerk, partner_user, world):
     outlet = make_warehouse(clerk, kind=WarehouseKind.OUTLET, organization=partner_user.organization)
     c = as_(client, clerk)
