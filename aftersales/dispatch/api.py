@@ -326,3 +326,75 @@ def plan_optimise_api(request, technician_id: int, day: Day):
         actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
     )
     return _plan_out(technician_id, day)
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+class PolicyOut(Schema):
+    id: int
+    region_id: int | None
+    region_code: str | None = None
+    service_type: str | None
+    mode: str
+    accept_minutes: int
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code if obj.region_id else None
+
+
+class PolicyIn(Schema):
+    region_id: Id | None = None
+    service_type: text(16) | None = None
+    mode: text(8)
+    accept_minutes: int = 30
+
+
+def _policy_for(user, policy_id: int):
+    from .selectors import policy_list_for
+
+    policy = policy_list_for(user).filter(pk=policy_id).first()
+    if policy is None:
+        raise Http404
+    return policy
+
+
+def _policy_data(payload: PolicyIn) -> dict:
+    from aftersales.customers.selectors import region_list
+
+    region = _ref(region_list(), payload.region_id, "region_id") if payload.region_id else None
+    return {
+        "region": region,
+        "service_type": payload.service_type or None,
+        "mode": payload.mode,
+        "accept_minutes": payload.accept_minutes,
+    }
+
+
+@router.get("/policies", response={200: list[PolicyOut], **ERRORS})
+def policies_api(request):
+    """Dispatch policies (region × service type → mode, answer time). Dispatch roles read; others 403."""
+    from .selectors import policy_list_for
+
+    if not request.auth.has_role(*DISPATCH_ROLES):
+        raise PermissionDeniedError()
+    return list(policy_list_for(request.auth))
+
+
+@router.post("/policies", response={201: PolicyOut, **ERRORS})
+def policy_create_api(request, payload: PolicyIn):
+    """Managers and administrators write policies; one per region × service type (a second one: 409)."""
+    return Reply(201, services.policy_create(actor=request.auth, **_policy_data(payload)))
+
+
+@router.put("/policies/{int:policy_id}", response={200: PolicyOut, **ERRORS})
+def policy_update_api(request, policy_id: int, payload: PolicyIn):
+    policy = _policy_for(request.auth, policy_id)
+    return services.policy_update(actor=request.auth, policy=policy, **_policy_data(payload))
+
+
+@router.delete("/policies/{int:policy_id}", response={204: None, **ERRORS})
+def policy_delete_api(request, policy_id: int):
+    services.policy_delete(actor=request.auth, policy=_policy_for(request.auth, policy_id))
+    return Reply(204, None)

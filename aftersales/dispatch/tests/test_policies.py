@@ -160,3 +160,64 @@ def test_policy_list_query_count_is_pinned(client, manager, reg, other_reg, djan
     with django_assert_max_num_queries(len(few)):
         r = client.get(url)
     assert len(r.context["policies"]) == 7
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def _api(client, method, path, body=None):
+    import json
+
+    kwargs = {"content_type": "application/json"}
+    if body is not None:
+        kwargs["data"] = json.dumps(body)
+    return getattr(client, method)("/api/dispatch" + path, **kwargs)
+
+
+def test_policy_api_create_list_update_delete(client, manager, dispatcher, reg):
+    client.force_login(manager)
+    created = _api(client, "post", "/policies", {"region_id": reg.pk, "service_type": "repair", "mode": "pool"})
+    assert created.status_code == 201 and created.json()["region_code"] == reg.code
+    pk = created.json()["id"]
+    again = _api(client, "post", "/policies", {"region_id": reg.pk, "service_type": "repair", "mode": "auto"})
+    assert again.status_code == 409 and DispatchPolicy.objects.count() == 1
+    changed = _api(
+        client,
+        "put",
+        f"/policies/{pk}",
+        {"region_id": reg.pk, "service_type": "repair", "mode": "auto", "accept_minutes": 10},
+    )
+    assert changed.status_code == 200 and changed.json()["mode"] == "auto"
+    client.force_login(dispatcher)
+    assert [p["id"] for p in _api(client, "get", "/policies").json()] == [pk]
+    client.force_login(manager)
+    assert _api(client, "delete", f"/policies/{pk}").status_code == 204
+    assert not DispatchPolicy.objects.exists()
+
+
+def test_policy_api_forbidden(client, dispatcher, agent, technician, manager, reg):
+    policy = services.policy_create(actor=manager, mode="suggest", region=reg)
+    client.force_login(dispatcher)  # reads, never writes
+    assert _api(client, "post", "/policies", {"mode": "pool"}).status_code == 403
+    assert _api(client, "put", f"/policies/{policy.pk}", {"mode": "pool"}).status_code == 403
+    assert _api(client, "delete", f"/policies/{policy.pk}").status_code == 403
+    for user in (agent, technician):
+        client.force_login(user)
+        assert _api(client, "get", "/policies").status_code == 403
+        assert _api(client, "put", f"/policies/{policy.pk}", {"mode": "pool"}).status_code == 404
+    policy.refresh_from_db()
+    assert policy.mode == "suggest"
+
+
+def test_policy_api_invalid_input_changes_nothing(client, manager, reg):
+    policy = services.policy_create(actor=manager, mode="suggest", region=reg)
+    client.force_login(manager)
+    bad = _api(client, "post", "/policies", {"mode": "nope"})
+    assert bad.status_code == 400 and "mode" in bad.json()["fields"]
+    unknown_region = _api(client, "post", "/policies", {"region_id": 999999, "mode": "pool"})
+    assert unknown_region.status_code == 400 and "region_id" in unknown_region.json()["fields"]
+    minutes = _api(client, "put", f"/policies/{policy.pk}", {"region_id": reg.pk, "mode": "pool", "accept_minutes": -5})
+    assert minutes.status_code in (400, 422)
+    assert DispatchPolicy.objects.count() == 1
+    policy.refresh_from_db()
+    assert (policy.mode, policy.accept_minutes) == ("suggest", 30)
