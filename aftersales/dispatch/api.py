@@ -398,3 +398,91 @@ def policy_update_api(request, policy_id: int, payload: PolicyIn):
 def policy_delete_api(request, policy_id: int):
     services.policy_delete(actor=request.auth, policy=_policy_for(request.auth, policy_id))
     return Reply(204, None)
+
+
+# --- re-optimising a day across technicians ----------------------------------------------------
+
+
+class MoveOut(Schema):
+    request_id: int
+    number: str
+    from_technician_id: int
+    to_technician_id: int
+    from_name: str
+    to_name: str
+
+
+class RebalanceOut(Schema):
+    day: dt.date
+    improved: bool
+    movable: int
+    moves: list[MoveOut]
+    metres_before: int
+    metres_after: int
+    seconds_before: int
+    seconds_after: int
+    planned_before: int
+    planned_after: int
+    routes: dict[int, list[int]]
+
+
+class RebalanceMoveIn(Schema):
+    request_id: Id
+    from_technician_id: Id
+    to_technician_id: Id
+
+
+class RebalanceApplyIn(Schema):
+    moves: list[RebalanceMoveIn]
+    routes: dict[int, list[int]] = {}
+
+
+class RebalanceAppliedOut(Schema):
+    moved: list[int]
+
+
+@router.get("/rebalance/{day}", response={200: RebalanceOut, **ERRORS})
+def rebalance_preview_api(request, day: Day):
+    """Which jobs a day-level re-optimisation would move, from whom to whom, and the travel before and after.
+    Nothing changes. Takes a few seconds (two solver runs). Dispatch roles."""
+    from . import rebalance
+
+    p = rebalance.rebalance_preview(actor=request.auth, day=day)
+    return {
+        "day": p.day,
+        "improved": p.improved,
+        "movable": p.movable,
+        "moves": [
+            {
+                "request_id": m.request.pk,
+                "number": m.request.number,
+                "from_technician_id": m.from_id,
+                "to_technician_id": m.to_id,
+                "from_name": m.from_name,
+                "to_name": m.to_name,
+            }
+            for m in p.moves
+        ],
+        "metres_before": p.metres_before,
+        "metres_after": p.metres_after,
+        "seconds_before": p.seconds_before,
+        "seconds_after": p.seconds_after,
+        "planned_before": p.planned_before,
+        "planned_after": p.planned_after,
+        "routes": p.routes,
+    }
+
+
+@router.post("/rebalance/{day}/apply", response={200: RebalanceAppliedOut, **ERRORS})
+def rebalance_apply_api(request, day: Day, payload: RebalanceApplyIn):
+    """Carry out previewed moves (all or none; 409 ``rebalance_stale`` when the day changed since the preview):
+    each is a reassignment with the reason "route optimisation"; the plans are stored."""
+    from . import rebalance
+
+    result = rebalance.rebalance_apply(
+        actor=request.auth,
+        day=day,
+        moves=[(m.request_id, m.from_technician_id, m.to_technician_id) for m in payload.moves],
+        routes=payload.routes,
+    )
+    return {"moved": result.moved}

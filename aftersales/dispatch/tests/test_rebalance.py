@@ -285,3 +285,37 @@ def test_booking_form_records_a_promised_technician(client, dispatcher, a, reg):
     )
     assert Appointment.objects.get(request=sr).named_technician is True
     assert "promised technician" in client.get(reverse("tickets:detail", args=[sr.pk])).content.decode()
+
+
+def test_rebalance_api_preview_apply_forbidden_and_stale(client, fast, dispatcher, agent, a, b, reg, day):
+    import json
+
+    held(dispatcher, a, reg, day, at=near(CENTRE))
+    stray, _ = held(dispatcher, a, reg, day, at=near(FAR))
+    url = f"/api/dispatch/rebalance/{day.isoformat()}"
+    client.force_login(agent)
+    assert client.get(url).status_code == 403
+    client.force_login(dispatcher)
+    preview = client.get(url).json()
+    assert preview["improved"] and [m["request_id"] for m in preview["moves"]] == [stray.pk]
+    move = preview["moves"][0]
+    body = {
+        "moves": [
+            {
+                "request_id": stray.pk,
+                "from_technician_id": move["from_technician_id"],
+                "to_technician_id": move["to_technician_id"],
+            }
+        ],
+        "routes": preview["routes"],
+    }
+    wrong = {"moves": [{**body["moves"][0], "from_technician_id": b.pk, "to_technician_id": a.pk}]}
+    r = client.post(url + "/apply", json.dumps(wrong), content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "rebalance_stale"
+    stray.refresh_from_db()
+    assert stray.assigned_technician == a
+    assert client.post(url + "/apply", json.dumps({"moves": []}), content_type="application/json").status_code == 400
+    r = committed(client.post)(url + "/apply", json.dumps(body), content_type="application/json")
+    assert r.status_code == 200 and r.json()["moved"] == [stray.pk]
+    stray.refresh_from_db()
+    assert stray.assigned_technician == b
