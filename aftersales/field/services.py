@@ -113,8 +113,8 @@ def _move(visit: Visit, step: str) -> None:
     visit.status = target
 
 
-def _note(actor, visit: Visit, text) -> None:
-    request_add_note(actor=actor, request=visit.request, text=f"{visit.number}: {text}")
+def _note(actor, visit: Visit, text, now=None) -> None:
+    request_add_note(actor=actor, request=visit.request, text=f"{visit.number}: {text}", now=now)
 
 
 def _require_open(visit: Visit) -> None:
@@ -181,7 +181,7 @@ def visit_check_in(*, actor, request: ServiceRequest, latitude=None, longitude=N
             )
     except IntegrityError:
         raise ConflictError(_("You are already checked in on this job."), code="visit_open") from None
-    _note(actor, visit, gettext("checked in (visit %(n)s).") % {"n": sequence})
+    _note(actor, visit, gettext("checked in (visit %(n)s).") % {"n": sequence}, now=now)
     audit_record(actor=actor, action="visit.check_in", obj=visit, changes={"status": [None, visit.status]})
     _quote_carry_forward(actor, visit, now)
     return visit
@@ -252,6 +252,7 @@ def _quote_carry_forward(actor, visit: Visit, now) -> None:
         visit,
         gettext("continues the accepted quote of %(number)s; %(total)s CNY left to pay.")
         % {"number": previous.number, "total": visit.customer_total},
+        now=now,
     )
 
 
@@ -310,6 +311,7 @@ def visit_diagnose(
         visit,
         gettext("diagnosis: %(fault)s / %(cause)s. %(solution)s")
         % {"fault": cause.fault.name, "cause": cause.name, "solution": visit.solution[:300]},
+        now=now,
     )
     audit_record(
         actor=actor,
@@ -423,7 +425,7 @@ def quote_create(*, actor, visit: Visit, lines: list[dict], now=None) -> Quote:
     request = visit.request
     if request.status == RequestStatus.IN_PROGRESS:
         request_transition(actor=actor, request=request, action=Action.REQUEST_QUOTE, now=now)
-    _note(actor, visit, gettext("quote: customer pays %(total)s CNY.") % {"total": total})
+    _note(actor, visit, gettext("quote: customer pays %(total)s CNY.") % {"total": total}, now=now)
     audit_record(
         actor=actor,
         action="quote.create",
@@ -489,6 +491,7 @@ def quote_accept(*, actor, quote: Quote, signer_name: str, signature: str, via: 
         visit,
         gettext("%(name)s accepted the quote (%(total)s CNY) %(via)s.")
         % {"name": signer_name, "total": quote.total, "via": SignedVia(via).label},
+        now=now,
     )
     audit_record(actor=writer, action="quote.accept", obj=visit, changes={"quote": [quote.pk, "accepted"]})
     return quote
@@ -584,6 +587,7 @@ def visit_part_use(
         visit,
         gettext("part used: %(code)s %(name)s × %(qty)s; old part: %(old)s.")
         % {"code": part.code, "name": part.name, "qty": quantity, "old": OldPart(old_part).label},
+        now=now,
     )
     audit_record(actor=actor, action="visit.part_use", obj=visit, changes={"consumption": [None, consumption.pk]})
     return used
@@ -647,6 +651,7 @@ def visit_checks_record(*, actor, visit: Visit, results: dict, care_instructions
         visit,
         gettext("function test: %(ok)s passed, %(failed)s failed.")
         % {"ok": sum(1 for r in records if r.result == CheckResult.PASS), "failed": failed},
+        now=now,
     )
     audit_record(actor=actor, action="visit.checks", obj=visit, changes={"failed": [None, failed]})
     return visit
@@ -672,7 +677,7 @@ def visit_sign(*, actor, visit: Visit, signer_name: str, signature: str, now=Non
         signed_at=now,
         user=actor,
     )
-    _note(actor, visit, gettext("%(name)s signed the service form.") % {"name": signer_name})
+    _note(actor, visit, gettext("%(name)s signed the service form.") % {"name": signer_name}, now=now)
     audit_record(actor=actor, action="visit.sign", obj=visit, changes={"signature": [None, sig.pk]})
     return sig
 
@@ -719,6 +724,7 @@ def payment_record(*, actor, visit: Visit, method: str, amount, reference: str =
         visit,
         gettext("%(amount)s CNY by %(method)s, receipt %(receipt)s.")
         % {"amount": amount, "method": PaymentMethod(method).label, "receipt": payment.receipt_number},
+        now=now,
     )
     audit_record(actor=actor, action="visit.payment", obj=visit, changes={"payment": [None, str(amount)]})
     return payment
@@ -800,7 +806,7 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
     else:
         action = Action.WAIT_PARTS if second_visit_reason == SecondVisitReason.WAITING_PARTS else Action.WAIT_CUSTOMER
         request_transition(actor=actor, request=request, action=action, reason=reason, now=now)
-    _note(actor, visit, gettext("checked out: %(outcome)s.") % {"outcome": Outcome(outcome).label})
+    _note(actor, visit, gettext("checked out: %(outcome)s.") % {"outcome": Outcome(outcome).label}, now=now)
     audit_record(
         actor=actor, action="visit.check_out", obj=visit, changes={"outcome": [None, outcome], "status": [None, "done"]}
     )

@@ -371,13 +371,15 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
 
 
 @transaction.atomic
-def request_add_note(*, actor, request: ServiceRequest, text: str) -> ServiceRequestEvent:
+def request_add_note(*, actor, request: ServiceRequest, text: str, now=None) -> ServiceRequestEvent:
+    """A note on the timeline; ``now``: when it happened (a step recorded with its own time)."""
     if not can_act_on(actor, request):
         raise NotFoundError()
     if not (text or "").strip():
         raise ValidationFailed(fields={"text": [_("Write a note.")]})
-    ServiceRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now())
-    event = _event(request, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=text.strip())
+    now = now or timezone.now()
+    ServiceRequest.objects.filter(pk=request.pk).update(updated_at=now)
+    event = _event(request, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=text.strip(), at=now)
     audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, text.strip()[:200]]})
     _emit(request, "note")
     return event

@@ -828,3 +828,10 @@ def test_second_visit_continues_the_accepted_quote_and_the_money_adds_up(job, di
         pdf = service_form_pdf(visit, language="en")
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         assert expected in text
+
+
+def test_timeline_notes_carry_the_time_of_the_step(job):
+    at = timezone.now() - datetime.timedelta(hours=3)
+    visit = visit_check_in(actor=job.technician, request=job.request, now=at)
+    note = ServiceRequestEvent.objects.filter(request=job.request, kind=ServiceRequestEvent.Kind.NOTE).latest("id")
+    assert visit.number in note.reason and note.at == at
