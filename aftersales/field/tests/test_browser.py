@@ -172,7 +172,7 @@ def test_out_of_warranty_repair_on_a_phone(browser, live_server, technician, man
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_lost_connection_keeps_the_step_and_sends_it_once(browser, live_server, technician, manager):
+def test_lost_connection_keeps_the_step_and_sends_it_once(browser, live_server, technician, manager, tmp_path):
     from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -215,6 +215,24 @@ def test_lost_connection_keeps_the_step_and_sends_it_once(browser, live_server, 
 
     before = AuditEvent.objects.filter(action="visit.diagnose").count()
     assert before == 1
+
+    # a photo taken without network waits on the phone (IndexedDB) and is stored once
+    from aftersales.field.models import VisitPhoto
+
+    from .factories import signature_png_bytes
+
+    photo = tmp_path / "before.png"
+    photo.write_bytes(signature_png_bytes(width=200, height=150))
+    context.set_offline(True)
+    page.locator("#photos select[name=phase]").select_option("before")
+    page.locator("#photos input[type=file]").set_input_files(str(photo))
+    page.click("#photos button[type=submit]")
+    expect(page.locator("#offline-banner")).to_be_visible()
+    assert not VisitPhoto.objects.exists()
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#photos figure")).to_have_count(1)
+    assert VisitPhoto.objects.filter(visit=visit, phase="before").count() == 1
     context.close()
 
 

@@ -6,6 +6,8 @@
  *   also sent as the Idempotency-Key header). If the network is down, the submission is
  *   kept and sent again when the phone is back online (or the page is opened again); the
  *   server does each step once per key, so a retry never books a part twice.
+ * - Photos taken offline wait in IndexedDB (files are too big for localStorage) and go out
+ *   with their step when the network returns.
  * - Signature pads fill the hidden "signature" field; an empty pad is refused here and by
  *   the server.
  */
@@ -72,18 +74,49 @@
     });
     return entries;
   }
+  // Files of a kept submission, by its idempotency key.
+  function fileStore(mode, action) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var open = indexedDB.open("aftersales-field", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("files"); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var tx = open.result.transaction("files", mode);
+        var req = action(tx.objectStore("files"));
+        tx.oncomplete = function () { resolve(req ? req.result : undefined); };
+        tx.onerror = function () { reject(tx.error); };
+      };
+    });
+  }
+  function formFiles(form) {
+    var files = [];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        files.push({ field: input.name, name: file.name, file: file });
+      });
+    });
+    return files;
+  }
   function send(item) {
-    var body = new FormData();
-    item.entries.forEach(function (pair) { body.append(pair[0], pair[1]); });
-    return fetch(item.url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "Idempotency-Key": item.idem, "X-CSRFToken": item.csrf },
+    var files = item.files
+      ? Promise.resolve(item.files)
+      : item.hasFiles ? fileStore("readonly", function (s) { return s.get(item.idem); }) : Promise.resolve([]);
+    return files.then(function (list) {
+      var body = new FormData();
+      item.entries.forEach(function (pair) { body.append(pair[0], pair[1]); });
+      (list || []).forEach(function (f) { body.append(f.field, f.file, f.name); });
+      return fetch(item.url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "Idempotency-Key": item.idem, "X-CSRFToken": item.csrf },
+      });
     });
   }
   function finish(item, response) {
     store(item.draft, null);
+    if (item.hasFiles) fileStore("readwrite", function (s) { return s.delete(item.idem); }).catch(function () {});
     var queue = (load(OUTBOX) || []).filter(function (q) { return q.idem !== item.idem; });
     store(OUTBOX, queue.length ? queue : null);
     if (response.redirected || response.ok) {
@@ -96,10 +129,18 @@
     }
   }
   function queue(item) {
-    var items = (load(OUTBOX) || []).filter(function (q) { return q.idem !== item.idem; });
-    items.push(item);
-    store(OUTBOX, items);
-    showBanner("offline");
+    var files = item.files || [];
+    var kept = files.length
+      ? fileStore("readwrite", function (s) { return s.put(files, item.idem); })
+      : Promise.resolve();
+    return kept.then(function () {
+      var entry = { url: item.url, idem: item.idem, csrf: item.csrf, entries: item.entries, draft: item.draft,
+                    hasFiles: files.length > 0 };
+      var items = (load(OUTBOX) || []).filter(function (q) { return q.idem !== item.idem; });
+      items.push(entry);
+      store(OUTBOX, items);
+      showBanner("offline");
+    });
   }
   var flushing = false;
   function flush() {
@@ -216,6 +257,7 @@
         idem: form.querySelector("input[name=idem]").value,
         csrf: form.querySelector("input[name=csrfmiddlewaretoken]").value,
         entries: formEntries(form),
+        files: formFiles(form),
         draft: draftKey(form),
       };
       function submitNow() {
