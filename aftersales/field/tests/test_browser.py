@@ -272,3 +272,40 @@ def test_my_day_shows_the_job_prep_on_demand(browser, live_server, technician, m
     stop.locator("a.open-job").click()
     expect(page.locator("#check-in")).to_be_visible()
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_customer_signs_the_quote_on_his_own_phone_through_the_link(browser, live_server, technician, manager):
+    from playwright.sync_api import expect
+
+    from aftersales.field import services
+
+    from .factories import quote_lines
+
+    job = field_job(technician, manager, customer_name="赵敏")
+    visit = services.visit_check_in(actor=technician, request=job.request)
+    visit = services.visit_diagnose(
+        actor=technician, visit=visit, cause=job.cause, inspection_result="压缩机不启动", solution="更换压缩机"
+    )
+    quote = services.quote_create(actor=technician, visit=visit, lines=quote_lines(job))
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()  # the customer: no login
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/field/q/{quote.token}/")
+    expect(page.locator("[data-total]")).to_have_text("¥1730.00")
+    page.fill("#consent-name", "赵敏")
+    page.click("form[data-signature] button[type=submit]")  # nothing drawn: refused on the phone
+    expect(page.locator("[data-signature-empty]")).to_be_visible()
+    quote.refresh_from_db()
+    assert quote.status == "pending"
+    _draw(page, "#consent-pad")
+    page.screenshot(path=str(SHOTS / "field-consent-link.png"), full_page=True)
+    page.click("form[data-signature] button[type=submit]")
+    expect(page.locator(".alert-success")).to_be_visible()
+    quote.refresh_from_db()
+    assert quote.status == "accepted" and quote.signatures.get().via == "link"
+    visit.refresh_from_db()
+    assert visit.status == "working"
+    context.close()
