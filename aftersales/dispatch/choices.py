@@ -41,6 +41,7 @@ class AppointmentStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     MOVED = "moved", _("Moved")
     CANCELLED = "cancelled", _("Cancelled")
+    VISITED = "visited", _("Visited")
 
 
 class AskedBy(models.TextChoices):

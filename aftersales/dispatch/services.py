@@ -582,6 +582,21 @@ def appointment_create(
 
 
 @transaction.atomic
+def appointment_visited(*, actor, appointment: Appointment, now=None) -> Appointment:
+    """The visit took place (the technician checked out): the booking is closed, so a further visit is booked
+    afresh. A booking already moved or cancelled is left as it is."""
+    appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appt.status not in (AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED):
+        return appt
+    appt.status = AppointmentStatus.VISITED
+    appt.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="appointment.visited", obj=appt.request, changes={"appointment": [appt.pk, "visited"]}
+    )
+    return appt
+
+
+@transaction.atomic
 def appointment_confirm(*, actor, appointment: Appointment, agreed_with: str = "", now=None) -> Appointment:
     now = now or timezone.now()
     sr = _lock_request_for_schedule(actor, appointment.request)

@@ -521,6 +521,7 @@ def quote_decline(*, actor, quote: Quote, reason: str, via: str = SignedVia.PHON
     request = visit.request
     if request.status == RequestStatus.WAITING_QUOTE:
         request_transition(actor=writer, request=request, action=Action.DECLINE_QUOTE, reason=reason, now=now)
+    _appointment_close(writer, visit, now)
     audit_record(actor=writer, action="quote.decline", obj=visit, changes={"quote": [quote.pk, "declined"]})
     return quote
 
@@ -806,12 +807,21 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
     else:
         action = Action.WAIT_PARTS if second_visit_reason == SecondVisitReason.WAITING_PARTS else Action.WAIT_CUSTOMER
         request_transition(actor=actor, request=request, action=action, reason=reason, now=now)
+    _appointment_close(actor, visit, now)
     _note(actor, visit, gettext("checked out: %(outcome)s.") % {"outcome": Outcome(outcome).label}, now=now)
     audit_record(
         actor=actor, action="visit.check_out", obj=visit, changes={"outcome": [None, outcome], "status": [None, "done"]}
     )
     sanbao.flags_update(visit=visit, now=now)
     return visit
+
+
+def _appointment_close(actor, visit: Visit, now) -> None:
+    """The booked visit happened: close the booking (the next visit, if any, is booked afresh)."""
+    if visit.appointment_id:
+        from aftersales.dispatch.services import appointment_visited
+
+        appointment_visited(actor=actor, appointment=visit.appointment, now=now)
 
 
 def _form_send_on_commit(visit: Visit) -> None:

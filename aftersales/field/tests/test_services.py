@@ -835,3 +835,35 @@ def test_timeline_notes_carry_the_time_of_the_step(job):
     visit = visit_check_in(actor=job.technician, request=job.request, now=at)
     note = ServiceRequestEvent.objects.filter(request=job.request, kind=ServiceRequestEvent.Kind.NOTE).latest("id")
     assert visit.number in note.reason and note.at == at
+
+
+def test_checking_out_closes_the_booked_visit_so_the_next_one_is_booked_afresh(warranty_job, dispatcher):
+    from aftersales.dispatch.models import Appointment
+    from aftersales.dispatch.services import appointment_create
+
+    job = warranty_job
+    start = timezone.now() + datetime.timedelta(hours=1)
+    booked = appointment_create(
+        actor=dispatcher, request=job.request, window_start=start, window_end=start + datetime.timedelta(hours=2)
+    )
+    first = check_in(job)
+    assert first.appointment == booked
+    visit_check_out(
+        actor=job.technician,
+        visit=first,
+        outcome=Outcome.SECOND_VISIT,
+        second_visit_reason=SecondVisitReason.WAITING_PARTS,
+        reason="缺电源板",
+    )
+    assert Appointment.objects.get(pk=booked.pk).status == "visited"
+    later = start + datetime.timedelta(days=2)
+    again = appointment_create(
+        actor=dispatcher, request=job.request, window_start=later, window_end=later + datetime.timedelta(hours=2)
+    )
+    second = check_in(job)
+    assert second.appointment == again
+    diagnose(job, second)
+    run_checks(job, second)
+    sign(job, second)
+    visit_check_out(actor=job.technician, visit=second, outcome=Outcome.COMPLETED)
+    assert Appointment.objects.get(pk=again.pk).status == "visited"
