@@ -214,11 +214,6 @@ def _step(request, sr, *, step: str, scope: str, model, create):
     return redirect(reverse("field:job", args=[sr.pk]) + f"#{step}")
 
 
-def _visit_for_post(request, pk: int) -> Visit:
-    visit = selectors.visit_get_for(request.user, pk)
-    return visit
-
-
 @login_required
 @require_POST
 def check_in(request, request_id: int):
@@ -241,7 +236,7 @@ def check_in(request, request_id: int):
 @login_required
 @require_POST
 def diagnose(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
@@ -283,7 +278,7 @@ def _posted_lines(post) -> list[dict]:
 @login_required
 @require_POST
 def quote(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
@@ -304,7 +299,7 @@ def _pending_quote(visit: Visit) -> Quote:
 @login_required
 @require_POST
 def quote_answer(request, pk: int, answer: str):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     if answer not in ("accept", "decline"):
         raise Http404
     try:
@@ -337,7 +332,7 @@ def quote_answer(request, pk: int, answer: str):
 def part_use(request, pk: int):
     from aftersales.parts.models import Part
 
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     part_id, _sep, lot = (request.POST.get("stock") or "").partition("|")
     part = Part.objects.filter(pk=part_id).first() if part_id.isdigit() else None
 
@@ -368,7 +363,7 @@ def part_use(request, pk: int):
 @login_required
 @require_POST
 def photos(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
 
     def create():
         return services.visit_photos_add(
@@ -386,7 +381,7 @@ def photos(request, pk: int):
 @login_required
 @require_POST
 def checks(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     results = {}
     for name, value in request.POST.items():
         if name.startswith("check_"):
@@ -410,7 +405,7 @@ def checks(request, pk: int):
 @login_required
 @require_POST
 def sign(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
@@ -429,7 +424,7 @@ def sign(request, pk: int):
 @login_required
 @require_POST
 def payment(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
@@ -449,7 +444,7 @@ def payment(request, pk: int):
 @login_required
 @require_POST
 def check_out(request, pk: int):
-    visit = _visit_for_post(request, pk)
+    visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
