@@ -142,7 +142,7 @@ class RebalanceApplyForm(forms.Form):
 
 
 class PolicyForm(_Styled, forms.Form):
-    """Parses the input; the rules (ranges, one policy per region and type) live in ``services._check_policy``."""
+    """Parses the input; the rules (ranges, one policy per region and type) live in ``services.policies._check_policy``."""
 
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.order_by("code"), required=False, empty_label=_("Any region")
