@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.accounts.choices import Role
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
 from aftersales.core.uploads import download_response
-from aftersales.customers.forms import domain_error_to_form
 from aftersales.tickets.selectors import request_history_for_unit
 
 from .forms import ManualForm, ProductFilterForm, ProductForm
@@ -102,7 +102,7 @@ def product_create_view(request):
             try:
                 product = product_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Product created."))
                 return redirect("catalog:product", pk=product.pk)
@@ -124,7 +124,7 @@ def product_edit(request, pk: int):
             try:
                 product_update(actor=request.user, product=product, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Product saved."))
                 return redirect("catalog:product", pk=product.pk)
@@ -151,7 +151,7 @@ def manual_add_view(request, pk: int):
                     upload=form.cleaned_data["file"],
                 )
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Manual uploaded."))
                 return redirect("catalog:product", pk=product.pk)

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.catalog.selectors import unit_list_for, unit_warranty
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
 from aftersales.core.phones import phone_display
 from aftersales.tickets.selectors import request_list_for
 
-from .forms import AddressForm, CustomerForm, domain_error_to_form
+from .forms import AddressForm, CustomerForm
 from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search
 from .services import address_create, customer_update
 
@@ -116,7 +117,7 @@ def customer_edit(request, pk: int):
             try:
                 customer_update(actor=request.user, customer=customer, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Customer details saved."))
                 return redirect("customers:detail", pk=customer.pk)
@@ -138,7 +139,7 @@ def address_add(request, pk: int):
             try:
                 address_create(actor=request.user, customer=customer, **form.service_kwargs())
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Address added."))
                 return redirect("customers:detail", pk=customer.pk)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductCategory
+from aftersales.core.forms import BootstrapMixin
 from aftersales.customers.models import Region
 from aftersales.sla.models import Calendar
 from aftersales.tickets.choices import ServiceType
@@ -13,19 +14,8 @@ from .choices import AbsenceReason, AskedBy, DispatchMode
 DT = {"type": "datetime-local", "class": "form-control form-control-sm"}
 
 
-def _style(form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            continue
-        css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
-        widget.attrs.setdefault("class", css)
-
-
-class _Styled:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
+class _Styled(BootstrapMixin):
+    control_size = "sm"
 
 
 class AssignForm(forms.Form):

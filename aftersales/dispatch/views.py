@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from aftersales.core.forms import domain_error_text, form_add_domain_error
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
@@ -61,23 +62,6 @@ from .selectors import (
 )
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21
-
-
-def _error_text(exc: DomainError) -> str:
-    parts = [str(exc.message)]
-    for msgs in exc.fields.values():
-        parts.extend(str(m) for m in msgs if str(m) not in parts)
-    return " ".join(parts)
-
-
-def _errors_to_form(form, exc: DomainError) -> None:
-    """Show a service's error on the form: field messages on their fields, the rest on top."""
-    placed = False
-    for field, errs in exc.fields.items():
-        form.add_error(field if field in form.fields else None, [str(e) for e in errs])
-        placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _dispatcher_only(user) -> None:
@@ -256,9 +240,9 @@ def assign(request, pk: int):
         if request.htmx:
             status = exc.status if exc.status in (403, 404) else 400
             return _assign_fragment(
-                request, sr, technician, _error_text(exc), needs_reason="reason" in exc.fields, status=status
+                request, sr, technician, domain_error_text(exc), needs_reason="reason" in exc.fields, status=status
             )
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         who = technician.display_name if technician else str(organization)
         messages.success(request, _("%(number)s offered to %(who)s.") % {"number": sr.number, "who": who})
@@ -294,7 +278,7 @@ def optimise(request, technician_id: int):
             actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
         )
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request,
@@ -334,7 +318,7 @@ def rebalance_view(request):
     try:
         preview = rebalance.rebalance_preview(actor=user, day=day)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
@@ -362,7 +346,7 @@ def rebalance_apply_view(request):
             actor=user, day=day, moves=form.cleaned_data["move"], routes=dict(form.cleaned_data["route"])
         )
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
         return redirect(back)
     n = len(result.moved)
     messages.success(
@@ -434,7 +418,7 @@ def offer_answer(request, pk: int, answer: str):
             services.offer_decline(actor=request.user, request=sr, reason=form.cleaned_data["reason"])
             messages.success(request, _("You declined %(number)s.") % {"number": sr.number})
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     return _next(request, "dispatch:my_day")
 
 
@@ -454,7 +438,7 @@ def claim(request, pk: int):
     except NotFoundError:
         raise Http404 from None
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("%(number)s is yours.") % {"number": sr.number})
     return redirect("dispatch:my_day")
@@ -474,7 +458,7 @@ def appointment_create_view(request, pk: int):
     try:
         services.appointment_create(actor=request.user, request=sr, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Visit booked; the customer is told."))
     return _next(request, "tickets:queue")
@@ -491,7 +475,7 @@ def appointment_move_view(request, pk: int):
     try:
         services.appointment_move(actor=request.user, appointment=appt, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Visit moved; the customer is told."))
     return _next(request, "tickets:queue")
@@ -508,7 +492,7 @@ def appointment_depart_view(request, pk: int):
     try:
         services.appointment_depart(actor=request.user, appointment=appt, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Have a safe trip; the customer is told when you will arrive."))
     return _next(request, "dispatch:my_day")
@@ -547,10 +531,7 @@ def technician_edit(request, technician_id: int):
             try:
                 services.profile_save(actor=user, technician=technician, skills=skills, regions=regions, **data)
             except DomainError as exc:
-                for field, errs in exc.fields.items():
-                    form.add_error(field if field in form.fields else None, errs)
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Profile of %(name)s saved.") % {"name": technician.display_name})
                 return redirect("dispatch:technician_edit", technician_id=technician.pk)
@@ -591,7 +572,7 @@ def absence_add_view(request, technician_id: int):
         try:
             services.absence_add(actor=request.user, profile=profile, **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, domain_error_text(exc))
         else:
             messages.success(request, _("Absence recorded."))
     return redirect("dispatch:technician_edit", technician_id=technician_id)
@@ -638,7 +619,7 @@ def policy_create_view(request):
         try:
             services.policy_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to_form(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Dispatch policy saved."))
             return redirect("dispatch:policies")
@@ -660,7 +641,7 @@ def policy_edit_view(request, pk: int):
         try:
             services.policy_update(actor=request.user, policy=policy, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to_form(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Dispatch policy saved."))
             return redirect("dispatch:policies")
@@ -677,7 +658,7 @@ def policy_delete_view(request, pk: int):
     try:
         services.policy_delete(actor=request.user, policy=policy)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Dispatch policy deleted."))
     return redirect("dispatch:policies")

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
-from aftersales.customers.forms import domain_error_to_form
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
@@ -114,7 +114,7 @@ def _run(request, form, fn, template, context=None):
     try:
         return fn()
     except DomainError as exc:
-        domain_error_to_form(form, exc)
+        form_add_domain_error(form, exc)
         return _form_page(request, form, template, context, status=400)
 
 
@@ -263,7 +263,7 @@ def reorder_rules(request, pk):
                 messages.success(request, _("Reorder rule for %(part)s added.") % {"part": rule.part.code})
                 return redirect("parts:reorder_rules", wh.pk)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     qs = reorder_rule_list_for(request.user).filter(warehouse=wh).annotate(part_code=Col("part__code"))
     try:
@@ -444,7 +444,7 @@ def transfer_detail(request, pk):
         except DomainError as exc:
             if exc.status == 403:
                 raise PermissionDenied from exc
-            domain_error_to_form(form, exc)
+            form_add_domain_error(form, exc)
             status = 400 if exc.status < 409 else exc.status
     actions = [t for t in transfer_actions_from(transfer.status) if transfer_allowed(request.user, transfer, t.action)]
     lines = transfer.lines.select_related("part")
@@ -473,7 +473,7 @@ def van_issue_list(request):
                 messages.success(request, _("Request sent to the parts team."))
                 return redirect("parts:van_issues")
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     issues = van_issue_list_for(user).order_by("-created_at", "-id")
     return render(
@@ -525,7 +525,7 @@ def job_parts(request, request_id):
             except DomainError as exc:
                 if exc.status == 403:
                     raise PermissionDenied from exc
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     reservations = Reservation.objects.filter(request=job).select_related("part", "warehouse").order_by("-created_at")
     cost = job_parts_cost(job)
@@ -609,7 +609,7 @@ def count_list(request):
         try:
             return redirect("parts:count", count_create(actor=request.user, **form.cleaned_data).pk)
         except DomainError as exc:
-            domain_error_to_form(form, exc)
+            form_add_domain_error(form, exc)
     counts = StockCount.objects.select_related("warehouse").order_by("-created_at", "-id")[:100]
     return render(
         request, "parts/count_list.html", {"counts": counts, "form": form}, status=400 if form.errors else 200
@@ -717,7 +717,7 @@ def import_view(request):
                 report = fn(actor=request.user, upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
                 status = 200 if report.ok else 400
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
                 status = 400
         else:
             status = 400

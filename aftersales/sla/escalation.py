@@ -47,6 +47,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.system import SYSTEM_USERNAME, system_user
 from aftersales.core.errors import DomainError
 from aftersales.notifications.models import Verb
 from aftersales.notifications.services import Draft, notify
@@ -61,7 +62,6 @@ from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalati
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_USERNAME = "sla-system"
 DEFAULT_BATCH = 500
 # The clock columns the sweep reads (not the JSON pauses and history).
 LOADED = (
@@ -80,24 +80,6 @@ LOADED = (
     "escalation_anchor_at",
     "escalate_at",
 )
-
-
-# --- the system actor ---------------------------------------------------------
-
-
-def system_user():
-    """The user the sweep acts as: a back-office role (managers may change priority and
-    assign), inactive so nobody can log in as it, named so the timeline says who acted.
-    Created by migration sla 0003; recreated here if someone deleted it."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, role=Role.MANAGER, is_active=False, last_name="SLA", first_name="系统")
-        user.set_unusable_password()
-        user.save()
-    return user
 
 
 # --- the matrix -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
+from aftersales.core.forms import domain_error_text
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
 from aftersales.sla.selectors import sla_prefetch
@@ -44,14 +45,6 @@ from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
 NOTE_ACTIONS = frozenset({Action.RESOLVE_REMOTELY, Action.COMPLETE, Action.FOLLOW_UP, Action.CLOSE})
-
-
-def _error_text(exc: DomainError) -> str:
-    """The message plus the field messages, for a flash message."""
-    parts = [str(exc.message)]
-    for messages_ in exc.fields.values():
-        parts.extend(str(m) for m in messages_ if str(m) not in parts)
-    return " ".join(parts)
 
 
 # --- intake -----------------------------------------------------------------
@@ -219,7 +212,7 @@ def transition(request, pk: int):
             technician=data["technician"],
         )
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request,
@@ -240,7 +233,7 @@ def note_add(request, pk: int):
     try:
         request_add_note(actor=request.user, request=service_request, text=form.cleaned_data["text"])
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Note added."))
     return _back(request, pk)
@@ -258,7 +251,7 @@ def attachment_upload(request, pk: int):
     try:
         attachments_add(actor=request.user, request=service_request, uploads=uploads, field="files")
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("%(n)d file(s) attached.") % {"n": len(uploads)})
     return _back(request, pk)
@@ -275,7 +268,7 @@ def request_edit(request, pk: int):
     try:
         request_update(actor=request.user, request=service_request, priority=form.cleaned_data["priority"])
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request, _("Priority set to %(priority)s.") % {"priority": Priority(form.cleaned_data["priority"]).label}

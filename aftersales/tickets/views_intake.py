@@ -19,10 +19,11 @@ from aftersales.accounts.choices import Role
 from aftersales.catalog.selectors import unit_find_by_serial, unit_list_for, unit_warranty
 from aftersales.catalog.services import unit_register
 from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.customers.selectors import address_list_for_customer, customer_get_for, customer_search
 from aftersales.customers.services import customer_create
 
-from .forms import CustomerInlineForm, UnitRegisterForm, form_add_domain_error
+from .forms import CustomerInlineForm, UnitRegisterForm
 
 # Who takes requests at intake (customers file theirs through the portal).
 INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN)

@@ -9,7 +9,7 @@ One module per sub-domain, re-exported here: ``profiles``, ``assignment``, ``off
 ``policies``; shared locking and offer helpers in ``_common``.
 """
 
-from ._common import SYSTEM_USERNAME, AlreadyAssigned, system_actor
+from ._common import AlreadyAssigned
 from .appointments import (
     appointment_confirm,
     appointment_create,
@@ -26,7 +26,6 @@ __all__ = [
     "AlreadyAssigned",
     "POLICY_FIELDS",
     "PROFILE_FIELDS",
-    "SYSTEM_USERNAME",
     "absence_add",
     "appointment_confirm",
     "appointment_create",
@@ -45,5 +44,4 @@ __all__ = [
     "policy_update",
     "pool_claim",
     "profile_save",
-    "system_actor",
 ]

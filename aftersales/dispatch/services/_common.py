@@ -1,13 +1,11 @@
-"""Shared by the dispatch services: the system actor automatic dispatch acts as, the request lock that
-guards "one holder per job", and offer creation / re-dispatch on commit."""
+"""Shared by the dispatch services: the request lock that guards "one holder per job", offer creation
+and re-dispatch on commit."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy
 
-from aftersales.accounts.choices import Role
-from aftersales.accounts.models import User
 from aftersales.core.errors import ConflictError
 from aftersales.tickets.models import ServiceRequest
 
@@ -16,35 +14,10 @@ from ..choices import (
 )
 from ..models import DispatchOffer
 
-SYSTEM_USERNAME = "dispatch-system"
-
 
 class AlreadyAssigned(ConflictError):
     code = "already_assigned"
     default_message = gettext_lazy("Someone else already holds this job.")
-
-
-def system_actor() -> User:
-    """The account automatic dispatch acts as (auto-assign, timeouts, pool hand-over). It cannot log in."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = User.objects.create(
-                    username=SYSTEM_USERNAME,
-                    role=Role.DISPATCHER,
-                    is_active=False,
-                    first_name="Dispatch",
-                    last_name="System",
-                )
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        except IntegrityError:
-            user = User.objects.get(username=SYSTEM_USERNAME)
-    return user
-
-
-# --- assignment ---------------------------------------------------------------------------------
 
 
 def _lock(request: ServiceRequest) -> tuple[ServiceRequest, DispatchOffer | None]:

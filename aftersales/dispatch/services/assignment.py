@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
+from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.tickets.choices import Action, Priority, Status
@@ -35,7 +36,7 @@ from ..selectors import (
     tried_technicians,
     works_on,
 )
-from ._common import AlreadyAssigned, _holder_name, _lock, _offer_create, system_actor
+from ._common import AlreadyAssigned, _holder_name, _lock, _offer_create
 
 
 @transaction.atomic
@@ -180,7 +181,7 @@ def pool_claim(*, actor, request: ServiceRequest, now=None) -> DispatchOffer:
 
     if skill_level(profile, sr.service_type, request_category_id(sr)) == 0:
         raise PermissionDeniedError(_("You do not have the skill for this job."))
-    system = system_actor()
+    system = system_user()
     sr = request_transition(
         actor=system,
         request=sr,
@@ -220,7 +221,7 @@ def dispatch_auto(*, request_id: int, redispatch: bool = False, now=None) -> Dis
     technician = User.objects.get(pk=top.technician_id)
     try:
         return dispatch_assign(
-            actor=system_actor(),
+            actor=system_user(),
             request=sr,
             technician=technician,
             via=OfferVia.REDISPATCH if redispatch else OfferVia.AUTO,

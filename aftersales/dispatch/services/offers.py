@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, ValidationFailed
 from aftersales.tickets.choices import Action
@@ -16,7 +17,7 @@ from ..choices import (
     OfferStatus,
 )
 from ..models import DispatchOffer
-from ._common import _lock, _redispatch_on_commit, system_actor
+from ._common import _lock, _redispatch_on_commit
 
 
 def _pending_offer_of(actor, sr: ServiceRequest, active: DispatchOffer | None) -> DispatchOffer:
@@ -74,7 +75,7 @@ def offer_expire(*, offer_id: int, now=None) -> bool:
     if active.expires_at > now:
         return False
     minutes = int((active.expires_at - active.created_at).total_seconds() // 60)
-    system = system_actor()
+    system = system_user()
     reason = _("No answer within %(n)d minutes; offered to the next technician.") % {"n": minutes}
     request_transition(actor=system, request=sr, action=Action.DECLINE, reason=reason, data={"timeout": True}, now=now)
     active.status = OfferStatus.EXPIRED

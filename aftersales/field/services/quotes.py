@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, ValidationFailed
 from aftersales.core.money import money
@@ -224,9 +225,7 @@ def _signer(actor, quote: Quote, via: str):
     if via not in (SignedVia.PHONE, SignedVia.LINK):
         raise ValidationFailed(fields={"via": [_("On the phone or through the link.")]})
     if via == SignedVia.LINK:
-        from aftersales.dispatch.services import system_actor
-
-        return system_actor()
+        return system_user()
     _require_technician(actor, quote.visit.request)
     return actor
 
