@@ -223,13 +223,6 @@ FIELD_LABOUR_FEE = os.environ.get("FIELD_LABOUR_FEE", "80.00")
 DISPATCH_MAP_TILES = os.environ.get("DISPATCH_MAP_TILES", "")
 DISPATCH_MAP_ATTRIBUTION = os.environ.get("DISPATCH_MAP_ATTRIBUTION", "")
 
-# --- dispatch board map --------------------------------------------------
-# Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.
-# A tile URL template such as https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png: the board shows them on a
-# Leaflet tile map instead; the browser fetches the tiles from that server. Give the attribution its terms ask for.
-DISPATCH_MAP_TILES = os.environ.get("DISPATCH_MAP_TILES", "")
-DISPATCH_MAP_ATTRIBUTION = os.environ.get("DISPATCH_MAP_ATTRIBUTION", "")
-
 # --- API --------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25
 # How long an Idempotency-Key is remembered (hours).

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.responses import Status as Reply
@@ -322,9 +321,7 @@ def plan_optimise_api(request, technician_id: int, day: Day):
     profile = profile_get_for(user, technician_id)
     if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
         raise PermissionDeniedError()
-    routes.route_plan_build(
-        actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
-    )
+    routes.route_plan_build(actor=user, technician=profile.user, day=day)
     return _plan_out(technician_id, day)
 
 

@@ -29,7 +29,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -42,6 +41,7 @@ from aftersales.tickets.models import ServiceRequest
 
 from . import notify, routing
 from .choices import HELD_STATUSES, AppointmentStatus, OfferStatus
+from .conf import conf
 from .models import Appointment, DispatchOffer, RouteStop, TechnicianAbsence
 from .routes import (
     NOTIFY_THRESHOLD_SECONDS,
@@ -259,7 +259,7 @@ def rebalance_preview(*, actor, day: dt.date, seconds: float | None = None, now=
     """What a day-level re-optimisation would move (nothing is written)."""
     _require_dispatcher(actor)
     now = now or timezone.now()
-    seconds = seconds if seconds is not None else getattr(settings, "DISPATCH_REBALANCE_SECONDS", 3.0)
+    seconds = seconds if seconds is not None else conf.rebalance_seconds
     state = day_state(day, now=now)
     names = {tid: p.user.display_name for tid, p in state.profiles.items()}
     holders = {p.user_id: p.user.display_name for p in profile_list().filter(user_id__in=set(state.holder.values()))}
@@ -288,7 +288,7 @@ def rebalance_preview(*, actor, day: dt.date, seconds: float | None = None, now=
             if state.holder[rid] != int(tid):
                 moves.append((rid, state.holder[rid], int(tid)))
     gain = _value(probs.free, free) - _value(probs.baseline, base)
-    min_saving = getattr(settings, "DISPATCH_REBALANCE_MIN_SAVING_SECONDS", 300)
+    min_saving = conf.rebalance_min_saving_seconds
     out.improved = bool(moves) and gain >= min_saving * len(moves)
     chosen = free if out.improved else base
     out.moves = (

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,6 +26,7 @@ from .choices import (
     DispatchMode,
     OfferStatus,
 )
+from .conf import conf
 from .models import (
     Appointment,
     DispatchOffer,
@@ -165,8 +165,8 @@ def can_edit_policies(user) -> bool:
 def policy_default() -> EffectivePolicy:
     """What applies where no policy row matches (settings ``DISPATCH_DEFAULT_MODE``, ``DISPATCH_ACCEPT_MINUTES``)."""
     return EffectivePolicy(
-        mode=getattr(settings, "DISPATCH_DEFAULT_MODE", DispatchMode.SUGGEST),
-        accept_minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 30),
+        mode=conf.default_mode,
+        accept_minutes=conf.accept_minutes,
         policy_id=None,
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,6 +27,7 @@ from aftersales.tickets.selectors import request_get_for
 
 from . import rebalance, routes, services
 from .choices import DispatchMode
+from .conf import conf
 from .forms import (
     AbsenceForm,
     AppointmentForm,
@@ -124,10 +124,10 @@ def _timeline(techday, day):
 
 def _map_tiles() -> dict | None:
     """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline plot."""
-    url = (getattr(settings, "DISPATCH_MAP_TILES", "") or "").strip()
+    url = conf.map_tiles
     if not url:
         return None
-    return {"url": url, "attribution": getattr(settings, "DISPATCH_MAP_ATTRIBUTION", "") or ""}
+    return {"url": url, "attribution": conf.map_attribution}
 
 
 @require_GET
@@ -274,9 +274,7 @@ def optimise(request, technician_id: int):
         raise Http404
     day = _day_param(request)
     try:
-        result = routes.route_plan_build(
-            actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
-        )
+        result = routes.route_plan_build(actor=user, technician=profile.user, day=day)
     except DomainError as exc:
         messages.error(request, domain_error_text(exc))
     else:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
-from aftersales.core.forms import domain_error_text
+from aftersales.core.forms import domain_error_text, form_add_domain_error
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
 from aftersales.sla.selectors import sla_prefetch
@@ -28,7 +28,6 @@ from .forms import (
     NoteForm,
     PriorityForm,
     TransitionForm,
-    form_add_domain_error,
     technicians_for,
 )
 from .selectors import (
