@@ -47,11 +47,6 @@ def can_dispatch(user) -> bool:
     return user.is_authenticated and user.has_role(*DISPATCH_ROLES, Role.PARTNER)
 
 
-def require_dispatcher(user) -> None:
-    if not user.is_authenticated or not user.has_role(*DISPATCH_ROLES):
-        raise PermissionDeniedError()
-
-
 def local_day(moment: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(moment or timezone.now()).date()
 
@@ -415,12 +410,6 @@ def offers_pending_for(user) -> list[DispatchOffer]:
         DispatchOffer.objects.filter(technician=user, status=OfferStatus.PENDING)
         .select_related("request", "request__customer", "request__address", "request__product")
         .order_by("expires_at", "id")
-    )
-
-
-def offer_history(request: ServiceRequest) -> list[DispatchOffer]:
-    return list(
-        request.dispatch_offers.select_related("technician", "organization", "created_by").order_by("created_at", "id")
     )
 
 

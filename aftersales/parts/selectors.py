@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -511,7 +511,3 @@ def ledger_drift() -> list[dict]:
                 {"level": None, "key": key, "on_hand": 0, "ledger_on_hand": q, "reserved": 0, "ledger_reserved": r}
             )
     return drift
-
-
-def move_counts() -> dict:
-    return dict(StockMove.objects.values_list("move_type").annotate(n=Count("id")).values_list("move_type", "n"))

@@ -12,10 +12,6 @@ from .models import TargetKind
 from .rules import RequestFacts
 
 
-def _with_any(choices):
-    return [("", _("Any / not known"))] + list(choices)
-
-
 class PreviewForm(forms.Form):
     """A request that does not exist: which rules would apply and when it would be due."""
 

@@ -46,7 +46,6 @@ from .adjustments_counts import (
 )
 from .catalogue import PART_FIELDS, WAREHOUSE_FIELDS, part_create, part_update, warehouse_create, warehouse_update
 from .defective_returns import (
-    defective_return_open,
     defective_return_receive,
     defective_return_remind,
     defective_return_waive,
@@ -80,7 +79,6 @@ __all__ = [
     "count_cancel",
     "count_create",
     "count_enter",
-    "defective_return_open",
     "defective_return_receive",
     "defective_return_remind",
     "defective_return_waive",

@@ -23,42 +23,17 @@ from ..choices import (
 )
 from ..models import (
     DefectiveReturn,
-    Part,
     Warehouse,
 )
 from ..signals import parts_event
 from ._common import (
-    DEFECTIVE_DUE_DAYS,
     JOB_ROLES,
     IllegalTransition,
-    _positive,
     _require_stock_staff,
     is_stock_staff,
     warehouse_usable_by,
 )
 from .ledger import _post
-
-
-@transaction.atomic
-def defective_return_open(
-    *, actor, request, part: Part, quantity: int = 1, old_serial: str = "", due_date=None
-) -> DefectiveReturn:
-    """Expect an old part back from a job without a consumption record (e.g. a swap)."""
-    if not can_act_on(actor, request):
-        raise NotFoundError()
-    if not actor.has_role(*JOB_ROLES):
-        raise PermissionDeniedError()
-    quantity = _positive(quantity)
-    ret = DefectiveReturn.objects.create(
-        request=request,
-        part=part,
-        quantity=quantity,
-        old_serial=(old_serial or "").strip()[:64],
-        technician=request.assigned_technician,
-        due_date=due_date or timezone.localdate() + datetime.timedelta(days=DEFECTIVE_DUE_DAYS),
-    )
-    audit_record(actor=actor, action="defective_return.open", obj=ret, changes={"due_date": [None, ret.due_date]})
-    return ret
 
 
 @transaction.atomic
