@@ -9,8 +9,11 @@ class SlaConfig(AppConfig):
 
     def ready(self):
         from aftersales.tickets.signals import request_changed
+        from aftersales.tickets.slots import QUEUE_ROWS
 
         from . import receivers
+        from .selectors import sla_prefetch
 
         request_changed.connect(receivers.on_request_changed, dispatch_uid="sla.on_request_changed")
         receivers.connect_calendar_revision()
+        QUEUE_ROWS.add(sla_prefetch)

@@ -17,7 +17,6 @@ from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
-from aftersales.sla.selectors import sla_prefetch
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
 from .filters import SORT_LABELS, ServiceRequestFilter
@@ -40,6 +39,7 @@ from .selectors import (
     request_timeline,
 )
 from .services import attachments_add, request_add_note, request_create, request_transition, request_update
+from .slots import QUEUE_ROWS
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
@@ -158,7 +158,7 @@ def queue(request):
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
     }
-    sla_prefetch(context["rows"])  # the SLA badge of every row, in one query
+    QUEUE_ROWS.call(context["rows"])  # e.g. the SLA badge of every row, in one query
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
     return render(request, template, context, status=400 if errors else 200)
 
