@@ -1,4 +1,5 @@
-"""What field adds to the pages of the apps below it (``catalog.slots``); registered in ``apps.py``."""
+"""What field adds to the pages of the apps below it (``catalog.slots``, ``tickets.slots``); registered in
+``apps.py``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from django.db.models import Prefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from aftersales.tickets.choices import Status
 from aftersales.tickets.selectors import request_history_for_unit
 
 from .models import UnitFlag, Visit
 from .sanbao import DAYS_LIMIT, REPEAT_LIMIT, unit_counters
+from .selectors import visits_of_request
 
 UNIT_HISTORY = 50
+VISIT_STATUSES = frozenset({Status.ACCEPTED, Status.SCHEDULED, Status.IN_PROGRESS, Status.WAITING_QUOTE})
 
 
 def unit_history_context(request, unit) -> dict:
@@ -37,3 +41,14 @@ def unit_sanbao_badge(request, unit) -> str:
         '<a href="#sanbao" class="badge text-bg-danger text-decoration-none"><i class="bi bi-exclamation-octagon"></i> {}</a>',
         _("Eligible for exchange or refund"),
     )
+
+
+def request_visits_context(request, sr) -> dict:
+    """The visits (service forms) of a request on its page, with the job page for its technician."""
+    user = request.user
+    return {
+        "sr": sr,
+        "visits": visits_of_request(sr),
+        "is_technician": user.role == "technician" and sr.assigned_technician_id == user.pk,
+        "visit_due": sr.status in VISIT_STATUSES,
+    }

@@ -7,3 +7,7 @@ QUEUE_ROWS = Slot(
     "fn(rows) -> None: load, in a fixed number of queries, what the queue shows per row for the apps above "
     "(the SLA badge's clocks)",
 )
+REQUEST_SIDE = Slot(
+    "tickets.request.side",
+    "fn(request, sr) -> HTML cards at the top of the request page's side column (SLA targets, dispatch, visits)",
+)

@@ -39,7 +39,7 @@ from .selectors import (
     request_timeline,
 )
 from .services import attachments_add, request_add_note, request_create, request_transition, request_update
-from .slots import QUEUE_ROWS
+from .slots import QUEUE_ROWS, REQUEST_SIDE
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
@@ -188,6 +188,7 @@ def detail(request, pk: int):
             if user.is_back_office and service_request.status not in TERMINAL_STATUSES
             else None
         ),
+        "side_panels": REQUEST_SIDE.render(request, service_request),  # what the apps above add
     }
     return render(request, "tickets/detail/page.html", context)
 

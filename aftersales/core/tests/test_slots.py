@@ -8,7 +8,7 @@ from aftersales.core.slots import Slot, panel, pk_in_any
 from aftersales.customers.models import Customer
 from aftersales.customers.slots import CUSTOMER_MAIN, CUSTOMER_SCOPE, HISTORY_COUNT
 from aftersales.dispatch.slots import SUGGESTIONS
-from aftersales.tickets.slots import QUEUE_ROWS
+from aftersales.tickets.slots import QUEUE_ROWS, REQUEST_SIDE
 
 
 def one(x):
@@ -36,12 +36,14 @@ def test_functions_run_in_order_once_each():
 
 
 def test_a_panel_renders_its_template_or_nothing(settings, tmp_path):
-    (tmp_path / "t.html").write_text("<p>{{ word }} {{ request.path }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [str(tmp_path)]
+    (tmp_path / "t.html").write_text("<p>{{ word }} {% if csrf_token %}with a token{% endif %}</p>")
+    settings.TEMPLATES = [
+        {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(tmp_path)], "OPTIONS": {}}
+    ]
     request = RequestFactory().get("/here/")
     shown = panel("t.html", lambda request, obj: {"word": obj})
     hidden = panel("t.html", lambda request, obj: None)
-    assert shown(request, "hello") == "<p>hello /here/</p>"
+    assert shown(request, "hello") == "<p>hello with a token</p>"  # a RequestContext
     assert hidden(request, "hello") == ""
 
 
@@ -66,3 +68,8 @@ def test_the_apps_above_fill_the_slots_of_the_apps_below():
     assert modules(CUSTOMER_MAIN) == {"catalog", "tickets"}
     assert modules(QUEUE_ROWS) == {"sla"}
     assert modules(SUGGESTIONS) == {"parts"}
+    assert [fn.__module__ for fn in REQUEST_SIDE.functions()] == [
+        "aftersales.sla.panels",
+        "aftersales.dispatch.panels",
+        "aftersales.field.panels",
+    ]
