@@ -7,8 +7,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from aftersales.accounts.choices import Role
+from aftersales.core.slots import pk_in_any
 
 from .models import Product, ProductCategory, ProductUnit
+from .slots import UNIT_SCOPE
 from .warranty import warranty_status
 
 
@@ -42,9 +44,7 @@ def unit_list_for(user) -> QuerySet[ProductUnit]:
         return qs
     if user.role == Role.CUSTOMER:
         return qs.filter(owner__user=user)
-    from aftersales.tickets.selectors import request_list_for
-
-    return qs.filter(pk__in=request_list_for(user).exclude(unit=None).values("unit_id"))
+    return qs.filter(pk_in_any(UNIT_SCOPE.call(user)))
 
 
 def unit_get_for(user, pk: int) -> ProductUnit:

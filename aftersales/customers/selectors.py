@@ -9,8 +9,10 @@ from django.db.models import Q, QuerySet
 from aftersales.accounts.choices import Role
 from aftersales.core.phones import phone_search_key
 from aftersales.core.search import prefix_condition
+from aftersales.core.slots import pk_in_any
 
 from .models import Customer, CustomerAddress, Region
+from .slots import CUSTOMER_SCOPE
 
 
 def customer_list_for(user) -> QuerySet[Customer]:
@@ -21,9 +23,7 @@ def customer_list_for(user) -> QuerySet[Customer]:
         return qs
     if user.role == Role.CUSTOMER:
         return qs.filter(user=user)
-    from aftersales.tickets.selectors import request_list_for
-
-    return qs.filter(pk__in=request_list_for(user).values("customer_id"))
+    return qs.filter(pk_in_any(CUSTOMER_SCOPE.call(user)))
 
 
 def customer_get_for(user, pk: int) -> Customer:

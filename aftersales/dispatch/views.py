@@ -49,7 +49,6 @@ from .selectors import (
     my_day,
     offers_pending_for,
     partner_organizations,
-    parts_outlook,
     policy_default,
     policy_list_for,
     pool_for,
@@ -60,6 +59,7 @@ from .selectors import (
     technicians_editable_for,
     unassigned_jobs,
 )
+from .slots import SUGGESTIONS
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21
 
@@ -194,13 +194,10 @@ def suggestions_panel(request, pk: int):
         raise Http404 from None
     from .selectors import active_offer
 
-    outlook = parts_outlook(request.user, sr)
-    for s in ranked:
-        s.van_parts = outlook.in_van(s.technician_id)
     context = {
         "sr": sr,
         "suggestions": ranked,
-        "parts": outlook.parts,
+        "sections": SUGGESTIONS.render(request, sr, ranked),
         "offer": active_offer(sr),
         "partners": list(partner_organizations()) if request.user.has_role(*DISPATCH_ROLES) else [],
         "next": request.GET.get("next") or "",

@@ -18,7 +18,6 @@ from aftersales.core.errors import DomainError, ValidationFailed
 from aftersales.core.forms import domain_error_text, form_add_domain_error
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
-from aftersales.sla.selectors import sla_prefetch
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
 from .filters import SORT_LABELS, ServiceRequestFilter
@@ -40,6 +39,7 @@ from .selectors import (
     request_timeline,
 )
 from .services import attachments_add, request_add_note, request_create, request_transition, request_update
+from .slots import QUEUE_ROWS, REQUEST_SIDE
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
@@ -150,7 +150,7 @@ def queue(request):
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
     }
-    sla_prefetch(context["rows"])  # the SLA badge of every row, in one query
+    QUEUE_ROWS.call(context["rows"])  # e.g. the SLA badge of every row, in one query
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
     return render(request, template, context, status=400 if errors else 200)
 
@@ -180,6 +180,7 @@ def detail(request, pk: int):
             if user.is_back_office and service_request.status not in TERMINAL_STATUSES
             else None
         ),
+        "side_panels": REQUEST_SIDE.render(request, service_request),  # what the apps above add
     }
     return render(request, "tickets/detail/page.html", context)
 
