@@ -318,10 +318,11 @@ def plan_get_api(request, technician_id: int, day: Day):
 
 @router.post("/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS})
 def plan_optimise_api(request, technician_id: int, day: Day):
-    """Re-optimise one technician's day now (dispatch roles; partners for their technicians)."""
+    """Re-optimise one technician's day now: dispatch roles only (dispatcher, manager, admin), as on
+    the dispatcher board. Whoever may read the plan and is not one of them gets 403."""
     user = request.auth
     profile = profile_get_for(user, technician_id)
-    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+    if not user.has_role(*DISPATCH_ROLES):
         raise PermissionDeniedError()
     routes.route_plan_build(
         actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)

@@ -282,8 +282,9 @@ def _assign_fragment(request, sr, technician, error: str, *, needs_reason: bool 
 @require_POST
 @login_required
 def optimise(request, technician_id: int):
+    """Re-plan one technician's day (the board's button): dispatch roles only, like the board."""
     user = request.user
-    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+    if not user.has_role(*DISPATCH_ROLES):
         raise Http404
     profile = profile_list_for(user).filter(user_id=technician_id).first()
     if profile is None:
