@@ -51,3 +51,19 @@ def moment_in_range(value: datetime.datetime) -> bool:
         return EARLIEST_MOMENT <= value < LATEST_MOMENT
     except (OverflowError, TypeError):
         return False
+
+
+def parse_id(value) -> int | None:
+    """An id from a query string or a form field: ASCII digits from 1 to 2**63 - 1, else None.
+
+    ``str.isdigit`` is not enough: it is true for "²" and "١٢" (``int`` then raises), and for
+    a number beyond 64 bits (a lookup by foreign key then overflows the database's integer)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
@@ -193,7 +194,7 @@ def board(request):
             {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
         ],
         "points": points,
-        "selected": request.GET.get("job") or "",
+        "selected": str(parse_id(request.GET.get("job")) or ""),
         "map_tiles": _map_tiles(),
     }
     return render(request, "dispatch/board.html", context)
