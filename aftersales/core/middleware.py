@@ -68,7 +68,6 @@ def content_security_policy() -> str:
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = content_security_policy()
         self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
 
     def __call__(self, request):
@@ -80,7 +79,7 @@ class SecurityHeadersMiddleware:
         if response.get("Content-Type", "").startswith("text/html") and not response.has_header(
             "Content-Security-Policy"
         ):
-            response["Content-Security-Policy"] = self.policy
+            response["Content-Security-Policy"] = content_security_policy()  # settings may change in tests
         return response
 
 
