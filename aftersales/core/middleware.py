@@ -6,6 +6,8 @@
   ``Referrer-Policy`` and ``X-Frame-Options`` come from Django's own middleware (settings).
 - ``UrlIdRangeMiddleware``: an id in the URL beyond 64 bits names nothing: 404 (the database's
   integer would overflow: a 500).
+- ``NullCharacterMiddleware``: a NUL character in the path, the query string or a form is a 400
+  (PostgreSQL can neither store nor compare text holding one: a search would be a 500).
 - ``ApiErrorMiddleware``: under ``/api/`` every error is ``{"code", "message", "fields"}``, also the
   ones no API view made (an unknown path, a wrong method, a CSRF refusal, a crash).
 """
@@ -16,7 +18,7 @@ import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from .ranges import MAX_ID
@@ -98,6 +100,24 @@ class UrlIdRangeMiddleware:
             if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID <= value <= MAX_ID:
                 raise Http404
         return None
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data)
+
+
+class NullCharacterMiddleware:
+    """The POSTed form is read here as the CSRF check reads it anyway (no view changes upload
+    handlers). JSON bodies are checked by the API's schemas (``core.schemas.text``); uploaded
+    files are not text."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return HttpResponseBadRequest(_("Null characters are not allowed."), content_type="text/plain")
+        return self.get_response(request)
 
 
 def error_for_status(status: int) -> tuple[str, str]:

@@ -218,3 +218,15 @@ def test_json_body_of_error_is_valid_json_for_405():
     response = _client().generic("PUT", "/api/customers", json.dumps({}), content_type=JSON)
     assert response.status_code in (401, 405)
     assert response.json()["code"] in ("unauthorized", "method_not_allowed")
+
+
+# --- NUL characters (PostgreSQL refuses them in text) --------------------------------------------
+
+
+def test_nul_characters_in_query_strings_and_forms_are_refused(manager):
+    client = _client(manager)
+    assert client.get("/customers/", {"q": "a\x00b"}).status_code == 400
+    assert client.get("/requests/new/customers/", {"q": "\x00"}).status_code == 400
+    _is_error(client.get("/api/customers", {"q": "a\x00b"}), 400, "bad_request")
+    assert client.post("/requests/new/customer/create/", {"name": "王\x00五"}).status_code == 400
+    assert client.get("/customers/", {"q": "王五"}).status_code == 200
