@@ -65,11 +65,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control and Content-Security-Policy on what the app answers (not on static files).
+    "aftersales.core.middleware.SecurityHeadersMiddleware",
+    # Under /api/ every error is {code, message, fields}, also Django's own 404/405/403/500.
+    "aftersales.core.middleware.ApiErrorMiddleware",
+    # An id in the URL beyond 64 bits: 404 (it would overflow the database's integer).
+    "aftersales.core.middleware.UrlIdRangeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL character in the path, query string or a form: 400 (PostgreSQL refuses it: a 500).
+    "aftersales.core.middleware.NullCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -147,6 +155,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The Content-Security-Policy of HTML pages; empty: the built-in one (core.middleware), which
+# allows this site only (plus the map tile server of DISPATCH_MAP_TILES).
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", "")
 
 # --- i18n / time ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

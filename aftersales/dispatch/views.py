@@ -22,6 +22,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
@@ -177,7 +178,7 @@ def board(request):
             {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
         ],
         "points": points,
-        "selected": request.GET.get("job") or "",
+        "selected": str(parse_id(request.GET.get("job")) or ""),
         "map_tiles": _map_tiles(),
     }
     return render(request, "dispatch/board.html", context)
@@ -263,8 +264,9 @@ def _assign_fragment(request, sr, technician, error: str, *, needs_reason: bool 
 @require_POST
 @login_required
 def optimise(request, technician_id: int):
+    """Re-plan one technician's day (the board's button): dispatch roles only, like the board."""
     user = request.user
-    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
+    if not user.has_role(*DISPATCH_ROLES):
         raise Http404
     profile = profile_list_for(user).filter(user_id=technician_id).first()
     if profile is None:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.core.errors import DomainError
 from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
@@ -340,8 +341,8 @@ def warehouse_detail(request, pk):
 @require_GET
 def levels_xlsx(request):
     levels = level_list_for(request.user).exclude(on_hand=0, reserved=0)
-    if request.GET.get("warehouse", "").isdigit():
-        levels = levels.filter(warehouse_id=int(request.GET["warehouse"]))
+    if warehouse_id := parse_id(request.GET.get("warehouse")):
+        levels = levels.filter(warehouse_id=warehouse_id)
     response = HttpResponse(
         levels_export(levels), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -356,8 +357,8 @@ def move_list_view(request):
         raise PermissionDenied
     qs = move_list_for(request.user).select_related("part", "warehouse", "actor", "request")
     for key, field in (("warehouse", "warehouse_id"), ("part", "part_id")):
-        if request.GET.get(key, "").isdigit():
-            qs = qs.filter(**{field: int(request.GET[key])})
+        if value := parse_id(request.GET.get(key)):
+            qs = qs.filter(**{field: value})
     if request.GET.get("type"):
         qs = qs.filter(move_type=request.GET["type"][:16])
     try:
@@ -560,9 +561,7 @@ def defective_list(request):
     overdue = request.GET.get("overdue") == "1"
     qs = defective_overdue_for(user) if overdue else defective_list_for(user)
     if request.method == "POST":
-        ret = get_object_or_404(
-            defective_list_for(user), pk=request.POST.get("id", "0") if request.POST.get("id", "").isdigit() else 0
-        )
+        ret = get_object_or_404(defective_list_for(user), pk=parse_id(request.POST.get("id")) or 0)
         form = F.ReceiveDefectiveForm(request.POST, warehouses=warehouse_list_for(user))
         if form.is_valid():
             try:
@@ -628,11 +627,12 @@ def count_detail(request, pk):
             else:
                 counted = {}
                 for key, value in request.POST.items():
-                    if key.startswith("line_") and key[5:].isdigit() and value.strip() != "":
+                    line_id = parse_id(key[5:]) if key.startswith("line_") else None
+                    if line_id and value.strip() != "":
                         try:
-                            counted[int(key[5:])] = int(value)
+                            counted[line_id] = int(value)
                         except ValueError:
-                            counted[int(key[5:])] = -1
+                            counted[line_id] = -1
                 count_enter(actor=request.user, count=count, counted=counted)
             return redirect("parts:count", count.pk)
         except DomainError as exc:
@@ -695,9 +695,8 @@ def my_van(request):
 @require_GET
 def who_carries(request):
     """htmx fragment for dispatch: who carries these parts (``?part=1&part=2[&region=3]``)."""
-    ids = [int(p) for p in request.GET.getlist("part") if p.isdigit()][:20]
-    region = request.GET.get("region")
-    region = int(region) if region and region.isdigit() else None
+    ids = [n for n in map(parse_id, request.GET.getlist("part")) if n][:20]
+    region = parse_id(request.GET.get("region"))
     parts = {p.pk: p for p in part_list_for(request.user).filter(pk__in=ids)}
     availability = part_availability(list(parts), region=region)
     rows = [(parts[pid], carriers) for pid, carriers in availability.items()]

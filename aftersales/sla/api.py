@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
-from aftersales.core.schemas import ERRORS
+from aftersales.core.schemas import ERRORS, Id, Integer, Moment, text
 from aftersales.tickets.selectors import request_get_for
 
 from .forms import PreviewForm
@@ -36,13 +36,13 @@ class TargetOut(Schema):
 
 
 class PreviewIn(Schema):
-    service_type: str
-    priority: str = "normal"
-    customer_tier: int = 1
-    region_class: str = "urban"
-    channel: str = "phone"
-    product_category: int | None = None
-    filed_at: datetime.datetime
+    service_type: text(32)
+    priority: text(32) = "normal"
+    customer_tier: Integer = 1
+    region_class: text(32) = "urban"
+    channel: text(32) = "phone"
+    product_category: Id | None = None
+    filed_at: Moment
 
 
 class PreviewOut(Schema):

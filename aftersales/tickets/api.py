@@ -21,7 +21,7 @@ from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.selectors import product_list, unit_list_for
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
 from aftersales.core.idempotency import idempotent_create
-from aftersales.core.schemas import ERRORS, Day, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
@@ -177,12 +177,14 @@ class RequestListQuery(Schema):
     technician: Id | None = None
     customer: Id | None = None
     unit: Id | None = None
-    sort: str = Field("-created", description="One of: " + ", ".join(SORTS), json_schema_extra={"enum": list(SORTS)})
+    sort: text(20) = Field(
+        "-created", description="One of: " + ", ".join(SORTS), json_schema_extra={"enum": list(SORTS)}
+    )
     cursor: text(500) | None = None
     size: PageSize = 25
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     customer_id: Id
     channel: Channel
     service_type: ServiceType
@@ -197,7 +199,7 @@ class RequestIn(Schema):
     answer: text(10000) = Field("", description="A consultation answered on the spot: closes it (first contact).")
 
 
-class RequestPatch(Schema):
+class RequestPatch(InputSchema):
     priority: Priority | None = None
     service_type: ServiceType | None = None
     description: text(10000, min_length=1) | None = None
@@ -207,14 +209,14 @@ class RequestPatch(Schema):
     address_id: Id | None = None
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     action: Action
     reason: text(5000) = ""
     technician_id: Id | None = Field(None, description="For ``assign``: the technician.")
     organization_id: Id | None = Field(None, description="For ``assign``: a service partner (or the technician's).")
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: text(5000, min_length=1)
 
 

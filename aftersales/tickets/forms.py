@@ -11,6 +11,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.choices import PurchaseChannel
 from aftersales.catalog.selectors import product_list, unit_list_for
+from aftersales.core.formfields import DayField
 from aftersales.customers.choices import CustomerKind
 from aftersales.customers.models import CustomerAddress
 from aftersales.customers.selectors import customer_list_for, region_list
@@ -115,9 +116,7 @@ class UnitRegisterForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     product = forms.ModelChoiceField(queryset=None, label=_("Product"))
     serial_number = forms.CharField(label=_("Serial number"), max_length=64)
-    purchase_date = forms.DateField(
-        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    purchase_date = DayField(label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     purchase_channel = forms.ChoiceField(
         label=_("Purchase channel"), choices=PurchaseChannel.choices, initial=PurchaseChannel.STORE
     )

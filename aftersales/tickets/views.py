@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
 from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.ranges import parse_id
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
 
@@ -100,8 +101,8 @@ def intake(request):
     customers = customer_search(user, q) if q else []
     prefetch_related_objects(customers, "addresses")
     context = {"form": form, "q": q, "customers": customers, "customer": None}
-    if customer_id and str(customer_id).isdigit():
-        customer = customer_get_for(user, int(customer_id))
+    if customer_id := parse_id(customer_id):
+        customer = customer_get_for(user, customer_id)
         context.update(customer_panel_context(user, customer, unit_id=unit_id, address_id=address_id))
     return render(request, "tickets/intake/page.html", context, status=status)
 

@@ -20,6 +20,7 @@ from aftersales.catalog.selectors import unit_find_by_serial, unit_list_for, uni
 from aftersales.catalog.services import unit_register
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.forms import form_add_domain_error
+from aftersales.core.ranges import parse_id
 from aftersales.customers.selectors import address_list_for_customer, customer_get_for, customer_search
 from aftersales.customers.services import customer_create
 
@@ -50,10 +51,7 @@ def render_fragment(request, template: str, context: dict, *, status: int = 200)
 
 
 def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 def customer_panel_context(user, customer, *, unit_id=None, address_id=None) -> dict:
