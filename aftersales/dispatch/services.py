@@ -19,6 +19,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import Message, msg
 from aftersales.tickets.choices import Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_add_note, request_transition
@@ -249,7 +250,7 @@ def dispatch_assign(
             _("Choose a technician or a service partner."), fields={"technician": [_("This field is required.")]}
         )
     now = now or timezone.now()
-    reason = (reason or "").strip()
+    reason = reason if isinstance(reason, Message) else (reason or "").strip()  # a Message: written by the system
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
@@ -298,7 +299,7 @@ def dispatch_assign(
     if active is not None:
         active.status = OfferStatus.DELEGATED if is_partner and active.technician_id is None else OfferStatus.WITHDRAWN
         active.answered_at = now
-        active.answer_reason = reason
+        active.answer_reason = str(reason)
         active.save(update_fields=["status", "answered_at", "answer_reason"])
     data = {"via": via}
     if chosen is not None:
@@ -331,7 +332,7 @@ def dispatch_assign(
         status=OfferStatus.PENDING,
         via=via,
         score=chosen.as_dict() if chosen else {},
-        override_reason=reason if override else "",
+        override_reason=str(reason) if override else "",
         created_by=actor,
         created_at=now,
         expires_at=now + dt.timedelta(minutes=policy.accept_minutes) if technician is not None else None,
@@ -342,7 +343,7 @@ def dispatch_assign(
         obj=sr,
         changes={"technician": [None, technician.pk if technician else None], "via": [None, via], **visit_changes},
     )
-    notify.on_commit_offer(offer.pk)
+    notify.offer_tell(offer)
     if technician is not None and sr.priority == Priority.URGENT:
         from .tasks import route_insert_urgent_task
 
@@ -449,11 +450,11 @@ def offer_expire(*, offer_id: int, now=None) -> bool:
         return False
     minutes = int((active.expires_at - active.created_at).total_seconds() // 60)
     system = system_actor()
-    reason = _("No answer within %(n)d minutes; offered to the next technician.") % {"n": minutes}
+    reason = msg("dispatch.offer_expired", n=minutes)
     request_transition(actor=system, request=sr, action=Action.DECLINE, reason=reason, data={"timeout": True}, now=now)
     active.status = OfferStatus.EXPIRED
     active.answered_at = now
-    active.answer_reason = reason
+    active.answer_reason = str(reason)
     active.save(update_fields=["status", "answered_at", "answer_reason"])
     audit_record(
         actor=system, action="dispatch.expire", obj=sr, changes={"offer": [OfferStatus.PENDING, active.status]}
@@ -620,12 +621,7 @@ def appointment_confirm(*, actor, appointment: Appointment, agreed_with: str = "
     if agreed_with:
         appt.agreed_with = agreed_with.strip()[:100]
     appt.save(update_fields=["status", "confirmed_at", "agreed_with"])
-    notify.on_commit_customer(
-        sr.pk,
-        _("Your visit is booked"),
-        _("Service request %(number)s: our technician will visit %(window)s.")
-        % {"number": sr.number, "window": _window_text(appt.window_start, appt.window_end)},
-    )
+    notify.customer_tell(sr, "dispatch.customer_visit_booked", window=_window_text(appt.window_start, appt.window_end))
     return appt
 
 
@@ -677,12 +673,7 @@ def appointment_move(
         "window_end": window_end.isoformat(),
         "asked_by": asked_by,
     }
-    text = _("Visit moved from %(old)s to %(new)s, asked by %(who)s: %(reason)s") % {
-        "old": payload["moved_from"],
-        "new": payload["window"],
-        "who": AskedBy(asked_by).label,
-        "reason": reason,
-    }
+    text = msg("dispatch.visit_moved", old=payload["moved_from"], new=payload["window"], who=asked_by, reason=reason)
     if was_confirmed and sr.status in (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS):
         request_transition(actor=actor, request=sr, action=Action.SCHEDULE, reason=text, data=payload, now=now)
     else:
@@ -693,12 +684,7 @@ def appointment_move(
         obj=sr,
         changes={"window": [payload["moved_from"], payload["window"]], "asked_by": [None, asked_by]},
     )
-    notify.on_commit_customer(
-        sr.pk,
-        _("Your visit has a new time"),
-        _("Service request %(number)s: the visit moves to %(window)s. Reason: %(reason)s")
-        % {"number": sr.number, "window": payload["window"], "reason": reason},
-    )
+    notify.customer_tell(sr, "dispatch.customer_visit_moved", window=payload["window"], reason=reason)
     return new
 
 
@@ -739,15 +725,10 @@ def appointment_depart(*, actor, appointment: Appointment, eta: dt.datetime, rea
     request_add_note(
         actor=actor,
         request=appt.request,
-        text=_("On the way; expected arrival %(eta)s.") % {"eta": _fmt(eta)},
+        text=msg("dispatch.on_the_way", eta=eta),
     )
     audit_record(actor=actor, action="appointment.depart", obj=appt.request, changes={"eta": [None, _fmt(eta)]})
-    notify.on_commit_customer(
-        appt.request_id,
-        _("Your technician is on the way"),
-        _("Service request %(number)s: %(name)s is on the way and expects to arrive at %(eta)s.")
-        % {"number": appt.request.number, "name": actor.display_name, "eta": timezone.localtime(eta).strftime("%H:%M")},
-    )
+    notify.customer_tell(appt.request, "dispatch.customer_on_the_way", name=actor.display_name, eta=eta)
     return appt
 
 

@@ -25,6 +25,7 @@ from aftersales.catalog.choices import WarrantyStatus
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.core.money import money
 from aftersales.core.sequences import sequence_next
 from aftersales.core.uploads import upload_check
@@ -113,8 +114,9 @@ def _move(visit: Visit, step: str) -> None:
     visit.status = target
 
 
-def _note(actor, visit: Visit, text, now=None) -> None:
-    request_add_note(actor=actor, request=visit.request, text=f"{visit.number}: {text}", now=now)
+def _note(actor, visit: Visit, key: str, now=None, **params) -> None:
+    """A timeline note of a visit step: message ``key`` (field/messages.py) with the visit's number."""
+    request_add_note(actor=actor, request=visit.request, text=msg(key, visit=visit.number, **params), now=now)
 
 
 def _require_open(visit: Visit) -> None:
@@ -181,7 +183,7 @@ def visit_check_in(*, actor, request: ServiceRequest, latitude=None, longitude=N
             )
     except IntegrityError:
         raise ConflictError(_("You are already checked in on this job."), code="visit_open") from None
-    _note(actor, visit, gettext("checked in (visit %(n)s).") % {"n": sequence}, now=now)
+    _note(actor, visit, "field.checked_in", now=now, n=sequence)
     audit_record(actor=actor, action="visit.check_in", obj=visit, changes={"status": [None, visit.status]})
     _quote_carry_forward(actor, visit, now)
     return visit
@@ -247,13 +249,7 @@ def _quote_carry_forward(actor, visit: Visit, now) -> None:
     _move(visit, VisitStep.CONTINUE)
     visit.customer_total = accepted.total - visit_paid_total(previous)
     visit.save()
-    _note(
-        actor,
-        visit,
-        gettext("continues the accepted quote of %(number)s; %(total)s CNY left to pay.")
-        % {"number": previous.number, "total": visit.customer_total},
-        now=now,
-    )
+    _note(actor, visit, "field.quote_continued", now=now, number=previous.number, total=visit.customer_total)
 
 
 # --- diagnosis -----------------------------------------------------------------------------------
@@ -309,9 +305,11 @@ def visit_diagnose(
     _note(
         actor,
         visit,
-        gettext("diagnosis: %(fault)s / %(cause)s. %(solution)s")
-        % {"fault": cause.fault.name, "cause": cause.name, "solution": visit.solution[:300]},
+        "field.diagnosed",
         now=now,
+        fault=cause.fault.name,
+        cause=cause.name,
+        solution=visit.solution[:300],
     )
     audit_record(
         actor=actor,
@@ -425,7 +423,7 @@ def quote_create(*, actor, visit: Visit, lines: list[dict], now=None) -> Quote:
     request = visit.request
     if request.status == RequestStatus.IN_PROGRESS:
         request_transition(actor=actor, request=request, action=Action.REQUEST_QUOTE, now=now)
-    _note(actor, visit, gettext("quote: customer pays %(total)s CNY.") % {"total": total}, now=now)
+    _note(actor, visit, "field.quote", now=now, total=total)
     audit_record(
         actor=actor,
         action="quote.create",
@@ -486,13 +484,7 @@ def quote_accept(*, actor, quote: Quote, signer_name: str, signature: str, via: 
     request = visit.request
     if request.status == RequestStatus.WAITING_QUOTE:
         request_transition(actor=writer, request=request, action=Action.APPROVE_QUOTE, now=now)
-    _note(
-        writer,
-        visit,
-        gettext("%(name)s accepted the quote (%(total)s CNY) %(via)s.")
-        % {"name": signer_name, "total": quote.total, "via": SignedVia(via).label},
-        now=now,
-    )
+    _note(writer, visit, "field.quote_accepted", now=now, name=signer_name, total=quote.total, via=via)
     audit_record(actor=writer, action="quote.accept", obj=visit, changes={"quote": [quote.pk, "accepted"]})
     return quote
 
@@ -583,13 +575,7 @@ def visit_part_use(
     used = VisitPart.objects.create(
         visit=visit, consumption=consumption, old_part=old_part, old_serial=(old_serial or "").strip()[:64]
     )
-    _note(
-        actor,
-        visit,
-        gettext("part used: %(code)s %(name)s × %(qty)s; old part: %(old)s.")
-        % {"code": part.code, "name": part.name, "qty": quantity, "old": OldPart(old_part).label},
-        now=now,
-    )
+    _note(actor, visit, "field.part_used", now=now, code=part.code, name=part.name, qty=quantity, old=old_part)
     audit_record(actor=actor, action="visit.part_use", obj=visit, changes={"consumption": [None, consumption.pk]})
     return used
 
@@ -647,13 +633,8 @@ def visit_checks_record(*, actor, visit: Visit, results: dict, care_instructions
     visit.care_instructions = (care_instructions or "").strip()[:2000]
     visit.save(update_fields=["tested_at", "care_instructions", "updated_at"])
     failed = sum(1 for r in records if r.result == CheckResult.FAIL and r.kind == CheckKind.TEST)
-    _note(
-        actor,
-        visit,
-        gettext("function test: %(ok)s passed, %(failed)s failed.")
-        % {"ok": sum(1 for r in records if r.result == CheckResult.PASS), "failed": failed},
-        now=now,
-    )
+    passed = sum(1 for r in records if r.result == CheckResult.PASS)
+    _note(actor, visit, "field.checks", now=now, ok=passed, failed=failed)
     audit_record(actor=actor, action="visit.checks", obj=visit, changes={"failed": [None, failed]})
     return visit
 
@@ -678,7 +659,7 @@ def visit_sign(*, actor, visit: Visit, signer_name: str, signature: str, now=Non
         signed_at=now,
         user=actor,
     )
-    _note(actor, visit, gettext("%(name)s signed the service form.") % {"name": signer_name}, now=now)
+    _note(actor, visit, "field.signed", now=now, name=signer_name)
     audit_record(actor=actor, action="visit.sign", obj=visit, changes={"signature": [None, sig.pk]})
     return sig
 
@@ -720,13 +701,7 @@ def payment_record(*, actor, visit: Visit, method: str, amount, reference: str =
         received_by=actor,
         received_at=now,
     )
-    _note(
-        actor,
-        visit,
-        gettext("%(amount)s CNY by %(method)s, receipt %(receipt)s.")
-        % {"amount": amount, "method": PaymentMethod(method).label, "receipt": payment.receipt_number},
-        now=now,
-    )
+    _note(actor, visit, "field.paid", now=now, amount=amount, method=method, receipt=payment.receipt_number)
     audit_record(actor=actor, action="visit.payment", obj=visit, changes={"payment": [None, str(amount)]})
     return payment
 
@@ -808,7 +783,7 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
         action = Action.WAIT_PARTS if second_visit_reason == SecondVisitReason.WAITING_PARTS else Action.WAIT_CUSTOMER
         request_transition(actor=actor, request=request, action=action, reason=reason, now=now)
     _appointment_close(actor, visit, now)
-    _note(actor, visit, gettext("checked out: %(outcome)s.") % {"outcome": Outcome(outcome).label}, now=now)
+    _note(actor, visit, "field.checked_out", now=now, outcome=outcome)
     audit_record(
         actor=actor, action="visit.check_out", obj=visit, changes={"outcome": [None, outcome], "status": [None, "done"]}
     )
@@ -832,9 +807,4 @@ def _form_send_on_commit(visit: Visit) -> None:
     from aftersales.dispatch import notify
 
     url = settings.SITE_URL.rstrip("/") + reverse("field:public_form", args=[visit.public_token])
-    notify.on_commit_customer(
-        visit.request_id,
-        gettext("Your service form %(number)s") % {"number": visit.number},
-        gettext("Thank you. Service request %(request)s is done. Your service form: %(url)s")
-        % {"request": visit.request.number, "url": url},
-    )
+    notify.customer_tell(visit.request, "field.customer_form_ready", form=visit.number, url=url)
