@@ -367,6 +367,13 @@ class SlaClock(models.Model):
     def __str__(self):
         return f"{self.request_id} {self.kind} {self.state}"
 
+    @property
+    def policy_reason(self) -> str:
+        """Why this rule, in the reader's (active) language."""
+        from .rules import reason_text
+
+        return reason_text(self.policy_why)
+
 
 class EscalationLevel(TimeStampedModel):
     """One row of the escalation matrix (R-SLA-4, seed 001 §6.4).
