@@ -36,8 +36,13 @@ def test_sla_warning_in_both_languages():
         "due": DUE.isoformat(),
         "left": 4800,
     }
-    assert render(message.key, message.params, "en") == "On-site arrival: warning, due at 2026-03-09 10:00 (1 h 20 min left)."
-    assert render(message.key, message.params, "zh-hans") == "上门到达预警：截止 2026-03-09 10:00（剩余 1 小时 20 分）。"
+    assert (
+        render(message.key, message.params, "en")
+        == "On-site arrival: warning, due at 2026-03-09 10:00 (1 h 20 min left)."
+    )
+    assert (
+        render(message.key, message.params, "zh-hans") == "上门到达预警：截止 2026-03-09 10:00（剩余 1 小时 20 分）。"
+    )
     with translation.override("zh-hans"):
         assert str(message) == message.render("zh-hans")
         assert kind_label("sla.warning") == "SLA 预警"

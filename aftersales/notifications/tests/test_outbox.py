@@ -225,7 +225,7 @@ def test_admin_lists_filters_and_retries(flaky, make_user, agent, django_capture
     page = client.get(url, {"status__exact": "failed", "channel__exact": "email"})
     assert page.status_code == 200
     body = page.content.decode()
-    assert "provider unreachable" in body, body[body.find("<table"):][:3000]
+    assert "provider unreachable" in body, body[body.find("<table") :][:3000]
     assert "立即重试" in body  # translated action
     assert client.get(url, {"status__exact": "sent"}).context["cl"].result_count == 0
     flaky.down = False

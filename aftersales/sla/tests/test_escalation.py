@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import translation
 
 from aftersales.accounts.choices import Role
-from aftersales.customers.tests.factories import CustomerFactory
 from aftersales.core.messages import render_value
+from aftersales.customers.tests.factories import CustomerFactory
 from aftersales.notifications.models import Notification, OutboxMessage
 from aftersales.sla.escalation import SYSTEM_USERNAME, sla_sweep
 from aftersales.sla.models import EscalationLevel, SlaClock, SlaEscalation
@@ -123,7 +123,9 @@ def test_breach_is_flipped_with_breach_by_and_level_one_acts(agent, supervisor, 
     assert "First response overdue by 25 min since 2026-03-09 10:00; notified 2." in note.text
     # The same note, read in Chinese: nothing English left in it.
     with translation.override("zh-hans"):
-        assert note.text == "SLA 1 级升级（一级：客服与主管）：首次响应自 2026-03-09 10:00 起已超时 25 分钟；已通知 2 人。"
+        assert (
+            note.text == "SLA 1 级升级（一级：客服与主管）：首次响应自 2026-03-09 10:00 起已超时 25 分钟；已通知 2 人。"
+        )
 
 
 def test_each_level_once_at_its_delay_priority_raised_and_mailed(
