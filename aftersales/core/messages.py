@@ -112,14 +112,18 @@ class Known(Param):
     """Data that is usually one of a few default names (marked with ``gettext_noop``):
     those are translated, anything an administrator typed is shown as it is."""
 
-    def __init__(self, names: Iterable[str]):
+    def __init__(self, names: Iterable[str], aliases: Mapping[str, str] | None = None):
         self.names = frozenset(names)
+        # Older spellings of the default names (recognised by ``parse``).
+        self.aliases = dict(aliases or {})
 
     def format(self, value):
         text = _plain(value)
         return gettext(text) if text in self.names else text
 
     def parse(self, text):
+        if text in self.aliases:
+            return self.aliases[text]
         for name in self.names:
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):

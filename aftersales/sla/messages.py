@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.messages import Choice, Duration, Known, LocalTime, Param, register
 from aftersales.tickets.choices import Priority, Status
 
-from .defaults import LEVEL_NAMES, RULE_NAMES
+from .defaults import LEVEL_NAMES, OLD_LEVEL_NAMES, RULE_NAMES
 from .models import TargetKind
 
 TARGET = Choice(TargetKind)
-LEVEL = Known(LEVEL_NAMES)
+LEVEL = Known(LEVEL_NAMES, aliases=OLD_LEVEL_NAMES)
 
 register(
     "sla.warning",
