@@ -110,9 +110,9 @@ def test_formatters_accept_text_from_migrated_rows():
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_old_frozen_text_is_recognised_in_either_language(language):
-    original = msg("field.checked_out", visit="SF2026-000001", outcome="done")
+    original = msg("field.checked_out", visit="SF2026-000001", outcome="completed")
     frozen = original.render(language)
-    assert message_parse(frozen) == Message("field.checked_out", {"visit": "SF2026-000001", "outcome": "done"})
+    assert message_parse(frozen) == Message("field.checked_out", {"visit": "SF2026-000001", "outcome": "completed"})
     escalation = msg(
         "sla.escalation",
         number="SR1",
