@@ -110,7 +110,11 @@ def messages_send(outgoing: Iterable[Outgoing], *, now=None) -> list[OutboxMessa
             raise LookupError(f"Unknown message kind {out.key!r}: register it in its app's messages.py.")
         params = params_jsonable(out.params or {})
         link = _link(out.link, out.url)
-        for name in dict.fromkeys(out.channels):
+        names = (out.channels,) if isinstance(out.channels, str) else tuple(out.channels)
+        unknown = set(names) - set(Channel.values)
+        if unknown:
+            raise ValueError(f"Unknown channel(s): {', '.join(sorted(unknown))}.")
+        for name in dict.fromkeys(names):
             channel = channel_get(name)
             if name == Channel.IN_APP:
                 if out.recipient is None:
@@ -157,7 +161,7 @@ def message_send(
     on each of ``channels``. ``link``: the object it is about (any model; the message
     links to its ``get_absolute_url()`` unless ``url`` is given, "" for no link);
     ``language``: default the recipient's (``User.language``), else the site's."""
-    channels = tuple(channels)
+    channels = (channels,) if isinstance(channels, str) else tuple(channels)
     return messages_send(
         [
             Outgoing(

@@ -81,6 +81,9 @@ def test_nobody_to_write_to_is_no_row_and_unknown_kinds_are_refused(agent):
     ] == []
     with pytest.raises(LookupError):
         message_send(key="nobody.registered.this", to=[agent])
+    with pytest.raises(ValueError):
+        message_send(key="core.text", params={"text": "x"}, to=[agent], channels=("fax",))
+    assert message_send(key="core.text", params={"text": "x"}, to=[agent], channels="in_app")[0].channel == "in_app"
 
 
 def test_a_failing_channel_keeps_the_row_retries_with_backoff_and_delivers_once(flaky, agent):
