@@ -221,6 +221,14 @@ else:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
+# The outbox (aftersales.notifications): channels ({channel: Channel class path, or None
+# for "no provider configured"; sms and wechat have none yet), retries and the lease
+# after which a row left "sending" by a killed worker is sent again.
+OUTBOX_CHANNELS: dict[str, str | None] = {}
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # The address customers reach the site at (links in e-mails: service forms, consent).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Default quote lines offered on site (CNY); the technician can change them per job.

@@ -42,7 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Role"), {"fields": ("role", "organization")}),
-        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "phone")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "phone", "language")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.accounts.models import User
 from aftersales.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.tickets.models import ServiceRequest
 
 from . import notify, routing
@@ -364,11 +365,11 @@ def rebalance_apply(
     )
     users = {u.pk: u for u in User.objects.filter(pk__in={m[1] for m in moves} | {m[2] for m in moves})}
     for rid, frm, to in moves:
-        reason = _("Route optimisation of %(day)s: from %(from)s to %(to)s, saves travel.") % {
-            "day": day.isoformat(),
-            "from": users[frm].display_name,
-            "to": users[to].display_name,
-        }
+        reason = msg(
+            "dispatch.route_moved",
+            day=day.isoformat(),
+            **{"from": users[frm].display_name, "to": users[to].display_name},
+        )
         dispatch_assign(
             actor=actor, request=state.requests[rid], technician=users[to], reason=reason, reassign=True, now=now
         )
@@ -391,10 +392,5 @@ def rebalance_apply(
     for rid, start in new_starts.items():
         old = old_starts.get(rid)
         if old is None or abs((start - old).total_seconds()) > NOTIFY_THRESHOLD_SECONDS:
-            notify.on_commit_customer(
-                rid,
-                _("New expected arrival"),
-                _("Service request %(number)s: the technician's plan changed; expected arrival about %(time)s.")
-                % {"number": state.requests[rid].number, "time": timezone.localtime(start).strftime("%H:%M")},
-            )
+            notify.customer_tell(state.requests[rid], "dispatch.customer_new_eta", time=start)
     return ApplyResult(moved=[m[0] for m in moves], plans=plans)

@@ -252,12 +252,7 @@ def _store(profile, day, data: DayInput, plan: routing.Plan, network, *, actor, 
     for rid in changed:
         stop = next(s for s in stops if s.request_id == rid)
         sr = data.requests[str(rid)]
-        notify.on_commit_customer(
-            rid,
-            _("New expected arrival"),
-            _("Service request %(number)s: the technician's plan changed; expected arrival about %(time)s.")
-            % {"number": sr.number, "time": timezone.localtime(stop.start).strftime("%H:%M")},
-        )
+        notify.customer_tell(sr, "dispatch.customer_new_eta", time=stop.start)
     return PlanResult(plan=row, violations=violations, changed=changed)
 
 

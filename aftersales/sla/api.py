@@ -100,7 +100,7 @@ def preview(request, query: Query[PreviewIn]):
             "kind": r.kind,
             "label": r.label,
             "rule_id": r.rule.pk,
-            "rule": r.rule.name,
+            "rule": r.rule.display_name,
             "reason": r.reason,
             "due_at": r.due_at,
             "warning_at": r.warning_at,

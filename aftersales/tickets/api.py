@@ -229,9 +229,15 @@ class EventOut(Schema):
     action_label: str
     from_status: str
     to_status: str
-    reason: str
+    reason: str = Field(description="The note or reason, in the language of the request (Accept-Language).")
+    message: str = Field(description="For text written by the system: its message key (else empty).")
+    params: dict = Field(description="The message's parameters (raw values).")
     actor: UserRef | None
     data: dict
+
+    @staticmethod
+    def resolve_reason(obj: ServiceRequestEvent) -> str:
+        return obj.text
 
     @staticmethod
     def resolve_kind_label(obj: ServiceRequestEvent) -> str:

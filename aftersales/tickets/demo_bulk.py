@@ -366,6 +366,8 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
                 from_status="",
                 to_status=S.NEW.value,
                 reason="",
+                message="",
+                params={},
             )
             event_ids = writer.reserve_ids(size)
             stats.events += writer.write(

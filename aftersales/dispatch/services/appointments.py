@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.tickets.choices import Action, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_add_note, request_transition
@@ -134,12 +135,7 @@ def appointment_confirm(*, actor, appointment: Appointment, agreed_with: str = "
     if agreed_with:
         appt.agreed_with = agreed_with.strip()[:100]
     appt.save(update_fields=["status", "confirmed_at", "agreed_with"])
-    notify.on_commit_customer(
-        sr.pk,
-        _("Your visit is booked"),
-        _("Service request %(number)s: our technician will visit %(window)s.")
-        % {"number": sr.number, "window": _window_text(appt.window_start, appt.window_end)},
-    )
+    notify.customer_tell(sr, "dispatch.customer_visit_booked", window=_window_text(appt.window_start, appt.window_end))
     return appt
 
 
@@ -191,12 +187,7 @@ def appointment_move(
         "window_end": window_end.isoformat(),
         "asked_by": asked_by,
     }
-    text = _("Visit moved from %(old)s to %(new)s, asked by %(who)s: %(reason)s") % {
-        "old": payload["moved_from"],
-        "new": payload["window"],
-        "who": AskedBy(asked_by).label,
-        "reason": reason,
-    }
+    text = msg("dispatch.visit_moved", old=payload["moved_from"], new=payload["window"], who=asked_by, reason=reason)
     if was_confirmed and sr.status in (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS):
         request_transition(actor=actor, request=sr, action=Action.SCHEDULE, reason=text, data=payload, now=now)
     else:
@@ -207,12 +198,7 @@ def appointment_move(
         obj=sr,
         changes={"window": [payload["moved_from"], payload["window"]], "asked_by": [None, asked_by]},
     )
-    notify.on_commit_customer(
-        sr.pk,
-        _("Your visit has a new time"),
-        _("Service request %(number)s: the visit moves to %(window)s. Reason: %(reason)s")
-        % {"number": sr.number, "window": payload["window"], "reason": reason},
-    )
+    notify.customer_tell(sr, "dispatch.customer_visit_moved", window=payload["window"], reason=reason)
     return new
 
 
@@ -253,13 +239,8 @@ def appointment_depart(*, actor, appointment: Appointment, eta: dt.datetime, rea
     request_add_note(
         actor=actor,
         request=appt.request,
-        text=_("On the way; expected arrival %(eta)s.") % {"eta": _fmt(eta)},
+        text=msg("dispatch.on_the_way", eta=eta),
     )
     audit_record(actor=actor, action="appointment.depart", obj=appt.request, changes={"eta": [None, _fmt(eta)]})
-    notify.on_commit_customer(
-        appt.request_id,
-        _("Your technician is on the way"),
-        _("Service request %(number)s: %(name)s is on the way and expects to arrive at %(eta)s.")
-        % {"number": appt.request.number, "name": actor.display_name, "eta": timezone.localtime(eta).strftime("%H:%M")},
-    )
+    notify.customer_tell(appt.request, "dispatch.customer_on_the_way", name=actor.display_name, eta=eta)
     return appt

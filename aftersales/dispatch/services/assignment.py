@@ -13,6 +13,7 @@ from aftersales.accounts.models import Organization, User
 from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import Message
 from aftersales.tickets.choices import Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_transition
@@ -61,7 +62,7 @@ def dispatch_assign(
             _("Choose a technician or a service partner."), fields={"technician": [_("This field is required.")]}
         )
     now = now or timezone.now()
-    reason = (reason or "").strip()
+    reason = reason if isinstance(reason, Message) else (reason or "").strip()  # a Message: written by the system
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
@@ -110,7 +111,7 @@ def dispatch_assign(
     if active is not None:
         active.status = OfferStatus.DELEGATED if is_partner and active.technician_id is None else OfferStatus.WITHDRAWN
         active.answered_at = now
-        active.answer_reason = reason
+        active.answer_reason = str(reason)
         active.save(update_fields=["status", "answered_at", "answer_reason"])
     data = {"via": via}
     if chosen is not None:
@@ -143,7 +144,7 @@ def dispatch_assign(
         status=OfferStatus.PENDING,
         via=via,
         score=chosen.as_dict() if chosen else {},
-        override_reason=reason if override else "",
+        override_reason=str(reason) if override else "",
         created_by=actor,
         created_at=now,
         expires_at=now + dt.timedelta(minutes=policy.accept_minutes) if technician is not None else None,
@@ -154,7 +155,7 @@ def dispatch_assign(
         obj=sr,
         changes={"technician": [None, technician.pk if technician else None], "via": [None, via], **visit_changes},
     )
-    notify.on_commit_offer(offer.pk)
+    notify.offer_tell(offer)
     if technician is not None and sr.priority == Priority.URGENT:
         from ..tasks import route_insert_urgent_task
 

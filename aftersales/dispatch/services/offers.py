@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.tickets.choices import Action
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_transition
@@ -76,11 +77,11 @@ def offer_expire(*, offer_id: int, now=None) -> bool:
         return False
     minutes = int((active.expires_at - active.created_at).total_seconds() // 60)
     system = system_user()
-    reason = _("No answer within %(n)d minutes; offered to the next technician.") % {"n": minutes}
+    reason = msg("dispatch.offer_expired", n=minutes)
     request_transition(actor=system, request=sr, action=Action.DECLINE, reason=reason, data={"timeout": True}, now=now)
     active.status = OfferStatus.EXPIRED
     active.answered_at = now
-    active.answer_reason = reason
+    active.answer_reason = str(reason)
     active.save(update_fields=["status", "answered_at", "answer_reason"])
     audit_record(
         actor=system, action="dispatch.expire", obj=sr, changes={"offer": [OfferStatus.PENDING, active.status]}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.core.sequences import sequence_next
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_add_note
@@ -78,8 +79,9 @@ def _move(visit: Visit, step: str) -> None:
     visit.status = target
 
 
-def _note(actor, visit: Visit, text, now=None) -> None:
-    request_add_note(actor=actor, request=visit.request, text=f"{visit.number}: {text}", now=now)
+def _note(actor, visit: Visit, key: str, now=None, **params) -> None:
+    """A timeline note of a visit step: message ``key`` (field/messages.py) with the visit's number."""
+    request_add_note(actor=actor, request=visit.request, text=msg(key, visit=visit.number, **params), now=now)
 
 
 def _require_open(visit: Visit) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.audit import audit_record
@@ -73,9 +72,11 @@ def visit_diagnose(
     _note(
         actor,
         visit,
-        gettext("diagnosis: %(fault)s / %(cause)s. %(solution)s")
-        % {"fault": cause.fault.name, "cause": cause.name, "solution": visit.solution[:300]},
+        "field.diagnosed",
         now=now,
+        fault=cause.fault.name,
+        cause=cause.name,
+        solution=visit.solution[:300],
     )
     audit_record(
         actor=actor,

@@ -6,7 +6,6 @@ from decimal import InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.audit import audit_record
@@ -58,12 +57,6 @@ def payment_record(*, actor, visit: Visit, method: str, amount, reference: str =
         received_by=actor,
         received_at=now,
     )
-    _note(
-        actor,
-        visit,
-        gettext("%(amount)s CNY by %(method)s, receipt %(receipt)s.")
-        % {"amount": amount, "method": PaymentMethod(method).label, "receipt": payment.receipt_number},
-        now=now,
-    )
+    _note(actor, visit, "field.paid", now=now, amount=amount, method=method, receipt=payment.receipt_number)
     audit_record(actor=actor, action="visit.payment", obj=visit, changes={"payment": [None, str(amount)]})
     return payment

@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.system import system_user
@@ -94,13 +93,7 @@ def _quote_carry_forward(actor, visit: Visit, now) -> None:
     _move(visit, VisitStep.CONTINUE)
     visit.customer_total = accepted.total - visit_paid_total(previous)
     visit.save()
-    _note(
-        actor,
-        visit,
-        gettext("continues the accepted quote of %(number)s; %(total)s CNY left to pay.")
-        % {"number": previous.number, "total": visit.customer_total},
-        now=now,
-    )
+    _note(actor, visit, "field.quote_continued", now=now, number=previous.number, total=visit.customer_total)
 
 
 # --- quote and consent ---------------------------------------------------------------------------
@@ -205,7 +198,7 @@ def quote_create(*, actor, visit: Visit, lines: list[dict], now=None) -> Quote:
     request = visit.request
     if request.status == RequestStatus.IN_PROGRESS:
         request_transition(actor=actor, request=request, action=Action.REQUEST_QUOTE, now=now)
-    _note(actor, visit, gettext("quote: customer pays %(total)s CNY.") % {"total": total}, now=now)
+    _note(actor, visit, "field.quote", now=now, total=total)
     audit_record(
         actor=actor,
         action="quote.create",
@@ -264,13 +257,7 @@ def quote_accept(*, actor, quote: Quote, signer_name: str, signature: str, via: 
     request = visit.request
     if request.status == RequestStatus.WAITING_QUOTE:
         request_transition(actor=writer, request=request, action=Action.APPROVE_QUOTE, now=now)
-    _note(
-        writer,
-        visit,
-        gettext("%(name)s accepted the quote (%(total)s CNY) %(via)s.")
-        % {"name": signer_name, "total": quote.total, "via": SignedVia(via).label},
-        now=now,
-    )
+    _note(writer, visit, "field.quote_accepted", now=now, name=signer_name, total=quote.total, via=via)
     audit_record(actor=writer, action="quote.accept", obj=visit, changes={"quote": [quote.pk, "accepted"]})
     return quote
 

@@ -107,7 +107,7 @@ def visit_check_in(*, actor, request: ServiceRequest, latitude=None, longitude=N
             )
     except IntegrityError:
         raise ConflictError(_("You are already checked in on this job."), code="visit_open") from None
-    _note(actor, visit, gettext("checked in (visit %(n)s).") % {"n": sequence}, now=now)
+    _note(actor, visit, "field.checked_in", now=now, n=sequence)
     audit_record(actor=actor, action="visit.check_in", obj=visit, changes={"status": [None, visit.status]})
     _quote_carry_forward(actor, visit, now)
     return visit
@@ -190,7 +190,7 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
         action = Action.WAIT_PARTS if second_visit_reason == SecondVisitReason.WAITING_PARTS else Action.WAIT_CUSTOMER
         request_transition(actor=actor, request=request, action=action, reason=reason, now=now)
     _appointment_close(actor, visit, now)
-    _note(actor, visit, gettext("checked out: %(outcome)s.") % {"outcome": Outcome(outcome).label}, now=now)
+    _note(actor, visit, "field.checked_out", now=now, outcome=outcome)
     audit_record(
         actor=actor, action="visit.check_out", obj=visit, changes={"outcome": [None, outcome], "status": [None, "done"]}
     )
@@ -206,9 +206,4 @@ def _form_send_on_commit(visit: Visit) -> None:
     from aftersales.dispatch import notify
 
     url = settings.SITE_URL.rstrip("/") + reverse("field:public_form", args=[visit.public_token])
-    notify.on_commit_customer(
-        visit.request_id,
-        gettext("Your service form %(number)s") % {"number": visit.number},
-        gettext("Thank you. Service request %(request)s is done. Your service form: %(url)s")
-        % {"request": visit.request.number, "url": url},
-    )
+    notify.customer_tell(visit.request, "field.customer_form_ready", form=visit.number, url=url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.audit import audit_record
@@ -86,13 +85,7 @@ def visit_part_use(
     used = VisitPart.objects.create(
         visit=visit, consumption=consumption, old_part=old_part, old_serial=(old_serial or "").strip()[:64]
     )
-    _note(
-        actor,
-        visit,
-        gettext("part used: %(code)s %(name)s × %(qty)s; old part: %(old)s.")
-        % {"code": part.code, "name": part.name, "qty": quantity, "old": OldPart(old_part).label},
-        now=now,
-    )
+    _note(actor, visit, "field.part_used", now=now, code=part.code, name=part.name, qty=quantity, old=old_part)
     audit_record(actor=actor, action="visit.part_use", obj=visit, changes={"consumption": [None, consumption.pk]})
     return used
 
@@ -150,13 +143,8 @@ def visit_checks_record(*, actor, visit: Visit, results: dict, care_instructions
     visit.care_instructions = (care_instructions or "").strip()[:2000]
     visit.save(update_fields=["tested_at", "care_instructions", "updated_at"])
     failed = sum(1 for r in records if r.result == CheckResult.FAIL and r.kind == CheckKind.TEST)
-    _note(
-        actor,
-        visit,
-        gettext("function test: %(ok)s passed, %(failed)s failed.")
-        % {"ok": sum(1 for r in records if r.result == CheckResult.PASS), "failed": failed},
-        now=now,
-    )
+    passed = sum(1 for r in records if r.result == CheckResult.PASS)
+    _note(actor, visit, "field.checks", now=now, ok=passed, failed=failed)
     audit_record(actor=actor, action="visit.checks", obj=visit, changes={"failed": [None, failed]})
     return visit
 
@@ -181,6 +169,6 @@ def visit_sign(*, actor, visit: Visit, signer_name: str, signature: str, now=Non
         signed_at=now,
         user=actor,
     )
-    _note(actor, visit, gettext("%(name)s signed the service form.") % {"name": signer_name}, now=now)
+    _note(actor, visit, "field.signed", now=now, name=signer_name)
     audit_record(actor=actor, action="visit.sign", obj=visit, changes={"signature": [None, sig.pk]})
     return sig

@@ -233,7 +233,7 @@ def test_check_out_sends_a_link_that_opens_the_public_form(client, manager, tech
     from aftersales.dispatch import notify
 
     sent = []
-    monkeypatch.setattr(notify, "on_commit_customer", lambda request_id, subject, body: sent.append(str(body)))
+    monkeypatch.setattr(notify, "customer_tell", lambda request, key, **params: sent.append(params["url"]))
     visit = visit_complete(field_job(technician, manager))
     (body,) = sent
     url = re.search(r"https?://\S+", body).group(0)
