@@ -302,6 +302,8 @@ def _check(response, kind: str, routable: bool, what: str):
     if kind in ("unknown_field", "not_object"):
         # Refused; a role check made before the body is read may answer first (403).
         expected = (403, 422) if routable else (403, 404, 422)
+        if "%00" in what.split(" body=")[0]:
+            expected += (400,)  # a NUL in the path is refused before routing (core.middleware)
         assert response.status_code in expected, f"{what}: a body of kind {kind} answered {response.status_code}"
 
 
