@@ -43,6 +43,7 @@ from aftersales.tickets.models import ServiceRequest
 from . import notify, routing
 from .choices import HELD_STATUSES, AppointmentStatus, OfferStatus
 from .models import Appointment, DispatchOffer, RouteStop, TechnicianAbsence
+from .permissions import is_dispatcher
 from .routes import (
     NOTIFY_THRESHOLD_SECONDS,
     DayInput,
@@ -56,7 +57,7 @@ from .routes import (
     travel_provider,
     visit_facts,
 )
-from .selectors import DISPATCH_ROLES, profile_list, request_category_id, skill_level, works_on
+from .selectors import profile_list, request_category_id, skill_level, works_on
 
 PINNED_DEPARTED = "departed"
 PINNED_NAMED = "named_technician"
@@ -251,7 +252,7 @@ def _value(problem: routing.DayProblem, plan: routing.Plan) -> int:
 
 
 def _require_dispatcher(actor) -> None:
-    if actor is None or not actor.is_authenticated or not actor.has_role(*DISPATCH_ROLES):
+    if actor is None or not is_dispatcher(actor):
         raise PermissionDeniedError()
 
 

@@ -19,6 +19,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.permissions import user_is_partner
 from aftersales.tickets.choices import Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_add_note, request_transition
@@ -34,8 +35,8 @@ from .choices import (
     OfferVia,
 )
 from .models import Appointment, DispatchOffer, DispatchPolicy, TechnicianAbsence, TechnicianProfile, TechnicianSkill
+from .permissions import can_dispatch, policy_can_edit, technician_can_edit
 from .selectors import (
-    DISPATCH_ROLES,
     local_day,
     policy_for,
     profile_list,
@@ -124,9 +125,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
     ``regions``: regions served. Office dispatch roles for anyone, partner staff for their own technicians."""
     if technician.role != Role.TECHNICIAN:
         raise ValidationFailed(fields={"technician": [_("Not a technician.")]})
-    if not actor.has_role(*DISPATCH_ROLES) and not (
-        actor.role == Role.PARTNER and actor.organization_id and actor.organization_id == technician.organization_id
-    ):
+    if not technician_can_edit(actor, technician):
         raise PermissionDeniedError()
     unknown = set(data) - set(PROFILE_FIELDS)
     if unknown:
@@ -176,9 +175,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
 
 @transaction.atomic
 def absence_add(*, actor, profile: TechnicianProfile, start: dt.date, end: dt.date, reason: str, note: str = ""):
-    if not actor.has_role(*DISPATCH_ROLES) and not (
-        actor.role == Role.PARTNER and actor.organization_id == profile.user.organization_id
-    ):
+    if not technician_can_edit(actor, profile.user):
         raise PermissionDeniedError()
     from .choices import AbsenceReason
 
@@ -242,7 +239,7 @@ def dispatch_assign(
     """Give a job to a technician (or to a partner organization). Raises ``AlreadyAssigned`` (409) when someone
     holds it already, unless ``reassign`` (dispatch roles, with a reason). A choice other than the top suggestion
     needs a reason (R-DSP-2), kept on the timeline."""
-    if not actor.has_role(*DISPATCH_ROLES, Role.PARTNER):
+    if not can_dispatch(actor):
         raise PermissionDeniedError()
     if technician is None and organization is None:
         raise ValidationFailed(
@@ -253,7 +250,7 @@ def dispatch_assign(
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
-    is_partner = actor.role == Role.PARTNER and not actor.is_superuser
+    is_partner = user_is_partner(actor)
     if is_partner:
         # A partner passes its organization's job to one of its technicians.
         if (
@@ -759,7 +756,7 @@ POLICY_FIELDS = ("region", "service_type", "mode", "accept_minutes")
 
 def _policy_writer(actor) -> None:
     """Policies are site configuration: managers and administrators write them (``actor=None``: set-up code)."""
-    if actor is not None and not actor.has_role(Role.MANAGER, Role.ADMIN):
+    if actor is not None and not policy_can_edit(actor):
         raise PermissionDeniedError()
 
 

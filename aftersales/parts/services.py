@@ -32,12 +32,12 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.permissions import user_is_partner
 from aftersales.core.sequences import sequence_next
 from aftersales.tickets.choices import Status as RequestStatus
 from aftersales.tickets.services import can_act_on
 
 from .choices import (
-    STOCK_ROLES,
     TRANSFER_TRANSITIONS,
     AlertKind,
     CountStatus,
@@ -72,6 +72,7 @@ from .models import (
     VanIssueLine,
     Warehouse,
 )
+from .permissions import JOB_ROLES, is_stock_staff, warehouse_usable_by
 from .selectors import job_warehouse_list_for
 from .signals import parts_event
 
@@ -79,7 +80,6 @@ COST_PLACES = Decimal("0.0001")
 DEFECTIVE_DUE_DAYS = 7
 # Requests on which parts may no longer be booked.
 CLOSED_JOB_STATUSES = frozenset({RequestStatus.CANCELLED, RequestStatus.CLOSED})
-JOB_ROLES = STOCK_ROLES | {Role.TECHNICIAN, Role.PARTNER}
 
 
 class InsufficientStock(ConflictError):
@@ -96,24 +96,9 @@ class IllegalTransition(ValidationFailed):
 # --- permissions ----------------------------------------------------------------------
 
 
-def is_stock_staff(user) -> bool:
-    return user.is_authenticated and user.has_role(*STOCK_ROLES)
-
-
 def _require_stock_staff(actor) -> None:
     if not is_stock_staff(actor):
         raise PermissionDeniedError(_("Only the parts team can do this."))
-
-
-def warehouse_usable_by(user, warehouse: Warehouse) -> bool:
-    """May ``user`` take stock out of / put stock into ``warehouse`` on a job?"""
-    if is_stock_staff(user):
-        return True
-    if user.role == Role.TECHNICIAN:
-        return warehouse.technician_id == user.pk
-    if user.role == Role.PARTNER:
-        return user.organization_id is not None and warehouse.organization_id == user.organization_id
-    return False
 
 
 def warehouse_usable_on_job(user, warehouse: Warehouse) -> bool:
@@ -694,7 +679,7 @@ def transfer_create(
     *, actor, source: Warehouse, destination: Warehouse, lines: list[dict], note: str = ""
 ) -> TransferOrder:
     """Request a transfer; stock moves when it is shipped (out) and received (in)."""
-    if not (is_stock_staff(actor) or (actor.role == Role.PARTNER and warehouse_usable_by(actor, destination))):
+    if not (is_stock_staff(actor) or (user_is_partner(actor) and warehouse_usable_by(actor, destination))):
         raise PermissionDeniedError(_("Only the parts team can do this."))
     if source.pk == destination.pk:
         raise ValidationFailed(fields={"destination": [_("Choose another warehouse than the source.")]})
@@ -712,7 +697,7 @@ def transfer_allowed(user, transfer: TransferOrder, action: str) -> bool:
     t = TRANSFER_TRANSITIONS.get(action)
     if t is None or transfer.status not in t.sources or not user.has_role(*t.roles):
         return False
-    if user.role == Role.PARTNER:
+    if user_is_partner(user):
         return warehouse_usable_by(user, transfer.destination)
     return True
 
@@ -723,7 +708,7 @@ def transfer_transition(*, actor, transfer: TransferOrder, action: str, reason: 
     if t is None:
         raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     transfer = TransferOrder.objects.select_for_update().select_related("source", "destination").get(pk=transfer.pk)
-    partner_foreign = actor.role == Role.PARTNER and not warehouse_usable_by(actor, transfer.destination)
+    partner_foreign = user_is_partner(actor) and not warehouse_usable_by(actor, transfer.destination)
     if not actor.has_role(*t.roles) or partner_foreign:
         raise PermissionDeniedError(_("You cannot %(action)s this transfer.") % {"action": t.action.label})
     if transfer.status not in t.sources:

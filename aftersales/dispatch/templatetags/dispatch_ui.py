@@ -3,11 +3,13 @@
 from django import template
 
 from aftersales.accounts.choices import Role
+from aftersales.core.permissions import user_has_role, user_is_partner
 from aftersales.tickets.choices import Status
 
 from ..choices import UNASSIGNED_STATUSES
 from ..forms import AppointmentForm, MoveForm
-from ..selectors import DISPATCH_ROLES, active_offer, appointment_history
+from ..permissions import BOOKING_ROLES, is_dispatcher
+from ..selectors import active_offer, appointment_history
 
 register = template.Library()
 
@@ -17,8 +19,8 @@ BOOKABLE = (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS)
 @register.inclusion_tag("dispatch/_request_panel.html", takes_context=True)
 def dispatch_panel(context, sr):
     user = context["request"].user
-    is_dispatcher = user.has_role(*DISPATCH_ROLES)
-    can_book = user.has_role(*DISPATCH_ROLES, Role.AGENT, Role.TECHNICIAN, Role.PARTNER)
+    dispatcher = is_dispatcher(user)
+    can_book = user_has_role(user, BOOKING_ROLES)
     # Queries only when there can be something to show: an unassigned request has no offer and no visit.
     held = sr.assigned_technician_id is not None or sr.assigned_organization_id is not None
     history = appointment_history(sr) if held or sr.status not in UNASSIGNED_STATUSES + (Status.NEW,) else []
@@ -30,8 +32,8 @@ def dispatch_panel(context, sr):
         "offer": active_offer(sr) if held else None,
         "appointment": appt,
         "history": history,
-        "show_suggestions": (is_dispatcher and sr.status in UNASSIGNED_STATUSES)
-        or (user.role == Role.PARTNER and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
+        "show_suggestions": (dispatcher and sr.status in UNASSIGNED_STATUSES)
+        or (user_is_partner(user) and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
         "can_book": can_book and sr.status in BOOKABLE and sr.assigned_technician_id is not None,
         "appointment_form": AppointmentForm(),
         "move_form": MoveForm(),
