@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,10 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aftersales.catalog.selectors import unit_list_for, unit_warranty
 from aftersales.core.errors import DomainError
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import roles_required
 from aftersales.core.phones import phone_display
 from aftersales.tickets.selectors import request_list_for
 
 from .forms import AddressForm, CustomerForm, domain_error_to_form
+from .permissions import WRITE_ROLES, customer_can_write
 from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search
 from .services import address_create, customer_update
 
@@ -26,11 +27,6 @@ SEARCH_LIMIT = 50
 LIST_ORDER = ["-created_at", "-id"]
 # The newest requests shown on a customer's page; the queue has the rest.
 DETAIL_REQUESTS = 50
-
-
-def _require_back_office(user) -> None:
-    if not user.is_back_office:
-        raise PermissionDenied
 
 
 def _rows(customers) -> list[dict]:
@@ -74,7 +70,7 @@ def customer_list(request):
         "page": page,
         "error": error,
         "search_limit": SEARCH_LIMIT,
-        "can_write": request.user.is_back_office,
+        "can_write": customer_can_write(request.user),
     }
     return render(request, "customers/customer_list.html", context, status=400 if error else 200)
 
@@ -99,16 +95,15 @@ def customer_detail(request, pk: int):
         "units": [{"unit": unit, "w": unit_warranty(unit)} for unit in units],
         "service_requests": service_requests,
         "requests_truncated": len(service_requests) == DETAIL_REQUESTS,
-        "can_write": user.is_back_office,
+        "can_write": customer_can_write(user),
     }
     return render(request, "customers/customer_detail.html", context)
 
 
-@login_required
+@roles_required(WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    _require_back_office(request.user)
     status = 200
     if request.method == "POST":
         form = CustomerForm(request.POST)
@@ -126,11 +121,10 @@ def customer_edit(request, pk: int):
     return render(request, "customers/customer_form.html", {"customer": customer, "form": form}, status=status)
 
 
-@login_required
+@roles_required(WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def address_add(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    _require_back_office(request.user)
     status = 200
     if request.method == "POST":
         form = AddressForm(request.POST)
