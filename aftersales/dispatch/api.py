@@ -16,7 +16,7 @@ from ninja.responses import Status as Reply
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import ValidationFailed
-from aftersales.core.permissions import api_roles
+from aftersales.core.permissions import STAFF_ROLES, api_roles
 from aftersales.core.schemas import ERRORS, Day, Id, text
 from aftersales.tickets.selectors import request_get_for
 
@@ -307,7 +307,7 @@ def _plan_out(technician_id: int, day: dt.date):
     }
 
 
-@router.get("/plans/{int:technician_id}/{day}", response={200: PlanOut, **ERRORS})
+@router.get("/plans/{int:technician_id}/{day}", response={200: PlanOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def plan_get_api(request, technician_id: int, day: Day):
     """A technician's stored day plan (empty when never planned)."""
     profile_get_for(request.auth, technician_id)

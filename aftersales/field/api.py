@@ -559,10 +559,9 @@ def check_in(request, payload: CheckInIn, idempotency_key: str | None = Idempote
     auth=api_roles(VISIT_WORK_ROLES),
 )
 def diagnose(request, visit_id: int, payload: DiagnoseIn, idempotency_key: str | None = IdempotencyKey):
-    """Fault cause (from the fault tree), what was found, the solution and whether anything is chargeable."""
+    """Fault cause (from the fault tree), what was found, the solution and whether anything is chargeable.
+    An unknown cause is refused by the service, after the visit is found (a foreign visit answers 404)."""
     cause = cause_get(payload.cause)
-    if cause is None:
-        raise ValidationFailed(fields={"cause": [_("Unknown cause.")]})
     return _step(
         request,
         visit_id,

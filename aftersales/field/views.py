@@ -183,15 +183,15 @@ def _render_job(request, sr, *, error=None, failed_step="", status=200):
     return render(request, "field/job.html", context, status=status)
 
 
-@roles_required(JOB_PAGE_ROLES)  # customers follow their request in the portal, not here
 @require_GET
+@roles_required(JOB_PAGE_ROLES)  # customers follow their request in the portal, not here
 def job(request, request_id: int):
     sr = request_get_for(request.user, pk=request_id)
     return _render_job(request, sr)
 
 
-@roles_required(JOB_PAGE_ROLES)
 @require_GET
+@roles_required(JOB_PAGE_ROLES)
 def prep(request, request_id: int):
     """The job's product, warranty, manuals, history and likely parts, for "My day" to show on demand."""
     sr = request_get_for(request.user, pk=request_id)
@@ -219,8 +219,8 @@ def _step(request, sr, *, step: str, scope: str, model, create):
     return redirect(reverse("field:job", args=[sr.pk]) + f"#{step}")
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def check_in(request, request_id: int):
     sr = request_get_for(request.user, pk=request_id)
     return _step(
@@ -238,8 +238,8 @@ def check_in(request, request_id: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def diagnose(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -280,8 +280,8 @@ def _posted_lines(post) -> list[dict]:
     return lines
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def quote(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -301,8 +301,8 @@ def _pending_quote(visit: Visit) -> Quote:
     return quote
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def quote_answer(request, pk: int, answer: str):
     visit = selectors.visit_get_for(request.user, pk)
     if answer not in ("accept", "decline"):
@@ -332,8 +332,8 @@ def quote_answer(request, pk: int, answer: str):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def part_use(request, pk: int):
     from aftersales.parts.models import Part
 
@@ -365,8 +365,8 @@ def part_use(request, pk: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def photos(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
 
@@ -383,8 +383,8 @@ def photos(request, pk: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def checks(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     results = {}
@@ -407,8 +407,8 @@ def checks(request, pk: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def sign(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -426,8 +426,8 @@ def sign(request, pk: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def payment(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -446,8 +446,8 @@ def payment(request, pk: int):
     )
 
 
-@roles_required(VISIT_WORK_ROLES)
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def check_out(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(

@@ -20,7 +20,7 @@ from pydantic import Field
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
-from aftersales.core.permissions import api_roles
+from aftersales.core.permissions import STAFF_ROLES, api_roles
 from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
 from aftersales.tickets.selectors import request_get_for
 
@@ -35,8 +35,11 @@ from .models import (
     VanIssue,
 )
 from .permissions import (
+    DEFECTIVE_ROLES,
+    JOB_ROLES,
     READER_ROLES,
     STOCK_ROLES,
+    TRANSFER_ROLES,
     VAN_ISSUE_ROLES,
     count_list_for,
     reservation_list_for,
@@ -390,7 +393,7 @@ def _lines(user, lines: list[LineIn]) -> list[dict]:
     return out
 
 
-@router.get("/parts", response={200: PartPage, **ERRORS})
+@router.get("/parts", response={200: PartPage, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def parts_list(request, q: text(100) = "", cursor: text(500) | None = None, size: PageSize = 50):
     qs = part_list_for(request.auth)
     if q:
@@ -403,12 +406,12 @@ def parts_create(request, payload: PartIn):
     return Reply(201, part_create(actor=request.auth, **payload.dict()))
 
 
-@router.get("/parts/{part_id}", response={200: PartOut, **ERRORS})
+@router.get("/parts/{part_id}", response={200: PartOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def parts_get(request, part_id: Id):
     return part_get_for(request.auth, part_id)
 
 
-@router.get("/warehouses", response={200: list[WarehouseOut], **ERRORS})
+@router.get("/warehouses", response={200: list[WarehouseOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def warehouses_list(request, kind: WarehouseKind | None = None):
     qs = warehouse_list_for(request.auth).order_by("code")
     if kind:
@@ -416,12 +419,12 @@ def warehouses_list(request, kind: WarehouseKind | None = None):
     return list(qs[:500])
 
 
-@router.get("/warehouses/{warehouse_id}", response={200: WarehouseOut, **ERRORS})
+@router.get("/warehouses/{warehouse_id}", response={200: WarehouseOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def warehouses_get(request, warehouse_id: Id):
     return warehouse_get_for(request.auth, warehouse_id)
 
 
-@router.get("/levels", response={200: list[LevelOut], **ERRORS})
+@router.get("/levels", response={200: list[LevelOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def levels_list(request, warehouse: Id | None = None, part: Id | None = None, store: Store | None = None):
     qs = level_list_for(request.auth).exclude(on_hand=0, reserved=0)
     if warehouse:
@@ -443,7 +446,7 @@ class MoveFilter(Schema):
     size: PageSize = 50
 
 
-@router.get("/moves", response={200: MovePage, **ERRORS})
+@router.get("/moves", response={200: MovePage, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def moves_list(request, filters: Query[MoveFilter]):
     qs = move_list_for(request.auth)
     for field, value in (
@@ -489,7 +492,7 @@ def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = I
     return Reply(201 if created else 200, receipt)
 
 
-@router.get("/transfers", response={200: list[TransferOut], **ERRORS})
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def transfers_list(request, status: text(16) | None = None):
     qs = transfer_list_for(request.auth)
     if status:
@@ -497,7 +500,7 @@ def transfers_list(request, status: text(16) | None = None):
     return list(qs.order_by("-created_at", "-id")[:200])
 
 
-@router.post("/transfers", response={201: TransferOut, 200: TransferOut, **ERRORS})
+@router.post("/transfers", response={201: TransferOut, 200: TransferOut, **ERRORS}, auth=api_roles(TRANSFER_ROLES))
 def transfers_create(request, payload: TransferIn, idempotency_key: str | None = IdempotencyKey):
     # A partner may ask for stock from the central warehouses (which he cannot browse).
     src = get_object_or_404(warehouse_source_list_for(request.auth), pk=payload.source)
@@ -521,12 +524,14 @@ def _transfer_for(user, pk: int) -> TransferOrder:
     return obj
 
 
-@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS})
+@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def transfers_get(request, transfer_id: Id):
     return _transfer_for(request.auth, transfer_id)
 
 
-@router.post("/transfers/{transfer_id}/transition", response={200: TransferOut, **ERRORS})
+@router.post(
+    "/transfers/{transfer_id}/transition", response={200: TransferOut, **ERRORS}, auth=api_roles(TRANSFER_ROLES)
+)
 def transfers_transition(request, transfer_id: Id, payload: TransitionIn):
     transfer = _transfer_for(request.auth, transfer_id)
     return transfer_transition(actor=request.auth, transfer=transfer, action=payload.action, reason=payload.reason)
@@ -547,7 +552,7 @@ def _job_args(user, payload: JobPartIn) -> dict:
     return args
 
 
-@router.post("/consume", response={201: ConsumptionOut, 200: ConsumptionOut, **ERRORS})
+@router.post("/consume", response={201: ConsumptionOut, 200: ConsumptionOut, **ERRORS}, auth=api_roles(JOB_ROLES))
 def consume(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
     """Book parts used on a job. A phone resubmitting with the same Idempotency-Key after a lost
     connection gets the first booking back (200) and stock moves once."""
@@ -569,7 +574,7 @@ def consume(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
     return Reply(201 if created else 200, c)
 
 
-@router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS})
+@router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS}, auth=api_roles(JOB_ROLES))
 def reserve(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
     args = _job_args(request.auth, payload)
     reservation, created = idempotent_create(
@@ -583,13 +588,15 @@ def reserve(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
     return Reply(201 if created else 200, reservation)
 
 
-@router.post("/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS})
+@router.post(
+    "/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS}, auth=api_roles(JOB_ROLES)
+)
 def release(request, reservation_id: Id):
     res = get_object_or_404(reservation_list_for(request.auth), pk=reservation_id)
     return reservation_release(actor=request.auth, reservation=res)
 
 
-@router.get("/defective-returns", response={200: list[DefectiveOut], **ERRORS})
+@router.get("/defective-returns", response={200: list[DefectiveOut], **ERRORS}, auth=api_roles(DEFECTIVE_ROLES))
 def defective_list(request, overdue: bool = False, status: text(16) | None = None):
     from .selectors import defective_overdue_for
 
@@ -599,7 +606,9 @@ def defective_list(request, overdue: bool = False, status: text(16) | None = Non
     return list(qs.order_by("due_date", "id")[:500])
 
 
-@router.post("/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS})
+@router.post(
+    "/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS}, auth=api_roles(DEFECTIVE_ROLES)
+)
 def defective_receive(request, return_id: Id, payload: ReceiveIn):
     ret = get_object_or_404(defective_list_for(request.auth), pk=return_id)
     wh = warehouse_get_for(request.auth, payload.warehouse)

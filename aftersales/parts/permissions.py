@@ -33,6 +33,8 @@ from .models import (
 READER_ROLES = BACK_OFFICE_ROLES
 # Who books parts on a job (reserve, consume, return unused): the parts team and field staff.
 JOB_ROLES = STOCK_ROLES | {Role.TECHNICIAN, Role.PARTNER}
+# Who asks for a transfer and moves one along: the parts team, and partner staff for their own outlet.
+TRANSFER_ROLES = STOCK_ROLES | {Role.PARTNER}
 # Who asks for van stock and sees van issues.
 VAN_ISSUE_ROLES = STOCK_ROLES | {Role.TECHNICIAN}
 # Who follows defective (old) part returns.

@@ -30,7 +30,7 @@ from aftersales.customers.selectors import address_list_for_customer, customer_l
 from .choices import Action, Channel, Priority, ServiceType, Status
 from .filters import SORTS
 from .models import Attachment, ServiceRequest, ServiceRequestEvent
-from .permissions import CREATE_ROLES
+from .permissions import CREATE_ROLES, EDIT_ROLES
 from .selectors import (
     attachment_get_for,
     request_allowed_actions,
@@ -320,7 +320,12 @@ def request_get(request, request_id: int):
     return _detail(request, request_id)
 
 
-@router.patch("/{int:request_id}", response={200: RequestDetailOut, **ERRORS}, summary="Change request details")
+@router.patch(
+    "/{int:request_id}",
+    response={200: RequestDetailOut, **ERRORS},
+    summary="Change request details",
+    auth=api_roles(EDIT_ROLES),
+)
 def request_patch(request, request_id: int, payload: RequestPatch):
     """Send only the fields to change (office staff; not once closed or cancelled)."""
     obj = _detail(request, request_id)
