@@ -126,6 +126,7 @@ def build_world() -> World:
     from aftersales.field import services as field
     from aftersales.field.tests.factories import field_job, quote_lines, signature_data_url
     from aftersales.parts import services as parts
+    from aftersales.parts.models import DefectiveReturn, StockMove
     from aftersales.parts.tests.factories import make_part, make_region, make_warehouse, serve, stock
     from aftersales.tickets.services import attachments_add
     from aftersales.tickets.tests.paths import unique_phone
@@ -206,7 +207,21 @@ def build_world() -> World:
         quotes[k] = field.quote_create(actor=j.technician, visit=visits[k], lines=quote_lines(j))
         field.quote_accept(actor=j.technician, quote=quotes[k], signer_name="客户", signature=signature_data_url())
         payments[k] = field.payment_record(actor=j.technician, visit=visits[k], method="cash", amount="50.00")
+        field.visit_part_use(
+            actor=j.technician, visit=visits[k], part=j.part, quantity=1, lot="B202607", old_part="returned"
+        )
+        field.visit_photos_add(
+            actor=j.technician,
+            visit=visits[k],
+            uploads=[SimpleUploadedFile("before.png", PNG, content_type="image/png")],
+            phase="before",
+        )
     w.put("payment", **payments)
+    w.put("visit_part", **{k: v.parts_used.get() for k, v in visits.items()})
+    w.put("visit_photo", **{k: v.photos.get() for k, v in visits.items()})
+    w.put("quote", **quotes)
+    w.put("defective", **{k: DefectiveReturn.objects.filter(request=j.request).first() for k, j in jobs.items()})
+    w.put("move", **{k: StockMove.objects.filter(warehouse=j.van).order_by("id").first() for k, j in jobs.items()})
     w.share("quote_token", quotes["own"])
 
     # Stock documents: a central warehouse with stock, transfers to each van, van issues, a count,
