@@ -607,7 +607,7 @@ def defective_list(request, overdue: bool = False, status: text(16) | None = Non
 
 
 @router.post(
-    "/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS}, auth=api_roles(DEFECTIVE_ROLES)
+    "/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS}, auth=api_roles(JOB_ROLES)
 )
 def defective_receive(request, return_id: Id, payload: ReceiveIn):
     ret = get_object_or_404(defective_list_for(request.auth), pk=return_id)

@@ -51,6 +51,7 @@ FOREIGN_VISIBLE: dict[str, frozenset] = {
     "appointment": BACK_OFFICE_ROLES,
     "attachment": BACK_OFFICE_ROLES,
     "reservation": BACK_OFFICE_ROLES,
+    "defective": BACK_OFFICE_ROLES,
     "customer": BACK_OFFICE_ROLES,
     "unit": BACK_OFFICE_ROLES,
     "technician": BACK_OFFICE_ROLES,

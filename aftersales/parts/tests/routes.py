@@ -1,7 +1,7 @@
 """Spare-parts routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
 from aftersales.core.permissions import STAFF_ROLES
-from aftersales.core.tests.matrix import MISSING_ID, Route
+from aftersales.core.tests.matrix import Route
 from aftersales.parts.permissions import (
     DEFECTIVE_ROLES,
     JOB_ROLES,
@@ -72,8 +72,9 @@ ROUTES = [
     Route(
         "POST /api/parts/defective-returns/{return_id}/receive",
         obj="defective",
-        roles=DEFECTIVE_ROLES,
-        body={"warehouse": MISSING_ID},
+        roles=JOB_ROLES,
+        ok=200,
+        body=lambda world, role, side: {"warehouse": world.obj("warehouse", role, "own").pk},
     ),
     Route("POST /api/parts/counts", roles=STOCK_ROLES, ok=422),
     Route("GET /api/parts/counts/{count_id}", obj="count", roles=STOCK_ROLES),
