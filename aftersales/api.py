@@ -15,6 +15,8 @@ from ninja.security import HttpBearer, django_auth
 
 from aftersales.accounts.selectors import api_token_authenticate
 from aftersales.core.errors import DomainError
+from aftersales.core.middleware import error_for_status
+from aftersales.core.permissions import api_auth_register
 
 
 class BearerToken(HttpBearer):
@@ -32,6 +34,8 @@ api = NinjaAPI(
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
+# Before any router is imported: ``core.permissions.api_roles`` wraps these sign-in ways.
+api_auth_register(api.auth)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):
@@ -43,15 +47,25 @@ def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+_OUT_OF_RANGE = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+_SOURCES = ("body", "query", "path", "payload", "header", "form", "file", "cookie")
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
+    """422 ``invalid`` with messages per field. A path value out of range (an id beyond 64 bits, a
+    day in year 9999) names nothing: 404, as for any unknown object. A body that is not a JSON
+    object is one message for the whole body."""
+    if exc.errors and all(
+        tuple(err.get("loc", ()))[:1] == ("path",) and err.get("type") in _OUT_OF_RANGE for err in exc.errors
+    ):
+        return _error(request, 404, "not_found", _("Not found."))
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [
-            str(p)
-            for p in err.get("loc", [])
-            if p not in ("body", "query", "path", "payload", "header", "form", "file", "cookie")
-        ]
+        loc = [str(p) for p in err.get("loc", []) if p not in _SOURCES]
+        if not loc and err.get("type") in ("model_attributes_type", "model_type", "dict_type"):
+            fields.setdefault("__all__", []).append(_("Send a JSON object."))
+            continue
         fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", ""))
     return _error(request, 422, "invalid", _("Some fields are not valid."), fields)
 
@@ -73,7 +87,11 @@ def forbidden(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "error", str(exc))
+    """Errors ninja raises itself: an unreadable body (400), throttling (429) ..."""
+    code, message = error_for_status(exc.status_code)
+    if exc.status_code == 400:
+        code, message = "bad_request", _("The request body is not valid JSON.")
+    return _error(request, exc.status_code, code, message)
 
 
 def _mount():

@@ -65,11 +65,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control and Content-Security-Policy on what the app answers (not on static files).
+    "aftersales.core.middleware.SecurityHeadersMiddleware",
+    # Under /api/ every error is {code, message, fields}, also Django's own 404/405/403/500.
+    "aftersales.core.middleware.ApiErrorMiddleware",
+    # An id in the URL beyond 64 bits: 404 (it would overflow the database's integer).
+    "aftersales.core.middleware.UrlIdRangeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL character in the path, query string or a form: 400 (PostgreSQL refuses it: a 500).
+    "aftersales.core.middleware.NullCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -147,6 +155,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The Content-Security-Policy of HTML pages; empty: the built-in one (core.middleware), which
+# allows this site only (plus the map tile server of DISPATCH_MAP_TILES).
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", "")
 
 # --- i18n / time ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -210,18 +221,19 @@ else:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
+# The outbox (aftersales.notifications): channels ({channel: Channel class path, or None
+# for "no provider configured"; sms and wechat have none yet), retries and the lease
+# after which a row left "sending" by a killed worker is sent again.
+OUTBOX_CHANNELS: dict[str, str | None] = {}
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # The address customers reach the site at (links in e-mails: service forms, consent).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Default quote lines offered on site (CNY); the technician can change them per job.
 FIELD_CALL_OUT_FEE = os.environ.get("FIELD_CALL_OUT_FEE", "50.00")
 FIELD_LABOUR_FEE = os.environ.get("FIELD_LABOUR_FEE", "80.00")
-
-# --- dispatch board map --------------------------------------------------
-# Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.
-# A tile URL template such as https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png: the board shows them on a
-# Leaflet tile map instead; the browser fetches the tiles from that server. Give the attribution its terms ask for.
-DISPATCH_MAP_TILES = os.environ.get("DISPATCH_MAP_TILES", "")
-DISPATCH_MAP_ATTRIBUTION = os.environ.get("DISPATCH_MAP_ATTRIBUTION", "")
 
 # --- dispatch board map --------------------------------------------------
 # Empty (the default): the board plots jobs and technicians offline, nothing is fetched from outside.

@@ -85,18 +85,19 @@ def setup(args) -> dict[str, int]:
             ),
         )
     timed(
-        "empty escalation log and notifications", lambda: sql("TRUNCATE sla_slaescalation, notifications_notification")
+        "empty escalation log and notifications",
+        lambda: sql("TRUNCATE sla_slaescalation, notifications_notification, notifications_outboxmessage"),
     )
     timed("empty clocks", lambda: sql("TRUNCATE sla_slaclock CASCADE"))
     standard = scalar("SELECT id FROM sla_calendar WHERE code = 'standard'")
     breach, warn = args.breach / 100, args.warn / 100
     # r decides each clock's situation; times are relative to now() at setup.
     insert = f"""
-    INSERT INTO sla_slaclock (request_id, kind, policy_reason, calendar_id, target_seconds, started_at, due_at,
+    INSERT INTO sla_slaclock (request_id, kind, policy_why, calendar_id, target_seconds, started_at, due_at,
         warning_at, paused_seconds, remaining_seconds, state, paused_since, met_at, breached_at, breach_by_seconds,
         cycle, pauses, history, computed_at, warned_at, escalated_at, escalation_level, escalate_at,
         escalation_anchor_at, warn_at)
-    SELECT request_id, kind, 'bench', CASE WHEN r2 < 0.3 THEN %(standard)s END, 86400, now() - interval '20 hours',
+    SELECT request_id, kind, '[]'::jsonb, CASE WHEN r2 < 0.3 THEN %(standard)s END, 86400, now() - interval '20 hours',
         due, due - interval '4 hours', 0, 3600,
         CASE WHEN r < {breach + warn + 0.10} THEN 'running'
              WHEN r < {breach + warn + 0.15} THEN 'breached'

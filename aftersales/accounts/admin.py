@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from aftersales.core.formfields import DATE_FORMFIELDS
+
 from .choices import Role
 from .forms import ApiTokenCreateForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import ApiToken, Organization, User
@@ -40,7 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Role"), {"fields": ("role", "organization")}),
-        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "phone")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "phone", "language")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -85,6 +87,8 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are read-only here: create one (the secret is shown once) or revoke it."""
+
+    formfield_overrides = DATE_FORMFIELDS
 
     list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at", "valid")
     list_filter = ("revoked_at",)

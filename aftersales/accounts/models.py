@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -29,6 +30,14 @@ class Organization(TimeStampedModel):
         return self.name
 
 
+# The accounts automatic work acts as (they cannot log in): named in the reader's language.
+SYSTEM_ACCOUNT_NAMES = {
+    "system": _("System"),
+    "sla-system": _("SLA system"),
+    "dispatch-system": _("Dispatch system"),
+}
+
+
 class User(AbstractUser):
     """Every person who logs in: staff of an organization, or a customer."""
 
@@ -42,6 +51,10 @@ class User(AbstractUser):
         related_name="members",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The language of messages sent to this person (e-mail…); blank: the site's default.
+    language = models.CharField(
+        _("language of messages"), max_length=16, blank=True, choices=settings.LANGUAGES, default=""
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -52,6 +65,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.username in SYSTEM_ACCOUNT_NAMES and not self.is_active:
+            return str(SYSTEM_ACCOUNT_NAMES[self.username])
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
 

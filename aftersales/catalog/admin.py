@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.errors import ValidationFailed
+from aftersales.core.formfields import DATE_FORMFIELDS
 from aftersales.core.uploads import upload_check
 
 from .models import Product, ProductCategory, ProductManual, ProductUnit
@@ -192,6 +193,7 @@ class UnitAdminForm(forms.ModelForm):
 
 @admin.register(ProductUnit)
 class ProductUnitAdmin(admin.ModelAdmin):
+    formfield_overrides = DATE_FORMFIELDS
     form = UnitAdminForm
     list_display = ("serial_number", "product", "owner", "purchase_date", "warranty_end", "created_at")
     list_filter = ("purchase_channel", "product__category")

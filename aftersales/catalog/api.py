@@ -21,7 +21,7 @@ from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
 
@@ -43,7 +43,7 @@ class CategoryOut(Schema):
     parent_id: int | None
 
 
-class CategoryIn(Schema):
+class CategoryIn(InputSchema):
     code: text(32, min_length=1)
     name: text(100, min_length=1)
     parent_id: Id | None = None
@@ -71,7 +71,7 @@ class ProductPageOut(PageInfo):
     items: list[ProductOut]
 
 
-class ProductIn(Schema):
+class ProductIn(InputSchema):
     model_code: text(64, min_length=1)
     name: text(200, min_length=1)
     category_id: Id
@@ -79,7 +79,7 @@ class ProductIn(Schema):
     brand: text(100) = ""
 
 
-class ProductPatch(Schema):
+class ProductPatch(InputSchema):
     name: text(200, min_length=1) | None = None
     brand: text(100) | None = None
     category_id: Id | None = None
@@ -141,27 +141,27 @@ class UnitPageOut(PageInfo):
     items: list[UnitOut]
 
 
-class UnitIn(Schema):
+class UnitIn(InputSchema):
     product_id: Id
     serial_number: text(64, min_length=1)
     owner_id: Id
-    purchase_date: datetime.date | None = None
+    purchase_date: Day | None = None
     purchase_channel: PurchaseChannel = PurchaseChannel.STORE
     store_name: text(200) = ""
     invoice_number: text(64) = ""
-    installation_date: datetime.date | None = None
+    installation_date: Day | None = None
     address_id: Id | None = None
     warranty_months: int | None = Field(None, ge=0, le=240, description="Defaults to the product's.")
 
 
-class UnitPatch(Schema):
+class UnitPatch(InputSchema):
     owner_id: Id | None = None
     address_id: Id | None = Field(None, description="An address of the (new) owner; null clears it.")
-    purchase_date: datetime.date | None = None
+    purchase_date: Day | None = None
     purchase_channel: PurchaseChannel | None = None
     store_name: text(200) | None = None
     invoice_number: text(64) | None = None
-    installation_date: datetime.date | None = None
+    installation_date: Day | None = None
     warranty_months: int | None = Field(None, ge=0, le=240)
 
 

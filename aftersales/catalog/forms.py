@@ -1,12 +1,12 @@
 """Catalog forms: shape only; the rules (unique model code, warranty range, upload type
-and size) are checked by ``catalog.services`` and shown with ``domain_error_to_form``."""
+and size) are checked by ``catalog.services`` and shown with ``core.forms.form_add_domain_error``."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.customers.forms import BootstrapMixin
+from aftersales.core.forms import BootstrapMixin
 
 from .selectors import category_list
 

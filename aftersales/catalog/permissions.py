@@ -11,8 +11,10 @@ from django.db.models import QuerySet
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
 from aftersales.core.permissions import user_has_role
+from aftersales.core.slots import pk_in_any
 
 from .models import ProductUnit
+from .slots import UNIT_SCOPE
 
 # Who edits products, categories and manuals.
 MASTER_DATA_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
@@ -32,6 +34,5 @@ def unit_list_for(user) -> QuerySet[ProductUnit]:
         return qs
     if user.role == Role.CUSTOMER:
         return qs.filter(owner__user=user)
-    from aftersales.tickets.permissions import request_list_for
-
-    return qs.filter(pk__in=request_list_for(user).exclude(unit=None).values("unit_id"))
+    # The apps above (tickets: the requests he holds) say which units a technician or partner sees.
+    return qs.filter(pk_in_any(UNIT_SCOPE.call(user)))

@@ -14,21 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.uploads import download_response
-from aftersales.customers.forms import domain_error_to_form
-from aftersales.tickets.selectors import request_history_for_unit
 
 from .forms import ManualForm, ProductFilterForm, ProductForm
 from .models import ProductManual
 from .permissions import MASTER_DATA_ROLES, can_edit_master_data
 from .selectors import product_list, unit_get_for, unit_warranty
 from .services import manual_add, product_create, product_update
+from .slots import UNIT_BADGES, UNIT_MAIN, UNIT_SIDE
 
 PAGE_SIZE = 25
 PRODUCT_ORDER = ["model_code", "id"]
-UNIT_HISTORY = 50
 
 
 def _product_or_404(pk: int):
@@ -91,7 +90,7 @@ def product_create_view(request):
             try:
                 product = product_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Product created."))
                 return redirect("catalog:product", pk=product.pk)
@@ -112,7 +111,7 @@ def product_edit(request, pk: int):
             try:
                 product_update(actor=request.user, product=product, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Product saved."))
                 return redirect("catalog:product", pk=product.pk)
@@ -138,7 +137,7 @@ def manual_add_view(request, pk: int):
                     upload=form.cleaned_data["file"],
                 )
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Manual uploaded."))
                 return redirect("catalog:product", pk=product.pk)
@@ -163,30 +162,15 @@ def manual_download(request, pk: int):
 @login_required
 @require_GET
 def unit_detail(request, pk: int):
-    """The unit, its warranty, its service history (requests the user may see, each with its
-    visits and their service forms) and its 三包 counters. A fixed number of queries."""
-    from django.db.models import Prefetch
-
-    from aftersales.field.models import Visit
-    from aftersales.field.sanbao import DAYS_LIMIT, REPEAT_LIMIT, unit_counters
-
-    user = request.user
-    unit = unit_get_for(user, pk)
-    visits = Visit.objects.select_related("technician", "fault", "fault_cause").order_by("sequence", "id")
-    history = list(
-        request_history_for_unit(user, unit)
-        .select_related("assigned_technician")
-        .prefetch_related(Prefetch("visits", queryset=visits))
-        .order_by("-created_at", "-id")[:UNIT_HISTORY]
-    )
+    """The unit and its warranty; the apps above add their cards through ``catalog.slots`` (the
+    service history with its visits and forms, the 三包 counters). A fixed number of queries."""
+    unit = unit_get_for(request.user, pk)
     context = {
         "unit": unit,
         "w": unit_warranty(unit),
         "address": unit.address,
-        "history": history,
-        "history_truncated": len(history) == UNIT_HISTORY,
-        "sanbao": unit_counters(unit),
-        "sanbao_repeat_limit": REPEAT_LIMIT,
-        "sanbao_days_limit": DAYS_LIMIT,
+        "badges": UNIT_BADGES.render(request, unit),
+        "side_panels": UNIT_SIDE.render(request, unit),
+        "main_panels": UNIT_MAIN.render(request, unit),
     }
     return render(request, "catalog/unit_detail.html", context)

@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Every app declares its menu entries in <app>/navigation.py (see core/navigation.py).
         autodiscover_modules("navigation")
+        from .messages import kinds_discover
+
+        # Every app's message kinds (``<app>/messages.py``), before any text is rendered.
+        kinds_discover()

@@ -5,13 +5,16 @@ Each app keeps its own rules in ``<app>/permissions.py``: its role sets (frozens
 from them. This module holds what they share:
 
 - ``user_has_role(user, roles)``: signed in and (a superuser or one of ``roles``);
-- ``user_is_partner(user)`` / ``user_partner_org_id(user)``: partner staff and their organization;
 - ``Scope``: an object rule written once, read as a queryset filter (``Scope.filter``) and as an
   in-memory yes/no (``Scope.allows``) that answer alike (tests prove it role by role);
 - ``roles_required(roles)``: the one answer to a wrong role on a page, a fragment or an export:
   anonymous users go to the login page, signed-in users of another role get the styled 403 page;
 - ``api_roles(roles)``: the same rule for an API operation (``auth=api_roles(ROLES)``), checked
   right after authentication and before the body is read: 401 anonymous, 403 ``{"code": "forbidden"}``.
+
+The roles themselves belong to ``accounts`` (one layer up): ``accounts.permissions`` holds the
+role sets every app shares (``ALL_ROLES``, ``STAFF_ROLES``, ``BACK_OFFICE_ROLES``) and the partner
+helpers (``user_is_partner``, ``user_partner_org_id``).
 
 Foreign objects are never a 403: a scoped selector does not find them, so they answer 404.
 """
@@ -24,26 +27,15 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 
-from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
-
 __all__ = [
-    "ALL_ROLES",
-    "BACK_OFFICE_ROLES",
-    "STAFF_ROLES",
     "Scope",
     "api_roles",
     "roles_required",
     "user_has_role",
-    "user_is_partner",
-    "user_partner_org_id",
 ]
-
-ALL_ROLES = frozenset(Role)
-# Everybody who works for the company or a partner: every role but the customer.
-STAFF_ROLES = ALL_ROLES - {Role.CUSTOMER}
 
 RoleSet = Iterable[str]
 
@@ -51,16 +43,6 @@ RoleSet = Iterable[str]
 def user_has_role(user, roles: RoleSet) -> bool:
     """Signed in and a superuser or one of ``roles``."""
     return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in roles))
-
-
-def user_is_partner(user) -> bool:
-    """Staff of an authorized service partner (a superuser never counts as one)."""
-    return bool(user is not None and user.is_authenticated and user.role == Role.PARTNER and not user.is_superuser)
-
-
-def user_partner_org_id(user) -> int | None:
-    """The organization a partner user acts for; None for everybody else (and for a partner without one)."""
-    return user.organization_id if user_is_partner(user) else None
 
 
 # --- object rules ------------------------------------------------------------------------------
@@ -185,13 +167,26 @@ class _RoleGate:
         return user
 
 
+# The sign-in ways of the whole API, given by the composition root (``aftersales.api``) before it
+# mounts the routers: core may not import it (the layers contract in pyproject.toml).
+_API_AUTH: list = []
+
+
+def api_auth_register(auth) -> None:
+    """Called by ``aftersales.api`` with the API's ``auth`` before any router is imported."""
+    _API_AUTH[:] = list(auth) if isinstance(auth, list | tuple) else [auth]
+
+
 def api_roles(roles: RoleSet | Callable[[Any], bool]) -> list:
     """``auth=`` for an API operation open to ``roles`` only (same sign-in ways as the whole API)."""
-    from aftersales.api import api  # the routers are mounted by aftersales.api, after ``api`` exists
-
+    if not _API_AUTH:
+        raise ImproperlyConfigured(
+            "api_roles() needs the API's sign-in ways: import the routers through aftersales.api "
+            "(it calls core.permissions.api_auth_register first)."
+        )
     allowed = roles if callable(roles) else frozenset(roles)
     gates = []
-    for inner in api.auth if isinstance(api.auth, list | tuple) else [api.auth]:
+    for inner in _API_AUTH:
         # Keep the scheme's name in the OpenAPI document: a subclass named like the wrapped class.
         gate_cls = type(type(inner).__name__, (_RoleGate,), {})
         gates.append(gate_cls(inner, allowed))

@@ -1,22 +1,32 @@
 """Building blocks shared by the django-ninja routers: safe input types and the page shape.
 
-Input types carry the database limits (lengths, id range) so bad input is refused with a
-4xx before it reaches a service, and never turns into a database error (a 500).
+Input types carry the database limits (lengths, id range, date range, money digits) so bad
+input is refused with a 4xx before it reaches a service, and never turns into a database
+error or an overflow (a 500). Every request body is an ``InputSchema``: unknown fields and
+a body that is not a JSON object are refused too. ``core/tests/test_api_inputs.py`` checks
+that every operation of the API keeps to this.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from .pagination import Page
+from .ranges import EARLIEST_DAY, LATEST_DAY, MAX_ID, MAX_MONEY, day_error, moment_aware, moment_in_range
 
-MAX_ID = 2**63 - 1  # BigAutoField
+
+class InputSchema(Schema):
+    """A request body. A field the schema does not name is an error (a typo must not be
+    silently dropped), and so is a body that is not a JSON object (``[]``, ``null``, ``1``)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _no_nul(value: str) -> str:
@@ -44,8 +54,26 @@ Text = text()
 Email = Annotated[str, Field(max_length=254), AfterValidator(_no_nul), AfterValidator(_email)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
-# Dates a person could mean; keeps day arithmetic (time zones, +1 day) clear of year 1 and 9999.
-Day = Annotated[datetime.date, Field(ge=datetime.date(1900, 1, 1), le=datetime.date(2999, 12, 31))]
+# Any whole number an IntegerField holds; the service checks the business range and says so.
+Integer = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+# Dates a person could mean; keeps day arithmetic (time zones, +1 day, + warranty months) clear of
+# year 1 and 9999.
+Day = Annotated[datetime.date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+
+def _moment(value: datetime.datetime) -> datetime.datetime:
+    value = moment_aware(value)
+    if not moment_in_range(value):
+        raise ValueError(day_error())
+    return value
+
+
+# A moment in the same range; a moment without a UTC offset is read in the site's time zone.
+Moment = Annotated[datetime.datetime, AfterValidator(_moment)]
+Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
+Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
+# Amounts of money: DecimalField(max_digits=12, decimal_places=2), never negative.
+Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, max_digits=12, decimal_places=2)]
 
 
 class ErrorOut(Schema):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
@@ -20,7 +19,18 @@ from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import Page, keyset_page
 from aftersales.core.permissions import api_roles
 from aftersales.core.phones import phone_display
-from aftersales.core.schemas import ERRORS, Email, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import (
+    ERRORS,
+    Email,
+    Id,
+    InputSchema,
+    Latitude,
+    Longitude,
+    PageInfo,
+    PageSize,
+    page_out,
+    text,
+)
 
 from .choices import CustomerKind, CustomerTier, RegionClass
 from .models import Customer, CustomerAddress
@@ -62,7 +72,7 @@ class CustomerPageOut(PageInfo):
     items: list[CustomerOut]
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: text(100, min_length=1)
     phone: text(32, min_length=1) = Field(description="Mobile or landline; +country prefix for abroad.")
     kind: CustomerKind = CustomerKind.PERSON
@@ -74,7 +84,7 @@ class CustomerIn(Schema):
     allow_duplicate_phone: bool = Field(False, description="Create even if the phone is already on file.")
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     name: text(100, min_length=1) | None = None
     phone: text(32, min_length=1) | None = None
     kind: CustomerKind | None = None
@@ -104,11 +114,7 @@ class AddressOut(Schema):
         return str(obj)
 
 
-Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
-Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
-
-
-class AddressIn(Schema):
+class AddressIn(InputSchema):
     province: text(50, min_length=1)
     city: text(50, min_length=1)
     street: text(200, min_length=1)
@@ -130,7 +136,7 @@ class RegionOut(Schema):
     region_class: RegionClass
 
 
-class RegionIn(Schema):
+class RegionIn(InputSchema):
     code: text(32, min_length=1)
     name: text(100, min_length=1)
     province: text(50, min_length=1)

@@ -1,45 +1,14 @@
-"""Forms check the shape of the input; the services check the rules.
-
-A ``DomainError`` raised by a service is put back on the form with ``domain_error_to_form``
-so the page shows the same message the API would answer, at the field it concerns.
-"""
+"""Forms check the shape of the input; the services check the rules (see ``core.forms``)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.errors import DomainError
+from aftersales.core.forms import BootstrapMixin
 
 from .choices import CustomerKind, CustomerTier, RegionClass
 from .selectors import region_list
-
-
-def domain_error_to_form(form: forms.Form, error: DomainError) -> None:
-    """Show ``error`` on ``form``: field messages at their fields, the summary on top."""
-    for field, messages in error.fields.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, str(message))
-    summary = str(error.message)
-    if summary not in form.non_field_errors():
-        form.add_error(None, summary)
-
-
-class BootstrapMixin:
-    """Give every widget the Bootstrap 5 class it needs."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
 
 
 def _tier_choices():

@@ -11,8 +11,10 @@ from django.db.models import QuerySet
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
 from aftersales.core.permissions import user_has_role
+from aftersales.core.slots import pk_in_any
 
 from .models import Customer
+from .slots import CUSTOMER_SCOPE
 
 # Who files and edits customer records (intake).
 WRITE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN})
@@ -28,9 +30,8 @@ def customer_list_for(user) -> QuerySet[Customer]:
         return qs
     if user.role == Role.CUSTOMER:
         return qs.filter(user=user)
-    from aftersales.tickets.permissions import request_list_for
-
-    return qs.filter(pk__in=request_list_for(user).values("customer_id"))
+    # The apps above (tickets: the requests he holds) say which customers a technician or partner sees.
+    return qs.filter(pk_in_any(CUSTOMER_SCOPE.call(user)))
 
 
 def customer_can_write(user) -> bool:

@@ -11,6 +11,7 @@ from aftersales.core.phones import phone_normalize
 
 from .choices import CustomerKind, CustomerTier, RegionClass
 from .models import Customer, CustomerAddress, Region
+from .slots import HISTORY_COUNT
 
 # A customer with this many service requests (not cancelled) before is "returning".
 RETURNING_AFTER_REQUESTS = 1
@@ -126,17 +127,13 @@ def customer_update(*, actor, customer: Customer, allow_duplicate_phone: bool = 
 
 
 def customer_refresh_tier(*, customer: Customer) -> int:
-    """Derive ★/★★ from history; ★★★ (VIP) and any override come from ``tier_override``."""
+    """Derive ★/★★ from history (what the apps above count for him: ``slots.HISTORY_COUNT``, the
+    requests he filed); ★★★ (VIP) and any override come from ``tier_override``."""
     if customer.tier_override:
         tier = customer.tier_override
     else:
-        from aftersales.tickets.selectors import request_count_for_customer
-
-        tier = (
-            CustomerTier.RETURNING
-            if request_count_for_customer(customer) > RETURNING_AFTER_REQUESTS
-            else CustomerTier.NEW
-        )
+        counted = sum(HISTORY_COUNT.call(customer))
+        tier = CustomerTier.RETURNING if counted > RETURNING_AFTER_REQUESTS else CustomerTier.NEW
     if tier != customer.tier:
         Customer.objects.filter(pk=customer.pk).update(tier=tier)
         customer.tier = tier

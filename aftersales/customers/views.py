@@ -10,23 +10,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aftersales.catalog.selectors import unit_list_for, unit_warranty
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.phones import phone_display
-from aftersales.tickets.selectors import request_list_for
 
-from .forms import AddressForm, CustomerForm, domain_error_to_form
+from .forms import AddressForm, CustomerForm
 from .permissions import WRITE_ROLES, customer_can_write
 from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search
 from .services import address_create, customer_update
+from .slots import CUSTOMER_MAIN
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 50
 LIST_ORDER = ["-created_at", "-id"]
-# The newest requests shown on a customer's page; the queue has the rest.
-DETAIL_REQUESTS = 50
 
 
 def _rows(customers) -> list[dict]:
@@ -78,23 +76,16 @@ def customer_list(request):
 @login_required
 @require_GET
 def customer_detail(request, pk: int):
+    """The customer, his addresses; the apps above add their cards through ``customers.slots``
+    (the products he owns, his service requests)."""
     user = request.user
     customer = customer_get_for(user, pk)
-    units = list(unit_list_for(user).filter(owner=customer).select_related("address").order_by("-created_at", "-id"))
-    service_requests = list(
-        request_list_for(user)
-        .filter(customer=customer)
-        .select_related("product", "unit", "assigned_technician")
-        .order_by("-created_at", "-id")[:DETAIL_REQUESTS]
-    )
     context = {
         "customer": customer,
         "phone": phone_display(customer.phone),
         "phone_alt": phone_display(customer.phone_alt),
         "addresses": list(address_list_for_customer(customer)),
-        "units": [{"unit": unit, "w": unit_warranty(unit)} for unit in units],
-        "service_requests": service_requests,
-        "requests_truncated": len(service_requests) == DETAIL_REQUESTS,
+        "main_panels": CUSTOMER_MAIN.render(request, customer),
         "can_write": customer_can_write(user),
     }
     return render(request, "customers/customer_detail.html", context)
@@ -111,7 +102,7 @@ def customer_edit(request, pk: int):
             try:
                 customer_update(actor=request.user, customer=customer, **form.cleaned_data)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Customer details saved."))
                 return redirect("customers:detail", pk=customer.pk)
@@ -132,7 +123,7 @@ def address_add(request, pk: int):
             try:
                 address_create(actor=request.user, customer=customer, **form.service_kwargs())
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Address added."))
                 return redirect("customers:detail", pk=customer.pk)

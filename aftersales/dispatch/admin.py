@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from aftersales.core.formfields import DATE_FORMFIELDS
+
 from .models import (
     Appointment,
     DispatchOffer,
@@ -22,6 +24,7 @@ class SkillInline(admin.TabularInline):
 class AbsenceInline(admin.TabularInline):
     model = TechnicianAbsence
     extra = 0
+    formfield_overrides = DATE_FORMFIELDS
 
 
 @admin.register(TechnicianProfile)

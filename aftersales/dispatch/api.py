@@ -7,17 +7,18 @@ someone else already holding the job, 409 ``already_assigned``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from django.conf import settings
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status as Reply
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import ValidationFailed
-from aftersales.core.permissions import STAFF_ROLES, api_roles
-from aftersales.core.schemas import ERRORS, Day, Id, text
+from aftersales.core.permissions import api_roles
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, Integer, Moment, text
 from aftersales.tickets.selectors import request_get_for
 
 from . import routes, services
@@ -68,14 +69,14 @@ class OfferOut(Schema):
     score: dict
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     technician_id: Id | None = None
     organization_id: Id | None = None
     reason: text(2000) = ""
     reassign: bool = False
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: text(2000)
 
 
@@ -92,23 +93,23 @@ class PoolJobOut(Schema):
         return str(obj.address or "")
 
 
-class AppointmentIn(Schema):
-    window_start: dt.datetime
-    window_end: dt.datetime
+class AppointmentIn(InputSchema):
+    window_start: Moment
+    window_end: Moment
     agreed_with: text(100) = ""
     confirm: bool = True
     named_technician: bool = False  # the customer was promised this technician: optimisation keeps him
 
 
-class MoveIn(Schema):
-    window_start: dt.datetime
-    window_end: dt.datetime
+class MoveIn(InputSchema):
+    window_start: Moment
+    window_end: Moment
     reason: text(2000)
     asked_by: AskedBy
 
 
-class DepartIn(Schema):
-    eta: dt.datetime
+class DepartIn(InputSchema):
+    eta: Moment
     reason: text(2000) = ""
 
 
@@ -314,14 +315,15 @@ def plan_get_api(request, technician_id: int, day: Day):
     return _plan_out(technician_id, day)
 
 
-@router.post("/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS}, auth=api_roles(CREW_ROLES))
+@router.post(
+    "/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS}, auth=api_roles(DISPATCH_ROLES)
+)
 def plan_optimise_api(request, technician_id: int, day: Day):
-    """Re-optimise one technician's day now (dispatch roles; partners for their technicians)."""
+    """Re-optimise one technician's day now: dispatch roles only (dispatcher, manager, admin), as on
+    the dispatcher board. Whoever may read the plan and is not one of them gets 403."""
     user = request.auth
     profile = profile_get_for(user, technician_id)
-    routes.route_plan_build(
-        actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
-    )
+    routes.route_plan_build(actor=user, technician=profile.user, day=day)
     return _plan_out(technician_id, day)
 
 
@@ -341,11 +343,11 @@ class PolicyOut(Schema):
         return obj.region.code if obj.region_id else None
 
 
-class PolicyIn(Schema):
+class PolicyIn(InputSchema):
     region_id: Id | None = None
     service_type: text(16) | None = None
     mode: text(8)
-    accept_minutes: int = 30
+    accept_minutes: Integer = 30
 
 
 def _policy_for(user, policy_id: int):
@@ -417,15 +419,15 @@ class RebalanceOut(Schema):
     routes: dict[int, list[int]]
 
 
-class RebalanceMoveIn(Schema):
+class RebalanceMoveIn(InputSchema):
     request_id: Id
     from_technician_id: Id
     to_technician_id: Id
 
 
-class RebalanceApplyIn(Schema):
-    moves: list[RebalanceMoveIn]
-    routes: dict[int, list[int]] = {}
+class RebalanceApplyIn(InputSchema):
+    moves: list[RebalanceMoveIn] = Field(max_length=10_000)
+    routes: dict[Id, Annotated[list[Id], Field(max_length=1000)]] = Field({}, max_length=10_000)
 
 
 class RebalanceAppliedOut(Schema):

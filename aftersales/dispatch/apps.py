@@ -8,8 +8,11 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Dispatch and scheduling")
 
     def ready(self):
+        from aftersales.core.slots import panel
         from aftersales.tickets.signals import request_changed
+        from aftersales.tickets.slots import REQUEST_SIDE
 
-        from . import receivers
+        from . import panels, receivers
 
         request_changed.connect(receivers.on_request_changed, dispatch_uid="dispatch.on_request_changed")
+        REQUEST_SIDE.add(panel("dispatch/_request_panel.html", panels.request_dispatch_context), order=20)

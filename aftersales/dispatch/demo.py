@@ -1,7 +1,8 @@
 """Demo dispatch data: technician profiles (skills, regions, home bases near their region) for the demo
 technicians "tech" and "partnertech" and a few more created here, and a dispatch policy per mode.
 
-Called by ``manage.py demo_data`` after ``core.demo.demo_reference_ensure``. Demo only: the passwords are public.
+Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the logins, regions and catalog.
+Demo only: the passwords are public.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.demo import DEMO_PASSWORD, OWN_ORG, PARTNER_ORG
 from aftersales.accounts.models import Organization, User
 from aftersales.accounts.services import user_create
+from aftersales.catalog.demo import CATEGORIES
 from aftersales.catalog.models import ProductCategory
-from aftersales.core import demo_vocab as V
+from aftersales.customers.demo import REGIONS
 from aftersales.customers.models import Region
 from aftersales.tickets.choices import ServiceType
 
 from .choices import DispatchMode
 from .models import DispatchPolicy, TechnicianProfile
 from .services import policy_create, profile_save
+
+DEMO_ORDER = 60
 
 # username, organization, last name, first name, region codes served (first = home region)
 EXTRA_TECHNICIANS = [
@@ -36,7 +40,7 @@ FIELD_TYPES = [ServiceType.INSTALLATION, ServiceType.REPAIR, ServiceType.MAINTEN
 
 
 def _region_coords() -> dict[str, tuple[float, float]]:
-    return {row[0]: (row[6], row[7]) for row in V.REGIONS}
+    return {row[0]: (row[6], row[7]) for row in REGIONS}
 
 
 def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
@@ -44,12 +48,12 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
     with transaction.atomic():
         admin = User.objects.filter(username="admin").first()
         orgs = {o.name: o for o in Organization.objects.filter(name__in=[OWN_ORG, PARTNER_ORG])}
-        regions = {r.code: r for r in Region.objects.filter(code__in=[row[0] for row in V.REGIONS])}
+        regions = {r.code: r for r in Region.objects.filter(code__in=[row[0] for row in REGIONS])}
         if not regions:
             return []
         codes = sorted(regions)
         coords = _region_coords()
-        categories = list(ProductCategory.objects.filter(code__in=[c[0] for c in V.CATEGORIES]).order_by("code"))
+        categories = list(ProductCategory.objects.filter(code__in=[c[0] for c in CATEGORIES]).order_by("code"))
         plan = [("tech", OWN_ORG, None, None, ["SH-PD", "SH-XH"]), ("partnertech", PARTNER_ORG, None, None, ["SH-XH"])]
         plan += [(u, org, last, first, served) for u, org, last, first, served in EXTRA_TECHNICIANS]
         profiles = []
@@ -103,3 +107,7 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
                 actor=admin, region=regions[codes[-1]], service_type=ServiceType.MAINTENANCE, mode=DispatchMode.POOL
             )
         return profiles
+
+
+def demo_load(ctx) -> None:
+    demo_dispatch(rng=ctx.rng("dispatch"))

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductCategory
+from aftersales.core.formfields import DayField, MomentField
+from aftersales.core.forms import BootstrapMixin
 from aftersales.customers.models import Region
 from aftersales.sla.models import Calendar
 from aftersales.tickets.choices import ServiceType
@@ -13,19 +15,8 @@ from .choices import AbsenceReason, AskedBy, DispatchMode
 DT = {"type": "datetime-local", "class": "form-control form-control-sm"}
 
 
-def _style(form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            continue
-        css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
-        widget.attrs.setdefault("class", css)
-
-
-class _Styled:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
+class _Styled(BootstrapMixin):
+    control_size = "sm"
 
 
 class AssignForm(forms.Form):
@@ -41,21 +32,21 @@ class ReasonForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
-    window_start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs=DT))
-    window_end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs=DT))
+    window_start = MomentField(label=_("From"), widget=forms.DateTimeInput(attrs=DT))
+    window_end = MomentField(label=_("Until"), widget=forms.DateTimeInput(attrs=DT))
     agreed_with = forms.CharField(label=_("Agreed with"), max_length=100, required=False)
     named_technician = forms.BooleanField(label=_("The customer was promised this technician"), required=False)
 
 
 class MoveForm(forms.Form):
-    window_start = forms.DateTimeField(label=_("New from"), widget=forms.DateTimeInput(attrs=DT))
-    window_end = forms.DateTimeField(label=_("New until"), widget=forms.DateTimeInput(attrs=DT))
+    window_start = MomentField(label=_("New from"), widget=forms.DateTimeInput(attrs=DT))
+    window_end = MomentField(label=_("New until"), widget=forms.DateTimeInput(attrs=DT))
     reason = forms.CharField(label=_("Reason"), max_length=2000)
     asked_by = forms.ChoiceField(label=_("Asked by"), choices=AskedBy.choices)
 
 
 class DepartForm(forms.Form):
-    eta = forms.DateTimeField(label=_("Expected arrival"), widget=forms.DateTimeInput(attrs=DT))
+    eta = MomentField(label=_("Expected arrival"), widget=forms.DateTimeInput(attrs=DT))
     reason = forms.CharField(label=_("Reason if late"), max_length=2000, required=False)
 
 
@@ -142,7 +133,7 @@ class RebalanceApplyForm(forms.Form):
 
 
 class PolicyForm(_Styled, forms.Form):
-    """Parses the input; the rules (ranges, one policy per region and type) live in ``services._check_policy``."""
+    """Parses the input; the rules (ranges, one policy per region and type) live in ``services.policies._check_policy``."""
 
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.order_by("code"), required=False, empty_label=_("Any region")
@@ -162,8 +153,8 @@ class PolicyForm(_Styled, forms.Form):
 
 
 class AbsenceForm(_Styled, forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = DayField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.ChoiceField(label=_("Reason"), choices=AbsenceReason.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.core.navigation import MenuItem, register
-from aftersales.core.permissions import user_is_partner
 
 from .permissions import DISPATCH_ROLES, TECHNICIAN_ROLES
 

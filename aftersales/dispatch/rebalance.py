@@ -29,7 +29,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -38,10 +37,12 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.accounts.models import User
 from aftersales.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from aftersales.core.messages import msg
 from aftersales.tickets.models import ServiceRequest
 
 from . import notify, routing
 from .choices import HELD_STATUSES, AppointmentStatus, OfferStatus
+from .conf import conf
 from .models import Appointment, DispatchOffer, RouteStop, TechnicianAbsence
 from .permissions import is_dispatcher
 from .routes import (
@@ -260,7 +261,7 @@ def rebalance_preview(*, actor, day: dt.date, seconds: float | None = None, now=
     """What a day-level re-optimisation would move (nothing is written)."""
     _require_dispatcher(actor)
     now = now or timezone.now()
-    seconds = seconds if seconds is not None else getattr(settings, "DISPATCH_REBALANCE_SECONDS", 3.0)
+    seconds = seconds if seconds is not None else conf.rebalance_seconds
     state = day_state(day, now=now)
     names = {tid: p.user.display_name for tid, p in state.profiles.items()}
     holders = {p.user_id: p.user.display_name for p in profile_list().filter(user_id__in=set(state.holder.values()))}
@@ -289,7 +290,7 @@ def rebalance_preview(*, actor, day: dt.date, seconds: float | None = None, now=
             if state.holder[rid] != int(tid):
                 moves.append((rid, state.holder[rid], int(tid)))
     gain = _value(probs.free, free) - _value(probs.baseline, base)
-    min_saving = getattr(settings, "DISPATCH_REBALANCE_MIN_SAVING_SECONDS", 300)
+    min_saving = conf.rebalance_min_saving_seconds
     out.improved = bool(moves) and gain >= min_saving * len(moves)
     chosen = free if out.improved else base
     out.moves = (
@@ -365,11 +366,11 @@ def rebalance_apply(
     )
     users = {u.pk: u for u in User.objects.filter(pk__in={m[1] for m in moves} | {m[2] for m in moves})}
     for rid, frm, to in moves:
-        reason = _("Route optimisation of %(day)s: from %(from)s to %(to)s, saves travel.") % {
-            "day": day.isoformat(),
-            "from": users[frm].display_name,
-            "to": users[to].display_name,
-        }
+        reason = msg(
+            "dispatch.route_moved",
+            day=day.isoformat(),
+            **{"from": users[frm].display_name, "to": users[to].display_name},
+        )
         dispatch_assign(
             actor=actor, request=state.requests[rid], technician=users[to], reason=reason, reassign=True, now=now
         )
@@ -392,10 +393,5 @@ def rebalance_apply(
     for rid, start in new_starts.items():
         old = old_starts.get(rid)
         if old is None or abs((start - old).total_seconds()) > NOTIFY_THRESHOLD_SECONDS:
-            notify.on_commit_customer(
-                rid,
-                _("New expected arrival"),
-                _("Service request %(number)s: the technician's plan changed; expected arrival about %(time)s.")
-                % {"number": state.requests[rid].number, "time": timezone.localtime(start).strftime("%H:%M")},
-            )
+            notify.customer_tell(state.requests[rid], "dispatch.customer_new_eta", time=start)
     return ApplyResult(moved=[m[0] for m in moves], plans=plans)

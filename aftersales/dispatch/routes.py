@@ -3,7 +3,7 @@
 One technician's day is one problem: his held jobs for the day (appointment windows, coordinates from the
 address, visit length by service type, priority and SLA due time), his shift, break and capacity. Jobs that
 cannot be planned are kept in ``RoutePlan.unplanned`` with the reason. Travel comes from the provider named by
-``settings.DISPATCH_TRAVEL`` (straight line × road factor by default; OSRM when ``DISPATCH_OSRM_URL`` is set).
+``conf`` (straight line × road factor by default; OSRM when ``DISPATCH_OSRM_URL`` is set).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from aftersales.tickets.models import ServiceRequest
 
 from . import notify, routing
 from .choices import HELD_STATUSES, ROUTE_PRIORITY, VISIT_MINUTES, AppointmentStatus
+from .conf import conf
 from .models import Appointment, RoutePlan, RouteStop, TechnicianProfile
 from .selectors import day_bounds, local_day, works_on
 
@@ -43,12 +43,12 @@ REASON_LABELS = {
 
 
 def travel_provider():
-    url = getattr(settings, "DISPATCH_OSRM_URL", "")
+    url = conf.osrm_url
     if url:
         return routing.OsrmTableTravel(base_url=url)
     return routing.StraightLineTravel(
-        road_factor=getattr(settings, "DISPATCH_ROAD_FACTOR", 1.3),
-        speed_kmh=getattr(settings, "DISPATCH_SPEED_KMH", 30.0),
+        road_factor=conf.road_factor,
+        speed_kmh=conf.speed_kmh,
     )
 
 
@@ -252,12 +252,7 @@ def _store(profile, day, data: DayInput, plan: routing.Plan, network, *, actor, 
     for rid in changed:
         stop = next(s for s in stops if s.request_id == rid)
         sr = data.requests[str(rid)]
-        notify.on_commit_customer(
-            rid,
-            _("New expected arrival"),
-            _("Service request %(number)s: the technician's plan changed; expected arrival about %(time)s.")
-            % {"number": sr.number, "time": timezone.localtime(stop.start).strftime("%H:%M")},
-        )
+        notify.customer_tell(sr, "dispatch.customer_new_eta", time=stop.start)
     return PlanResult(plan=row, violations=violations, changed=changed)
 
 
@@ -278,7 +273,7 @@ def route_plan_build(*, actor, technician: User, day: dt.date, seconds: float | 
     """(Re-)optimise one technician's day and store it."""
     profile = _profile(technician.pk)
     data = day_input(profile, day, now=now)
-    seconds = seconds if seconds is not None else getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
+    seconds = seconds if seconds is not None else conf.solver_seconds
     if data.problem.jobs:
         solution = routing.plan_day(data.problem, travel_provider(), seconds=seconds)
         plan, network = solution.plan, solution.network

@@ -72,6 +72,7 @@ class Suggestion:
     parts: dict[str, float]
     score: float
     notes: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)  # HTML lines the apps above add (``slots.SUGGESTIONS``)
 
     @property
     def technician_id(self) -> int:

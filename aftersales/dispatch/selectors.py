@@ -6,15 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization
+from aftersales.accounts.permissions import user_partner_org_id
 from aftersales.core.errors import PermissionDeniedError
-from aftersales.core.permissions import user_partner_org_id
 from aftersales.sla.models import ClockState, SlaClock, TargetKind
 from aftersales.tickets.choices import PRIORITY_RANK, Status
 from aftersales.tickets.models import ServiceRequest
@@ -28,6 +27,7 @@ from .choices import (
     DispatchMode,
     OfferStatus,
 )
+from .conf import conf
 from .models import (
     Appointment,
     DispatchOffer,
@@ -127,8 +127,8 @@ def policy_for(request: ServiceRequest) -> EffectivePolicy:
 def policy_default() -> EffectivePolicy:
     """What applies where no policy row matches (settings ``DISPATCH_DEFAULT_MODE``, ``DISPATCH_ACCEPT_MINUTES``)."""
     return EffectivePolicy(
-        mode=getattr(settings, "DISPATCH_DEFAULT_MODE", DispatchMode.SUGGEST),
-        accept_minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 30),
+        mode=conf.default_mode,
+        accept_minutes=conf.accept_minutes,
         policy_id=None,
     )
 
@@ -286,81 +286,6 @@ def suggestions_for(user, request: ServiceRequest, *, now=None) -> list[Suggesti
     return suggestions(request, now=now, organization_id=org, exclude=tried_technicians(request))
 
 
-# --- parts for the job ------------------------------------------------------------------------
-
-
-@dataclass
-class JobPart:
-    """A part the job likely needs (compatible with its product) or already has reserved, and who carries it."""
-
-    part: object
-    reserved: list = field(default_factory=list)  # active reservations for this job (warehouse, quantity)
-    carriers: list = field(default_factory=list)  # parts.selectors.Carrier with available good stock
-    shown: int = 5
-
-    @property
-    def top_carriers(self) -> list:
-        return self.carriers[: self.shown]
-
-    @property
-    def more_carriers(self) -> int:
-        return max(0, len(self.carriers) - self.shown)
-
-    def in_van_of(self, technician_id: int) -> bool:
-        return any(c.technician_id == technician_id for c in self.carriers) or any(
-            r.warehouse.technician_id == technician_id for r in self.reserved
-        )
-
-
-@dataclass
-class PartsOutlook:
-    parts: list[JobPart] = field(default_factory=list)
-
-    def in_van(self, technician_id: int) -> list[JobPart]:
-        return [p for p in self.parts if p.in_van_of(technician_id)]
-
-
-def _product_id(request: ServiceRequest) -> int | None:
-    if request.product_id:
-        return request.product_id
-    if request.unit_id:
-        return request.unit.product_id
-    return None
-
-
-def parts_outlook(user, request: ServiceRequest, *, limit: int = 8, carriers_per_part: int = 5) -> PartsOutlook:
-    """The parts a dispatcher should think of for this job: those reserved for it, then up to ``limit`` parts
-    compatible with its product; for each, who carries it now (the request's region first, then by quantity). Warehouses the user may not see (partner staff: other organizations') are left out.
-    A fixed number of queries, whatever the number of parts, carriers or candidates."""
-    from aftersales.parts.models import Reservation
-    from aftersales.parts.selectors import part_availability, part_list, warehouse_list_for
-
-    reservations = list(
-        Reservation.objects.filter(request=request, status="active")
-        .select_related("part", "warehouse")
-        .order_by("part__code", "id")
-    )
-    by_part: dict[int, JobPart] = {}
-    for r in reservations:
-        by_part.setdefault(r.part_id, JobPart(part=r.part)).reserved.append(r)
-    product_id = _product_id(request)
-    if product_id is not None:
-        for part in part_list().filter(compatible_products=product_id, is_active=True).order_by("code")[:limit]:
-            by_part.setdefault(part.pk, JobPart(part=part))
-    if not by_part:
-        return PartsOutlook()
-    visible = None
-    if not user.is_back_office:
-        visible = set(warehouse_list_for(user).values_list("pk", flat=True))
-    availability = part_availability(list(by_part))
-    for pid, carriers in availability.items():
-        rows = [c for c in carriers if visible is None or c.warehouse_id in visible]
-        rows.sort(key=lambda c: (c.region_id != request.region_id, -c.available, c.code))
-        by_part[pid].carriers = rows
-        by_part[pid].shown = carriers_per_part
-    return PartsOutlook(parts=list(by_part.values()))
-
-
 # --- offers, pool --------------------------------------------------------------------------
 
 
@@ -377,12 +302,6 @@ def offers_pending_for(user) -> list[DispatchOffer]:
         DispatchOffer.objects.filter(technician=user, status=OfferStatus.PENDING)
         .select_related("request", "request__customer", "request__address", "request__product")
         .order_by("expires_at", "id")
-    )
-
-
-def offer_history(request: ServiceRequest) -> list[DispatchOffer]:
-    return list(
-        request.dispatch_offers.select_related("technician", "organization", "created_by").order_by("created_at", "id")
     )
 
 

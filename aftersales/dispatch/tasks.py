@@ -35,28 +35,3 @@ def route_replan_all_task(day_iso: str, actor_id: int | None = None) -> int:
     from .routes import route_replan_all
 
     return route_replan_all(day=dt.date.fromisoformat(day_iso), actor_id=actor_id)
-
-
-@db_task(retries=3, retry_delay=30)
-def offer_notify_task(offer_id: int) -> None:
-    from .models import DispatchOffer
-    from .notify import offer_send
-
-    offer = (
-        DispatchOffer.objects.select_related("request__customer", "request__address", "technician")
-        .filter(pk=offer_id)
-        .first()
-    )
-    if offer is not None:
-        offer_send(offer)
-
-
-@db_task(retries=3, retry_delay=30)
-def customer_notify_task(request_id: int, subject: str, body: str) -> None:
-    from aftersales.tickets.models import ServiceRequest
-
-    from .notify import customer_send
-
-    sr = ServiceRequest.objects.select_related("customer").filter(pk=request_id).first()
-    if sr is not None:
-        customer_send(sr, subject, body)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -21,11 +20,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError
+from aftersales.core.forms import domain_error_text, form_add_domain_error
 from aftersales.core.permissions import roles_required
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import rebalance, routes, services
 from .choices import DispatchMode
+from .conf import conf
 from .forms import (
     AbsenceForm,
     AppointmentForm,
@@ -54,7 +56,6 @@ from .selectors import (
     my_day,
     offers_pending_for,
     partner_organizations,
-    parts_outlook,
     policy_default,
     policy_list_for,
     pool_claim_target,
@@ -65,25 +66,9 @@ from .selectors import (
     technicians_editable_for,
     unassigned_jobs,
 )
+from .slots import SUGGESTIONS
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21
-
-
-def _error_text(exc: DomainError) -> str:
-    parts = [str(exc.message)]
-    for msgs in exc.fields.values():
-        parts.extend(str(m) for m in msgs if str(m) not in parts)
-    return " ".join(parts)
-
-
-def _errors_to_form(form, exc: DomainError) -> None:
-    """Show a service's error on the form: field messages on their fields, the rest on top."""
-    placed = False
-    for field, errs in exc.fields.items():
-        form.add_error(field if field in form.fields else None, [str(e) for e in errs])
-        placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _next_url(request, default: str) -> str:
@@ -141,10 +126,10 @@ def _timeline(techday, day):
 
 def _map_tiles() -> dict | None:
     """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline plot."""
-    url = (getattr(settings, "DISPATCH_MAP_TILES", "") or "").strip()
+    url = conf.map_tiles
     if not url:
         return None
-    return {"url": url, "attribution": getattr(settings, "DISPATCH_MAP_ATTRIBUTION", "") or ""}
+    return {"url": url, "attribution": conf.map_attribution}
 
 
 @require_GET
@@ -192,7 +177,7 @@ def board(request):
             {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
         ],
         "points": points,
-        "selected": request.GET.get("job") or "",
+        "selected": str(parse_id(request.GET.get("job")) or ""),
         "map_tiles": _map_tiles(),
     }
     return render(request, "dispatch/board.html", context)
@@ -206,13 +191,10 @@ def suggestions_panel(request, pk: int):
     ranked = suggestions_for(request.user, sr)
     from .selectors import active_offer
 
-    outlook = parts_outlook(request.user, sr)
-    for s in ranked:
-        s.van_parts = outlook.in_van(s.technician_id)
     context = {
         "sr": sr,
         "suggestions": ranked,
-        "parts": outlook.parts,
+        "sections": SUGGESTIONS.render(request, sr, ranked),
         "offer": active_offer(sr),
         "partners": list(partner_organizations()) if is_dispatcher(request.user) else [],
         "next": request.GET.get("next") or "",
@@ -252,9 +234,9 @@ def assign(request, pk: int):
         if request.htmx:
             status = exc.status if exc.status in (403, 404) else 400
             return _assign_fragment(
-                request, sr, technician, _error_text(exc), needs_reason="reason" in exc.fields, status=status
+                request, sr, technician, domain_error_text(exc), needs_reason="reason" in exc.fields, status=status
             )
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         who = technician.display_name if technician else str(organization)
         messages.success(request, _("%(number)s offered to %(who)s.") % {"number": sr.number, "who": who})
@@ -276,19 +258,18 @@ def _assign_fragment(request, sr, technician, error: str, *, needs_reason: bool 
 
 
 @require_POST
-@roles_required(CREW_ROLES)
+@roles_required(DISPATCH_ROLES)
 def optimise(request, technician_id: int):
+    """Re-plan one technician's day (the board's button): dispatch roles only, like the board."""
     user = request.user
     profile = profile_list_for(user).filter(user_id=technician_id).first()
     if profile is None:
         raise Http404
     day = _day_param(request)
     try:
-        result = routes.route_plan_build(
-            actor=user, technician=profile.user, day=day, seconds=getattr(settings, "DISPATCH_SOLVER_SECONDS", 2.0)
-        )
+        result = routes.route_plan_build(actor=user, technician=profile.user, day=day)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request,
@@ -326,7 +307,7 @@ def rebalance_view(request):
     try:
         preview = rebalance.rebalance_preview(actor=user, day=day)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
@@ -353,7 +334,7 @@ def rebalance_apply_view(request):
             actor=user, day=day, moves=form.cleaned_data["move"], routes=dict(form.cleaned_data["route"])
         )
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
         return redirect(back)
     n = len(result.moved)
     messages.success(
@@ -423,7 +404,7 @@ def offer_answer(request, pk: int, answer: str):
             services.offer_decline(actor=request.user, request=sr, reason=form.cleaned_data["reason"])
             messages.success(request, _("You declined %(number)s.") % {"number": sr.number})
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     return _next(request, "dispatch:my_day")
 
 
@@ -436,7 +417,7 @@ def claim(request, pk: int):
     except NotFoundError:
         raise Http404 from None
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("%(number)s is yours.") % {"number": sr.number})
     return redirect("dispatch:my_day")
@@ -456,7 +437,7 @@ def appointment_create_view(request, pk: int):
     try:
         services.appointment_create(actor=request.user, request=sr, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Visit booked; the customer is told."))
     return _next(request, "tickets:queue")
@@ -473,7 +454,7 @@ def appointment_move_view(request, pk: int):
     try:
         services.appointment_move(actor=request.user, appointment=appt, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Visit moved; the customer is told."))
     return _next(request, "tickets:queue")
@@ -490,7 +471,7 @@ def appointment_depart_view(request, pk: int):
     try:
         services.appointment_depart(actor=request.user, appointment=appt, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Have a safe trip; the customer is told when you will arrive."))
     return _next(request, "dispatch:my_day")
@@ -527,10 +508,7 @@ def technician_edit(request, technician_id: int):
             try:
                 services.profile_save(actor=user, technician=technician, skills=skills, regions=regions, **data)
             except DomainError as exc:
-                for field, errs in exc.fields.items():
-                    form.add_error(field if field in form.fields else None, errs)
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Profile of %(name)s saved.") % {"name": technician.display_name})
                 return redirect("dispatch:technician_edit", technician_id=technician.pk)
@@ -571,7 +549,7 @@ def absence_add_view(request, technician_id: int):
         try:
             services.absence_add(actor=request.user, profile=profile, **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, domain_error_text(exc))
         else:
             messages.success(request, _("Absence recorded."))
     return redirect("dispatch:technician_edit", technician_id=technician_id)
@@ -610,7 +588,7 @@ def policy_create_view(request):
         try:
             services.policy_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to_form(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Dispatch policy saved."))
             return redirect("dispatch:policies")
@@ -631,7 +609,7 @@ def policy_edit_view(request, pk: int):
         try:
             services.policy_update(actor=request.user, policy=policy, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to_form(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Dispatch policy saved."))
             return redirect("dispatch:policies")
@@ -647,7 +625,7 @@ def policy_delete_view(request, pk: int):
     try:
         services.policy_delete(actor=request.user, policy=policy)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Dispatch policy deleted."))
     return redirect("dispatch:policies")

@@ -23,7 +23,18 @@ from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import (
+    ERRORS,
+    Id,
+    InputSchema,
+    Latitude,
+    Longitude,
+    Money,
+    PageInfo,
+    PageSize,
+    page_out,
+    text,
+)
 from aftersales.tickets.selectors import request_get_for
 
 from .choices import (
@@ -333,13 +344,13 @@ class CheckLineOut(Schema):
 # --- input -------------------------------------------------------------------------------------
 
 
-class CheckInIn(Schema):
+class CheckInIn(InputSchema):
     request: Id
-    latitude: Decimal | None = Field(None, description="Where the phone was at check-in (WGS-84).")
-    longitude: Decimal | None = None
+    latitude: Latitude | None = Field(None, description="Where the phone was at check-in (WGS-84).")
+    longitude: Longitude | None = None
 
 
-class DiagnoseIn(Schema):
+class DiagnoseIn(InputSchema):
     cause: Id = Field(description="A cause from ``GET /field/requests/{id}/fault-tree``.")
     inspection_result: text(4000)
     solution: text(4000)
@@ -348,31 +359,31 @@ class DiagnoseIn(Schema):
     )
 
 
-class QuoteLineIn(Schema):
+class QuoteLineIn(InputSchema):
     kind: text(10) = _choice(LineKind)
     part: Id | None = None
     description: text(200) = ""
-    quantity: Decimal = Decimal("1")
-    unit_price: Decimal | None = Field(None, description="Default for a part: its list price.")
+    quantity: Decimal = Field(Decimal("1"), max_digits=8, decimal_places=2)
+    unit_price: Money | None = Field(None, description="Default for a part: its list price.")
     covered: bool = Field(False, description="Covered by the warranty (in-warranty extra-items visits only).")
 
 
-class QuoteIn(Schema):
-    lines: list[QuoteLineIn] = Field(description="At most 50 lines.")
+class QuoteIn(InputSchema):
+    lines: list[QuoteLineIn] = Field(description="At most 50 lines.", max_length=1000)
 
 
-class QuoteAcceptIn(Schema):
+class QuoteAcceptIn(InputSchema):
     quote: Id
     signer_name: text(100)
     signature: text(600_000) = Field(description="The customer's signature: ``data:image/png;base64,…``.")
 
 
-class QuoteDeclineIn(Schema):
+class QuoteDeclineIn(InputSchema):
     quote: Id
     reason: text(2000)
 
 
-class PartUseIn(Schema):
+class PartUseIn(InputSchema):
     part: Id
     quantity: int = Field(1, ge=1, le=1000)
     lot: text(64) = ""
@@ -381,28 +392,30 @@ class PartUseIn(Schema):
     note: text(500) = ""
 
 
-class CheckAnswerIn(Schema):
+class CheckAnswerIn(InputSchema):
     result: text(4) = _choice(CheckResult)
     note: text(300) = ""
 
 
-class ChecksIn(Schema):
-    results: dict[int, CheckAnswerIn] = Field(description="Checklist line id → answer; every line is required.")
+class ChecksIn(InputSchema):
+    results: dict[Id, CheckAnswerIn] = Field(
+        max_length=1000, description="Checklist line id → answer; every line is required."
+    )
     care_instructions: text(2000) = ""
 
 
-class SignIn(Schema):
+class SignIn(InputSchema):
     signer_name: text(100)
     signature: text(600_000) = Field(description="``data:image/png;base64,…`` from the signature pad.")
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     method: text(16) = _choice(PaymentMethod)
-    amount: Decimal = Field(description="At most what is still owed.")
+    amount: Money = Field(description="At most what is still owed.")
     reference: text(64) = ""
 
 
-class CheckOutIn(Schema):
+class CheckOutIn(InputSchema):
     outcome: text(16) = _choice_or(Outcome.COMPLETED, Outcome, "``completed`` or ``second_visit``.")
     reason: text(2000) = ""
     second_visit_reason: text(20) = _choice_or("", SecondVisitReason, "For a second visit.")

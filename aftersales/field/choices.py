@@ -1,6 +1,6 @@
 """Field-service vocabulary and the visit's lifecycle (R-FLD-1..5).
 
-``VISIT_TRANSITIONS`` is the whole visit state machine; only ``services._visit_move``
+``VISIT_TRANSITIONS`` is the whole visit state machine; only ``services._common._move``
 assigns ``Visit.status``.
 """
 

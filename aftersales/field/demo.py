@@ -1,7 +1,7 @@
 """Demo field-service data: ``demo_field(rng=...)``.
 
 - The fault tree (category → fault → cause, with the usual solution) and the function-test
-  and use-and-care checklists for the demo product categories (``core.demo_vocab``), plus a
+  and use-and-care checklists for the demo product categories (``catalog.demo``), plus a
   few lines that apply to every product. Idempotent: rows are found by their code (checks
   by category and text) and only the missing ones are created.
 - A handful of visits through the real services on demo jobs of technicians with a van
@@ -11,8 +11,8 @@
   demo has service forms and receipts to print. One visit ends with "needs a second visit".
   Only when no visit exists yet.
 
-Call after ``core.demo.demo_small_create`` and ``parts.demo.demo_parts`` (it needs the jobs
-and the vans).
+Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the requests and the parts
+(it needs the jobs and the vans).
 """
 
 from __future__ import annotations
@@ -430,6 +430,7 @@ CHECKLISTS = {
     "DINING": [(T, "桌椅稳固，无晃动"), (T, "转盘转动顺畅（带转盘款）"), (C, "告知岩板、实木表面的清洁保养方法")],
 }
 
+DEMO_ORDER = 80
 DEMO_VISITS = 6
 
 
@@ -655,3 +656,8 @@ def demo_field(*, rng: random.Random) -> dict:
     made = fault_tree_ensure()
     made["visits"] = len(demo_visits(rng=rng))
     return made
+
+
+def demo_load(ctx) -> None:
+    made = demo_field(rng=ctx.rng("field"))
+    ctx.log(f"{made['visits']} field visits")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from aftersales.accounts.choices import Role
-from aftersales.core.permissions import STAFF_ROLES
+from aftersales.accounts.permissions import STAFF_ROLES
 
 from .models import Payment, Quote, Visit, VisitPart, VisitPhoto
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from .models import CheckRecord, Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
+from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
 from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
     payment_list_for,
     quote_list_for,
@@ -98,10 +98,6 @@ def _category_filter(request) -> Q:
 def checks_for(visit: Visit) -> QuerySet[FunctionCheck]:
     """The function-test and care lines that apply to the visit's product."""
     return FunctionCheck.objects.filter(_category_filter(visit.request), is_active=True).order_by("kind", "sort", "id")
-
-
-def check_records(visit: Visit) -> list[CheckRecord]:
-    return list(visit.checks.all())
 
 
 def fault_tree_for(request) -> list[FaultCategory]:

@@ -24,6 +24,7 @@ from aftersales.accounts.choices import Role
 from aftersales.core.errors import DomainError
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.permissions import roles_required
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import sanbao, selectors, services
@@ -339,7 +340,7 @@ def part_use(request, pk: int):
 
     visit = selectors.visit_get_for(request.user, pk)
     part_id, _sep, lot = (request.POST.get("stock") or "").partition("|")
-    part = Part.objects.filter(pk=part_id).first() if part_id.isdigit() else None
+    part = Part.objects.filter(pk=parse_id(part_id)).first() if parse_id(part_id) else None
 
     def create():
         if part is None:

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.navigation import MenuItem, register
-from aftersales.core.permissions import ALL_ROLES
 
 register(
     "main",

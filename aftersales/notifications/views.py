@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.core.ranges import parse_id
+
 from .selectors import notification_inbox, notification_unread_count
 from .services import notification_mark_read
 
@@ -47,7 +49,7 @@ def mark_read(request):
     if request.POST.get("all") == "1":
         notification_mark_read(user=request.user)
     else:
-        ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
+        ids = [n for n in map(parse_id, request.POST.getlist("id")) if n]
         notification_mark_read(user=request.user, ids=ids)
     target = request.POST.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):

@@ -17,11 +17,12 @@ from ninja import Header, Query, Router, Schema
 from ninja.responses import Status as Reply
 from pydantic import Field
 
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
-from aftersales.core.permissions import STAFF_ROLES, api_roles
-from aftersales.core.schemas import ERRORS, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.permissions import api_roles
+from aftersales.core.schemas import ERRORS, Id, InputSchema, Integer, PageInfo, PageSize, page_out, text
 from aftersales.tickets.selectors import request_get_for
 
 from .choices import MoveType, Store, Tracking, VanIssueStatus, WarehouseKind
@@ -96,7 +97,7 @@ class PartOut(Schema):
     is_active: bool
 
 
-class PartIn(Schema):
+class PartIn(InputSchema):
     code: text(64, min_length=1)
     name: text(200, min_length=1)
     specification: text(200) = ""
@@ -156,7 +157,7 @@ class PartPage(PageInfo):
     items: list[PartOut]
 
 
-class StockLineIn(Schema):
+class StockLineIn(InputSchema):
     part: Id
     quantity: int = Field(ge=1, le=1_000_000)
     lot: text(64) = ""
@@ -166,7 +167,7 @@ class LineIn(StockLineIn):
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(InputSchema):
     warehouse: Id
     supplier: text(200, min_length=1)
     supplier_ref: text(64) = ""
@@ -179,7 +180,7 @@ class DocOut(Schema):
     number: str
 
 
-class TransferIn(Schema):
+class TransferIn(InputSchema):
     source: Id
     destination: Id
     note: text(500) = ""
@@ -195,12 +196,12 @@ class TransferOut(Schema):
     reason: str
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     action: text(16)
     reason: text(200) = ""
 
 
-class JobPartIn(Schema):
+class JobPartIn(InputSchema):
     request: Id
     part: Id
     quantity: int = Field(ge=1, le=1_000_000)
@@ -252,7 +253,7 @@ class DefectiveOut(Schema):
     received_into_id: int | None
 
 
-class ReceiveIn(Schema):
+class ReceiveIn(InputSchema):
     warehouse: Id
     note: text(500) = ""
 
@@ -279,13 +280,13 @@ class CountOut(Schema):
         return list(obj.lines.all())
 
 
-class CountIn(Schema):
+class CountIn(InputSchema):
     warehouse: Id
     note: text(500) = ""
 
 
-class CountEnterIn(Schema):
-    counted: dict[int, int]
+class CountEnterIn(InputSchema):
+    counted: dict[Id, Integer] = Field(max_length=10_000)
 
 
 class CarrierOut(Schema):
@@ -328,7 +329,7 @@ class VanIssuePage(PageInfo):
     items: list[VanIssueOut]
 
 
-class VanIssueIn(Schema):
+class VanIssueIn(InputSchema):
     van: Id | None = Field(default=None, description="Default: the caller's own van.")
     source: Id
     note: text(500) = ""
@@ -342,12 +343,12 @@ class VanIssueFilter(Schema):
     size: PageSize = 50
 
 
-class DecideIn(Schema):
+class DecideIn(InputSchema):
     approve: bool
     reason: text(200) = Field(default="", description="Required to reject.")
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(InputSchema):
     warehouse: Id
     part: Id
     quantity: int = Field(ge=-1_000_000, le=1_000_000, description="The change: positive or negative, not 0.")

@@ -8,7 +8,10 @@ class PartsConfig(AppConfig):
     verbose_name = _("Spare parts")
 
     def ready(self):
-        from . import receivers
+        from aftersales.dispatch.slots import SUGGESTIONS
+
+        from . import panels, receivers
         from .signals import parts_event
 
         parts_event.connect(receivers.on_parts_event, dispatch_uid="parts.notify")
+        SUGGESTIONS.add(panels.suggestions_parts)

@@ -1,11 +1,11 @@
 """Demo spare parts, written through the real services: ``demo_parts(rng=...)``.
 
-A catalogue that fits the demo products (``core.demo_vocab.PRODUCTS``), the central
+A catalogue that fits the demo products (``catalog.demo.PRODUCTS``), the central
 warehouse 上海中心仓, a regional warehouse, the partner's outlet, a van for every
 technician, purchase receipts, transfers in several states, van issues, reorder rules,
 consumptions on completed demo requests (with old parts returned, and one overdue), and
 a stock count. Idempotent: does nothing when the central warehouse exists already.
-Call after ``core.demo.demo_small_create`` (it needs the requests).
+Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the requests (it needs them).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from .services import (
     warehouse_create,
 )
 
+DEMO_ORDER = 70
 CENTRAL = "SH-CENTRAL"
 
 # code, name, specification, unit, cost, price, tracking, warranty months, return old part, product model prefixes
@@ -310,3 +311,7 @@ def demo_parts(*, rng: random.Random) -> dict:
             count_enter(actor=actor, count=count, counted=counted)
             count_approve(actor=actor, count=count)
     return {"created": True, "parts": len(parts), "vans": len(vans), "consumptions": len(consumptions)}
+
+
+def demo_load(ctx) -> None:
+    demo_parts(rng=ctx.rng("parts"))

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.customers.forms import BootstrapMixin
+from aftersales.core.forms import BootstrapMixin
 
 from .choices import Store, Tracking, WarehouseKind
 from .models import Part, Warehouse

@@ -7,16 +7,16 @@ is everything written, in one transaction. Nothing is imported when any row fail
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from aftersales.catalog.selectors import model_codes_parse
 from aftersales.core.errors import ValidationFailed
+from aftersales.core.exports import XlsxWriter
 from aftersales.core.sequences import sequence_next
 
 from .choices import Store, Tracking
@@ -206,9 +206,9 @@ def opening_stock_import(*, actor, upload, dry_run: bool) -> ImportReport:
 
 
 def levels_export(levels) -> bytes:
-    """Stock levels (a scoped queryset) as an .xlsx workbook."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Stock levels"))
+    """Stock levels (a scoped queryset) as an .xlsx workbook (text cells made formula-safe)."""
+    wb = XlsxWriter()
+    ws = wb.sheet(_("Stock levels"))
     ws.append(
         [
             _("Warehouse"),
@@ -244,6 +244,4 @@ def levels_export(levels) -> bytes:
                 float(value.quantize(Decimal("0.01"))),
             ]
         )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return wb.to_bytes()

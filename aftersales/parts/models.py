@@ -112,7 +112,7 @@ class Warehouse(TimeStampedModel):
 
 
 class StockLevel(models.Model):
-    """Running totals; written only by ``services._post`` with F() expressions."""
+    """Running totals; written only by ``services.ledger._post`` with F() expressions."""
 
     part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="levels")
     warehouse = models.ForeignKey(

@@ -14,7 +14,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
-from aftersales.core.permissions import STAFF_ROLES, Scope, user_has_role
+from aftersales.accounts.permissions import STAFF_ROLES
+from aftersales.core.permissions import Scope, user_has_role
 
 from .choices import STOCK_ROLES  # noqa: F401  (defined with the transfer transitions; read from here)
 from .models import (

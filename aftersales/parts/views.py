@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
-from aftersales.core.permissions import STAFF_ROLES, roles_required
-from aftersales.customers.forms import domain_error_to_form
+from aftersales.core.permissions import roles_required
+from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
@@ -101,7 +103,7 @@ def _run(request, form, fn, template, context=None):
     try:
         return fn()
     except DomainError as exc:
-        domain_error_to_form(form, exc)
+        form_add_domain_error(form, exc)
         return _form_page(request, form, template, context, status=400)
 
 
@@ -250,7 +252,7 @@ def reorder_rules(request, pk):
                 messages.success(request, _("Reorder rule for %(part)s added.") % {"part": rule.part.code})
                 return redirect("parts:reorder_rules", wh.pk)
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     qs = reorder_rule_list_for(request.user).filter(warehouse=wh).annotate(part_code=Col("part__code"))
     try:
@@ -327,8 +329,8 @@ def warehouse_detail(request, pk):
 @require_GET
 def levels_xlsx(request):
     levels = level_list_for(request.user).exclude(on_hand=0, reserved=0)
-    if request.GET.get("warehouse", "").isdigit():
-        levels = levels.filter(warehouse_id=int(request.GET["warehouse"]))
+    if warehouse_id := parse_id(request.GET.get("warehouse")):
+        levels = levels.filter(warehouse_id=warehouse_id)
     response = HttpResponse(
         levels_export(levels), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -341,8 +343,8 @@ def levels_xlsx(request):
 def move_list_view(request):
     qs = move_list_for(request.user).select_related("part", "warehouse", "actor", "request")
     for key, field in (("warehouse", "warehouse_id"), ("part", "part_id")):
-        if request.GET.get(key, "").isdigit():
-            qs = qs.filter(**{field: int(request.GET[key])})
+        if value := parse_id(request.GET.get(key)):
+            qs = qs.filter(**{field: value})
     if request.GET.get("type"):
         qs = qs.filter(move_type=request.GET["type"][:16])
     try:
@@ -423,7 +425,7 @@ def transfer_detail(request, pk):
         except DomainError as exc:
             if exc.status == 403:
                 raise PermissionDenied from exc
-            domain_error_to_form(form, exc)
+            form_add_domain_error(form, exc)
             status = 400 if exc.status < 409 else exc.status
     actions = [t for t in transfer_actions_from(transfer.status) if transfer_allowed(request.user, transfer, t.action)]
     lines = transfer.lines.select_related("part")
@@ -450,7 +452,7 @@ def van_issue_list(request):
                 messages.success(request, _("Request sent to the parts team."))
                 return redirect("parts:van_issues")
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     issues = van_issue_list_for(user).order_by("-created_at", "-id")
     return render(
@@ -502,7 +504,7 @@ def job_parts(request, request_id):
             except DomainError as exc:
                 if exc.status == 403:
                     raise PermissionDenied from exc
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
         status = 400
     reservations = (
         reservation_list_for(request.user)
@@ -538,9 +540,7 @@ def defective_list(request):
     overdue = request.GET.get("overdue") == "1"
     qs = defective_overdue_for(user) if overdue else defective_list_for(user)
     if request.method == "POST":
-        ret = get_object_or_404(
-            defective_list_for(user), pk=request.POST.get("id", "0") if request.POST.get("id", "").isdigit() else 0
-        )
+        ret = get_object_or_404(defective_list_for(user), pk=parse_id(request.POST.get("id")) or 0)
         form = F.ReceiveDefectiveForm(request.POST, warehouses=warehouse_list_for(user))
         if form.is_valid():
             try:
@@ -587,7 +587,7 @@ def count_list(request):
         try:
             return redirect("parts:count", count_create(actor=request.user, **form.cleaned_data).pk)
         except DomainError as exc:
-            domain_error_to_form(form, exc)
+            form_add_domain_error(form, exc)
     counts = count_list_for(request.user).order_by("-created_at", "-id")[:100]
     return render(
         request, "parts/count_list.html", {"counts": counts, "form": form}, status=400 if form.errors else 200
@@ -606,11 +606,12 @@ def count_detail(request, pk):
             else:
                 counted = {}
                 for key, value in request.POST.items():
-                    if key.startswith("line_") and key[5:].isdigit() and value.strip() != "":
+                    line_id = parse_id(key[5:]) if key.startswith("line_") else None
+                    if line_id and value.strip() != "":
                         try:
-                            counted[int(key[5:])] = int(value)
+                            counted[line_id] = int(value)
                         except ValueError:
-                            counted[int(key[5:])] = -1
+                            counted[line_id] = -1
                 count_enter(actor=request.user, count=count, counted=counted)
             return redirect("parts:count", count.pk)
         except DomainError as exc:
@@ -673,9 +674,8 @@ def my_van(request):
 @require_GET
 def who_carries(request):
     """htmx fragment for dispatch: who carries these parts (``?part=1&part=2[&region=3]``)."""
-    ids = [int(p) for p in request.GET.getlist("part") if p.isdigit()][:20]
-    region = request.GET.get("region")
-    region = int(region) if region and region.isdigit() else None
+    ids = [n for n in map(parse_id, request.GET.getlist("part")) if n][:20]
+    region = parse_id(request.GET.get("region"))
     parts = {p.pk: p for p in part_list_for(request.user).filter(pk__in=ids)}
     availability = part_availability(list(parts), region=region)
     rows = [(parts[pid], carriers) for pid, carriers in availability.items()]
@@ -695,7 +695,7 @@ def import_view(request):
                 report = fn(actor=request.user, upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
                 status = 200 if report.ok else 400
             except DomainError as exc:
-                domain_error_to_form(form, exc)
+                form_add_domain_error(form, exc)
                 status = 400
         else:
             status = 400

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.formfields import DATE_FORMFIELDS
+
 from .format import actions_text, duration_text
 from .models import (
     Calendar,
@@ -57,6 +59,7 @@ class CalendarDayPeriodInline(admin.TabularInline):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
+    formfield_overrides = DATE_FORMFIELDS
     list_display = ("date", "calendar", "kind", "name", "source")
     list_filter = ("calendar", "kind", "source")
     search_fields = ("name",)

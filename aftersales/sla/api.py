@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS
+from aftersales.core.schemas import ERRORS, Id, Integer, Moment, text
 from aftersales.tickets.selectors import request_get_for
 
 from .forms import PreviewForm
@@ -38,13 +38,13 @@ class TargetOut(Schema):
 
 
 class PreviewIn(Schema):
-    service_type: str
-    priority: str = "normal"
-    customer_tier: int = 1
-    region_class: str = "urban"
-    channel: str = "phone"
-    product_category: int | None = None
-    filed_at: datetime.datetime
+    service_type: text(32)
+    priority: text(32) = "normal"
+    customer_tier: Integer = 1
+    region_class: text(32) = "urban"
+    channel: text(32) = "phone"
+    product_category: Id | None = None
+    filed_at: Moment
 
 
 class PreviewOut(Schema):
@@ -105,7 +105,7 @@ def preview(request, query: Query[PreviewIn]):
             "kind": r.kind,
             "label": r.label,
             "rule_id": r.rule.pk,
-            "rule": r.rule.name,
+            "rule": r.rule.display_name,
             "reason": r.reason,
             "due_at": r.due_at,
             "warning_at": r.warning_at,

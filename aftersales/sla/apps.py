@@ -8,9 +8,14 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service standards (SLA)")
 
     def ready(self):
+        from aftersales.core.slots import panel
         from aftersales.tickets.signals import request_changed
+        from aftersales.tickets.slots import QUEUE_ROWS, REQUEST_SIDE
 
-        from . import receivers
+        from . import panels, receivers
+        from .selectors import sla_prefetch
 
         request_changed.connect(receivers.on_request_changed, dispatch_uid="sla.on_request_changed")
         receivers.connect_calendar_revision()
+        QUEUE_ROWS.add(sla_prefetch)
+        REQUEST_SIDE.add(panel("sla/_panel.html", panels.request_sla_context), order=10)

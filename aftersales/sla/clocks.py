@@ -68,7 +68,7 @@ class TargetSpec:
     pause_statuses: frozenset = frozenset({Status.WAITING_CUSTOMER.value})
     warning_percent: int = 80
     policy_id: int | None = None
-    reason: str = ""
+    why: tuple = ()  # core.messages.Message: why this rule (rendered when shown)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class StatusChange:
 class ClockResult:
     kind: str
     policy_id: int | None
-    policy_reason: str
+    policy_why: list
     calendar_id: int | None
     target_seconds: int
     started_at: dt.datetime
@@ -215,7 +215,7 @@ def _cycle(
     result = ClockResult(
         kind=spec.kind,
         policy_id=spec.policy_id,
-        policy_reason=spec.reason,
+        policy_why=[m.as_dict() for m in spec.why],
         calendar_id=spec.calendar_id,
         target_seconds=_seconds(duration),
         started_at=start,

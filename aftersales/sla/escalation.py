@@ -27,9 +27,11 @@ Exactly once, with any number of sweepers and crashes:
   action (notifications, timeline note, priority, assignment, the log row) commit
   together: a worker killed between claim and action loses the whole batch, which the
   next sweep does again; a committed claim is never repeated.
-- E-mails are sent after commit only (``transaction.on_commit``), so a rolled-back
-  batch never mails anyone; a worker killed right after the commit may lose those
-  e-mails (at most once), never the in-app notifications, which are rows.
+- Notifications and e-mails are outbox rows written in the batch's transaction (the
+  in-app ones delivered in it): a rolled-back batch tells nobody, a committed one loses
+  nothing; the outbox worker sends the e-mails after commit, with retries.
+- Texts (notes, notifications, e-mails) are stored as message keys with parameters
+  (``sla/messages.py``) and rendered in each reader's language.
 """
 
 from __future__ import annotations
@@ -44,24 +46,24 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.system import SYSTEM_USERNAME, system_user
 from aftersales.core.errors import DomainError
-from aftersales.notifications.models import Verb
-from aftersales.notifications.services import Draft, notify
+from aftersales.core.messages import Message, msg
+from aftersales.notifications.models import Channel
+from aftersales.notifications.services import Outgoing, messages_send
 from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_add_note, request_transition, request_update
 
 from .businesstime import business_time_between
 from .clocks import stop_statuses
-from .format import actions_text, duration_text
-from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation, TargetKind
+from .defaults import LEVEL_NAMES
+from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_USERNAME = "sla-system"
 DEFAULT_BATCH = 500
 # The clock columns the sweep reads (not the JSON pauses and history).
 LOADED = (
@@ -80,24 +82,6 @@ LOADED = (
     "escalation_anchor_at",
     "escalate_at",
 )
-
-
-# --- the system actor ---------------------------------------------------------
-
-
-def system_user():
-    """The user the sweep acts as: a back-office role (managers may change priority and
-    assign), inactive so nobody can log in as it, named so the timeline says who acted.
-    Created by migration sla 0003; recreated here if someone deleted it."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, role=Role.MANAGER, is_active=False, last_name="SLA", first_name="系统")
-        user.set_unusable_password()
-        user.save()
-    return user
 
 
 # --- the matrix -----------------------------------------------------------------
@@ -237,21 +221,32 @@ def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Cont
     return out
 
 
-def _drafts(row: EscalationLevel | None, people: list, *, verb: str, request, text: str, subject: str) -> list[Draft]:
-    if row is None or not (row.in_app or row.email):
+def _outgoing(row: EscalationLevel | None, people: list, *, message: Message, request) -> list[Outgoing]:
+    """One message per person on the level's channels (in the app, by e-mail)."""
+    channels = tuple(c for c, on in ((Channel.IN_APP, row and row.in_app), (Channel.EMAIL, row and row.email)) if on)
+    if not channels:
         return []
     return [
-        Draft(recipient=u, verb=verb, request=request, text=text, email=row.email, subject=subject, in_app=row.in_app)
-        for u in people
+        Outgoing(key=message.key, params=message.params, recipient=u, channels=channels, link=request) for u in people
     ]
 
 
-def _local(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+def _sent_in_app(rows) -> int:
+    return sum(1 for r in rows if r.channel == Channel.IN_APP)
 
 
-def _kind_label(kind: str) -> str:
-    return str(TargetKind(kind).label)
+def action_message(entry: dict) -> Message:
+    """One logged escalation action as a message ("notified 3", "priority Normal → High", …)."""
+    if entry["action"] == "notify":
+        key = "sla.action.notified_email" if entry.get("email") and entry["people"] else "sla.action.notified"
+        return msg(key, n=entry["people"])
+    if entry["action"] == "priority":
+        if entry["done"]:
+            return msg("sla.action.priority", old=entry["from"], new=entry["to"])
+        return msg("sla.action.priority_kept", why=entry["why"])
+    if entry["action"] == "reassign":
+        return msg("sla.action.reassigned") if entry["done"] else msg("sla.action.not_reassigned", why=entry["why"])
+    return msg("core.text", text=str(entry))
 
 
 def _claim_returning(
@@ -349,20 +344,9 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
             request = requests[clock.request_id]
             row = ctx.matrix.warning_for(clock.kind)
             left = business_time_between(ctx.calendar(clock.calendar_id), ctx.now, clock.due_at)
-            text = _("%(target)s: warning, due at %(due)s (%(left)s left).") % {
-                "target": _kind_label(clock.kind),
-                "due": _local(clock.due_at),
-                "left": duration_text(left),
-            }
+            message = msg("sla.warning", number=request.number, target=clock.kind, due=clock.due_at, left=left)
             people = _recipients(row, request, ctx)
-            mine = _drafts(
-                row,
-                people,
-                verb=Verb.SLA_WARNING,
-                request=request,
-                text=text,
-                subject=f"[{request.number}] {text}",
-            )
+            mine = _outgoing(row, people, message=message, request=request)
             drafts += mine
             logs.append(
                 SlaEscalation(
@@ -370,14 +354,14 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
                     request=request,
                     kind=clock.kind,
                     level=EscalationLevel.WARNING,
-                    level_name=row.name if row else _("Warning"),
+                    level_name=row.name if row else LEVEL_NAMES[0],
                     at=ctx.now,
                     due_at=clock.due_at,
                     actions=[{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
                     notified=len(people) if mine else 0,
                 )
             )
-        result.notifications += len(notify(drafts))
+        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
         SlaEscalation.objects.bulk_create(logs)
         result.warned += len(logs)
     return cursor
@@ -409,17 +393,15 @@ def _reassign(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[Ser
         "organization": organization.pk if organization else None,
     }
     if technician is not None and request.assigned_technician_id == technician.pk:
-        return request, {**entry, "done": False, "why": _("already assigned there")}
+        return request, {**entry, "done": False, "why": msg("sla.why.already_assigned").as_dict()}
     if (
         technician is None
         and request.assigned_technician_id is None
         and request.assigned_organization_id == organization.pk
     ):
-        return request, {**entry, "done": False, "why": _("already assigned there")}
+        return request, {**entry, "done": False, "why": msg("sla.why.already_assigned").as_dict()}
     if request.status not in TRANSITIONS[Action.ASSIGN].sources:
-        why = _("a request that is “%(status)s” cannot be reassigned; notified only") % {
-            "status": Status(request.status).label
-        }
+        why = msg("sla.why.not_reassignable", status=request.status).as_dict()
         return request, {**entry, "done": False, "why": why}
     try:
         with transaction.atomic():
@@ -429,7 +411,7 @@ def _reassign(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[Ser
                 action=Action.ASSIGN,
                 technician=technician,
                 organization=organization if technician is None else None,
-                reason=_("SLA escalation %(level)s") % {"level": row.name},
+                reason=msg("sla.reassign_reason", level=row.name),
             )
     except DomainError as exc:
         return request, {**entry, "done": False, "why": str(exc.message)}
@@ -478,7 +460,7 @@ def _claim_levels(ctx: _Context, wanted: list[tuple[SlaClock, EscalationLevel]])
 
 def _escalate_level(
     ctx: _Context, clock: SlaClock, request: ServiceRequest, row: EscalationLevel
-) -> tuple[ServiceRequest, list[Draft], SlaEscalation]:
+) -> tuple[ServiceRequest, list[Outgoing], SlaEscalation]:
     """The actions of one claimed level. Priority, reassignment and the timeline note go
     through the tickets services (timeline + audit + on-commit signals, as for a person);
     the notifications and the log row are returned to be written in bulk."""
@@ -494,18 +476,18 @@ def _escalate_level(
         actions.append(done)
     people = _recipients(row, request, ctx)
     actions.insert(0, {"action": "notify", "people": len(people), "email": row.email})
-    summary = _("SLA escalation level %(level)d (%(name)s): %(target)s overdue by %(late)s since %(due)s") % {
-        "level": row.level,
-        "name": row.name,
-        "target": _kind_label(clock.kind),
-        "late": duration_text(late),
-        "due": _local(clock.due_at),
-    }
-    text = _("%(summary)s; %(actions)s.") % {"summary": summary, "actions": actions_text(actions)}
-    drafts = _drafts(
-        row, people, verb=Verb.SLA_ESCALATION, request=request, text=text, subject=f"[{request.number}] {summary}"
+    message = msg(
+        "sla.escalation",
+        number=request.number,
+        level=row.level,
+        name=row.name,
+        target=clock.kind,
+        late=late,
+        due=clock.due_at,
+        actions=[action_message(a) for a in actions],
     )
-    request_add_note(actor=ctx.system, request=request, text=text)
+    drafts = _outgoing(row, people, message=message, request=request)
+    request_add_note(actor=ctx.system, request=request, text=message)
     log = SlaEscalation(
         clock=clock,
         request=request,
@@ -574,7 +556,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
             SlaClock.objects.filter(pk__in=ids).update(
                 escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
             )
-        result.notifications += len(notify(drafts))
+        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
         SlaEscalation.objects.bulk_create(logs)
         result.escalated += len(logs)
     return cursor

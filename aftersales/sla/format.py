@@ -7,21 +7,14 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from aftersales.core.messages import duration_text as core_duration_text
+from aftersales.core.messages import render_value
 from aftersales.tickets.choices import Priority
 
 
 def duration_text(value: dt.timedelta | None) -> str:
     """The absolute length of ``value`` in at most two units (rounded down to the minute)."""
-    if value is None:
-        return ""
-    minutes = int(abs(value.total_seconds()) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours} if hours else _("%(d)d d") % {"d": days}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": mins} if mins else _("%(h)d h") % {"h": hours}
-    return _("%(m)d min") % {"m": mins}
+    return core_duration_text(value)
 
 
 def action_text(entry: dict) -> str:
@@ -36,9 +29,11 @@ def action_text(entry: dict) -> str:
                 "old": Priority(entry["from"]).label,
                 "new": Priority(entry["to"]).label,
             }
-        return _("priority not raised: %(why)s") % {"why": entry["why"]}
+        return _("priority not raised: %(why)s") % {"why": render_value(entry["why"])}
     if entry["action"] == "reassign":
-        return _("reassigned") if entry["done"] else _("not reassigned: %(why)s") % {"why": entry["why"]}
+        if entry["done"]:
+            return _("reassigned")
+        return _("not reassigned: %(why)s") % {"why": render_value(entry["why"])}
     return str(entry)
 
 

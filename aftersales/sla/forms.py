@@ -5,15 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductCategory
+from aftersales.core.formfields import DayField, MomentField
 from aftersales.customers.choices import CustomerTier, RegionClass
 from aftersales.tickets.choices import Channel, Priority, ServiceType
 
 from .models import TargetKind
 from .rules import RequestFacts
-
-
-def _with_any(choices):
-    return [("", _("Any / not known"))] + list(choices)
 
 
 class PreviewForm(forms.Form):
@@ -32,7 +29,7 @@ class PreviewForm(forms.Form):
         required=False,
         empty_label=_("Any / not known"),
     )
-    filed_at = forms.DateTimeField(
+    filed_at = MomentField(
         label=_("Filed at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -64,8 +61,8 @@ class EscalationFilterForm(forms.Form):
         choices=[("", _("All"))] + [(str(n), str(n) if n else _("0 (warning)")) for n in range(0, 10)],
     )
     kind = forms.ChoiceField(label=_("Target"), required=False, choices=[("", _("All"))] + list(TargetKind.choices))
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ClockFilterForm(forms.Form):

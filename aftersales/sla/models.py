@@ -229,6 +229,13 @@ class SlaPolicy(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language when it is still a seeded default."""
+        from .defaults import rule_name
+
+        return rule_name(self.name)
+
 
 class ComplaintCategory(models.Model):
     """Complaint reply deadlines by category (R-SLA-1, seed 002); used by complaints."""
@@ -289,7 +296,8 @@ class SlaClock(models.Model):
     policy = models.ForeignKey(
         SlaPolicy, verbose_name=_("rule"), null=True, on_delete=models.SET_NULL, related_name="clocks"
     )
-    policy_reason = models.CharField(_("why this rule"), max_length=300, blank=True)
+    # Why this rule: stored messages, shown in the reader's language (rules.reason_text).
+    policy_why = models.JSONField(_("why this rule"), default=list, blank=True)
     calendar = models.ForeignKey(
         Calendar,
         verbose_name=_("calendar"),
@@ -358,6 +366,13 @@ class SlaClock(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.kind} {self.state}"
+
+    @property
+    def policy_reason(self) -> str:
+        """Why this rule, in the reader's (active) language."""
+        from .rules import reason_text
+
+        return reason_text(self.policy_why)
 
 
 class EscalationLevel(TimeStampedModel):
@@ -445,6 +460,12 @@ class EscalationLevel(TimeStampedModel):
         return f"L{self.level} {self.name}"
 
     @property
+    def display_name(self) -> str:
+        from .defaults import level_name
+
+        return level_name(self.name)
+
+    @property
     def is_warning(self) -> bool:
         return self.level == self.WARNING
 
@@ -479,3 +500,9 @@ class SlaEscalation(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.kind} L{self.level}"
+
+    @property
+    def level_display(self) -> str:
+        from .defaults import level_name
+
+        return level_name(self.level_name)

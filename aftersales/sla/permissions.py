@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
-from aftersales.core.permissions import STAFF_ROLES, Scope, user_has_role
+from aftersales.accounts.permissions import STAFF_ROLES
+from aftersales.core.permissions import Scope, user_has_role
 
 from .models import SlaClock, SlaEscalation
 

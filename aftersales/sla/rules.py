@@ -12,20 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import pgettext_lazy
+
+from aftersales.core.messages import Message, msg, render_value
 
 from .models import TargetKind
 
 # (attribute on the rule / the facts, short label used in the reason text)
 CRITERIA: tuple[tuple[str, str], ...] = (
-    ("service_type", "type"),
-    ("priority", "priority"),
-    ("customer_tier", "tier"),
-    ("region_class", "region"),
-    ("channel", "channel"),
-    ("product_category_id", "category"),
+    ("service_type", pgettext_lazy("SLA rule criterion", "type")),
+    ("priority", pgettext_lazy("SLA rule criterion", "priority")),
+    ("customer_tier", pgettext_lazy("SLA rule criterion", "tier")),
+    ("region_class", pgettext_lazy("SLA rule criterion", "region")),
+    ("channel", pgettext_lazy("SLA rule criterion", "channel")),
+    ("product_category_id", pgettext_lazy("SLA rule criterion", "category")),
 )
+_LABELS = dict(CRITERIA)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,12 @@ class RuleMatch:
     kind: str
     rule: object
     specificity: int
-    reason: str
+    why: tuple[Message, ...]
+
+    @property
+    def reason(self) -> str:
+        """Why, in the active language."""
+        return reason_text(self.why)
 
 
 def rule_criteria(rule) -> list[tuple[str, str, object]]:
@@ -55,33 +62,42 @@ def rule_applies(rule, facts: RequestFacts) -> bool:
     return all(getattr(facts, attr) == value for attr, _label, value in rule_criteria(rule))
 
 
-def _shown(rule, attr: str, value) -> str:
-    if attr == "customer_tier":
-        return "★" * int(value)
+def _stored(rule, attr: str, value):
+    """A criterion's value as stored in the reason (a category by its code)."""
     if attr == "product_category_id":
         category = getattr(rule, "product_category", None)
         return getattr(category, "code", None) or str(value)
-    return str(value)
+    return value
 
 
-def rule_reason(rule, *, tie_broken: bool = False) -> str:
-    """Human-readable why, e.g. "matched: type=repair, tier=★★; 2 criteria"."""
-    criteria = rule_criteria(rule)
-    count = len(criteria)
-    if criteria:
-        listed = ", ".join(f"{label}={_shown(rule, attr, value)}" for attr, label, value in criteria)
+def criterion_text(attr: str, value) -> str:
+    """One criterion in the active language: "type=Repair", "tier=★★"."""
+    from .models import SlaPolicy
+
+    label = _LABELS.get(attr, attr)
+    if attr == "customer_tier":
+        shown = "★" * int(value)
     else:
-        listed = _("any request")
-    text = _("matched: %(criteria)s; %(count)s") % {
-        "criteria": listed,
-        "count": ngettext("%(n)d criterion", "%(n)d criteria", count) % {"n": count},
-    }
+        field = SlaPolicy._meta.get_field(attr.removesuffix("_id"))
+        shown = dict(field.flatchoices).get(value, value) if field.choices else value
+    return f"{label}={shown}"
+
+
+def rule_reason(rule, *, tie_broken: bool = False) -> tuple[Message, ...]:
+    """Why the rule applies, as messages (rendered in the reader's language), e.g.
+    "matched: type=Repair, tier=★★; 2 criteria"."""
+    criteria = [[attr, _stored(rule, attr, value)] for attr, _label, value in rule_criteria(rule)]
+    why = [msg("sla.rule_matched", criteria=criteria, count=len(criteria))]
     if tie_broken:
-        text += "; " + _("rule “%(name)s” won a tie on precedence %(precedence)d") % {
-            "name": rule.name,
-            "precedence": rule.precedence,
-        }
-    return text
+        why.append(msg("sla.rule_tie", name=rule.name, precedence=rule.precedence))
+    return tuple(why)
+
+
+def reason_text(why) -> str:
+    """Stored reason messages (or old text) in the active language."""
+    if isinstance(why, tuple | list):
+        return render_value([m.as_dict() if isinstance(m, Message) else m for m in why])
+    return render_value(why)
 
 
 def _order(rule) -> tuple:
@@ -99,5 +115,5 @@ def rules_match(rules: Iterable, facts: RequestFacts, kinds: Iterable[str] | Non
         best = candidates[0]
         specificity = len(rule_criteria(best))
         tie = len(candidates) > 1 and len(rule_criteria(candidates[1])) == specificity
-        out[kind] = RuleMatch(kind=kind, rule=best, specificity=specificity, reason=rule_reason(best, tie_broken=tie))
+        out[kind] = RuleMatch(kind=kind, rule=best, specificity=specificity, why=rule_reason(best, tie_broken=tie))
     return out

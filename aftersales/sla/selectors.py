@@ -12,11 +12,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from aftersales.core.messages import msg
 from aftersales.tickets.choices import Status
 from aftersales.tickets.models import ServiceRequest
 
 from .businesstime import ALWAYS, CalendarSnapshot, business_time_between
 from .clocks import TargetSpec
+from .defaults import calendar_name as calendar_shown
+from .defaults import rule_name
 from .models import (
     Calendar,
     CalendarDay,
@@ -28,7 +31,7 @@ from .models import (
     SlaPolicy,
     TargetKind,
 )
-from .rules import RequestFacts, RuleMatch, rules_match
+from .rules import RequestFacts, RuleMatch, reason_text, rules_match
 
 # (calendar id, revision) -> snapshot. A process-local read cache only: the key carries
 # the revision read from the database, so an edit anywhere invalidates it everywhere.
@@ -125,14 +128,14 @@ def targets_for_facts(facts: RequestFacts, rules: list[SlaPolicy] | None = None)
     for kind, match in matches.items():
         rule = match.rule
         calendar = None
-        reason = match.reason
+        why = match.why
         if getattr(rule, f"{kind}_business"):
             calendar = rule.calendar
             if calendar is None:
                 default = default or calendar_default()
                 calendar = default
             if calendar is None:
-                reason += "; " + gettext("no default calendar: counted 24×7")
+                why = (*why, msg("sla.no_calendar"))
         if calendar is not None and calendar.is_24x7:
             calendar = None
         targets[kind] = TargetSpec(
@@ -143,7 +146,7 @@ def targets_for_facts(facts: RequestFacts, rules: list[SlaPolicy] | None = None)
             pause_statuses=frozenset(rule.pause_statuses or ()),
             warning_percent=rule.warning_percent,
             policy_id=rule.pk,
-            reason=reason,
+            why=why,
         )
     return targets
 
@@ -202,9 +205,9 @@ def _status(clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = No
         breached_at=clock.breached_at or (clock.due_at if colour == "breached" else None),
         breach_by=breach_by,
         policy_id=clock.policy_id,
-        reason=clock.policy_reason,
+        reason=reason_text(clock.policy_why),
         # Only when loaded with the clock (select_related): never a query per row.
-        policy_name=str(clock._state.fields_cache.get("policy") or ""),
+        policy_name=rule_name(str(clock._state.fields_cache.get("policy") or "")),
     )
 
 
@@ -340,7 +343,9 @@ def sla_preview(facts: RequestFacts, filed_at: dt.datetime) -> list[PreviewRow]:
     out = []
     for kind, spec in targets_for_facts(facts, rules).items():
         match_rule = by_id[spec.policy_id]
-        calendar_name = names.get(spec.calendar_id, "") if spec.calendar_id is not None else gettext("24×7")
+        calendar_name = (
+            calendar_shown(names.get(spec.calendar_id, "")) if spec.calendar_id is not None else gettext("24×7")
+        )
         try:
             due = add_business_time(spec.calendar, filed_at, spec.duration)
             warning = add_business_time(spec.calendar, filed_at, spec.duration * spec.warning_percent / 100)
@@ -353,7 +358,7 @@ def sla_preview(facts: RequestFacts, filed_at: dt.datetime) -> list[PreviewRow]:
                 kind=kind,
                 label=str(TargetKind(kind).label),
                 rule=match_rule,
-                reason=spec.reason,
+                reason=reason_text(spec.why),
                 duration=spec.duration,
                 business=spec.calendar_id is not None,
                 calendar_name=calendar_name,

@@ -21,7 +21,7 @@ from .selectors import policy_rules_active, policy_targets_for
 # Columns of SlaClock that clocks_compute owns (the escalation columns are not here).
 COMPUTED_FIELDS = (
     "policy_id",
-    "policy_reason",
+    "policy_why",
     "calendar_id",
     "target_seconds",
     "started_at",

@@ -95,7 +95,7 @@ def escalations(request):
             date_to=filters.get("date_to"),
         )
     )
-    levels = {row.level: row.name for row in escalation_levels() if not row.kind}
+    levels = {row.level: row.display_name for row in escalation_levels() if not row.kind}
     context = {
         "form": form,
         "page": page,

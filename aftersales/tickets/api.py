@@ -22,7 +22,7 @@ from aftersales.catalog.selectors import product_list, unit_list_for
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Day, Id, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
@@ -179,12 +179,14 @@ class RequestListQuery(Schema):
     technician: Id | None = None
     customer: Id | None = None
     unit: Id | None = None
-    sort: str = Field("-created", description="One of: " + ", ".join(SORTS), json_schema_extra={"enum": list(SORTS)})
+    sort: text(20) = Field(
+        "-created", description="One of: " + ", ".join(SORTS), json_schema_extra={"enum": list(SORTS)}
+    )
     cursor: text(500) | None = None
     size: PageSize = 25
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     customer_id: Id
     channel: Channel
     service_type: ServiceType
@@ -199,7 +201,7 @@ class RequestIn(Schema):
     answer: text(10000) = Field("", description="A consultation answered on the spot: closes it (first contact).")
 
 
-class RequestPatch(Schema):
+class RequestPatch(InputSchema):
     priority: Priority | None = None
     service_type: ServiceType | None = None
     description: text(10000, min_length=1) | None = None
@@ -209,14 +211,14 @@ class RequestPatch(Schema):
     address_id: Id | None = None
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     action: Action
     reason: text(5000) = ""
     technician_id: Id | None = Field(None, description="For ``assign``: the technician.")
     organization_id: Id | None = Field(None, description="For ``assign``: a service partner (or the technician's).")
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: text(5000, min_length=1)
 
 
@@ -229,9 +231,15 @@ class EventOut(Schema):
     action_label: str
     from_status: str
     to_status: str
-    reason: str
+    reason: str = Field(description="The note or reason, in the language of the request (Accept-Language).")
+    message: str = Field(description="For text written by the system: its message key (else empty).")
+    params: dict = Field(description="The message's parameters (raw values).")
     actor: UserRef | None
     data: dict
+
+    @staticmethod
+    def resolve_reason(obj: ServiceRequestEvent) -> str:
+        return obj.text
 
     @staticmethod
     def resolve_kind_label(obj: ServiceRequestEvent) -> str:

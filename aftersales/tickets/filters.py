@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductUnit
 from aftersales.core.phones import phone_search_key
+from aftersales.core.ranges import MAX_ID
 from aftersales.core.search import prefix_condition
 from aftersales.customers.models import Customer, Region
 
@@ -38,6 +39,9 @@ DATE_RANGE = [
     MinValueValidator(datetime.date(1970, 1, 1)),
     MaxValueValidator(datetime.date(2999, 12, 31)),
 ]
+
+# An id beyond 64 bits would overflow the database's integer in a foreign-key lookup.
+ID_RANGE = [MinValueValidator(1), MaxValueValidator(MAX_ID)]
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -109,9 +113,11 @@ class ServiceRequestFilter(django_filters.FilterSet):
         validators=DATE_RANGE,
     )
     in_warranty = django_filters.BooleanFilter(label=_("In warranty"))
-    technician = django_filters.NumberFilter(field_name="assigned_technician_id", label=_("Technician"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    technician = django_filters.NumberFilter(
+        field_name="assigned_technician_id", label=_("Technician"), validators=ID_RANGE
+    )
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"), validators=ID_RANGE)
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"), validators=ID_RANGE)
 
     def filter_priority(self, qs, name, value):
         # The rank is what the indexes hold (status, priority_rank, created_at).

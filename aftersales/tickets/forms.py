@@ -8,11 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.choices import PurchaseChannel
 from aftersales.catalog.selectors import product_list, unit_list_for
-from aftersales.core.errors import DomainError
-from aftersales.core.permissions import user_is_partner
+from aftersales.core.formfields import DayField
 from aftersales.customers.choices import CustomerKind
 from aftersales.customers.models import CustomerAddress
 from aftersales.customers.selectors import customer_list_for, region_list
@@ -20,19 +20,6 @@ from aftersales.customers.selectors import customer_list_for, region_list
 from .choices import Action, Channel, Priority, ServiceType
 
 TEXTAREA = {"rows": 3}
-
-
-def form_add_domain_error(form: forms.Form, exc: DomainError, *, field_map: dict[str, str] | None = None) -> None:
-    """Show a service error on the form: its message on top, its field messages at the fields."""
-    field_map = field_map or {}
-    form.add_error(None, str(exc.message))
-    for name, messages in exc.fields.items():
-        target = field_map.get(name, name)
-        for message in messages:
-            if target in form.fields:
-                form.add_error(target, str(message))
-            elif str(message) != str(exc.message):
-                form.add_error(None, str(message))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -130,9 +117,7 @@ class UnitRegisterForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     product = forms.ModelChoiceField(queryset=None, label=_("Product"))
     serial_number = forms.CharField(label=_("Serial number"), max_length=64)
-    purchase_date = forms.DateField(
-        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    purchase_date = DayField(label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     purchase_channel = forms.ChoiceField(
         label=_("Purchase channel"), choices=PurchaseChannel.choices, initial=PurchaseChannel.STORE
     )

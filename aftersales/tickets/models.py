@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import Product, ProductUnit
+from aftersales.core.messages import render
 from aftersales.core.models import ChoiceLabels, ImmutableModel
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.models import Customer, CustomerAddress, Region
@@ -109,6 +113,9 @@ class ServiceRequest(ChoiceLabels, models.Model):
     def __str__(self):
         return self.number
 
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", args=[self.pk])
+
 
 class ServiceRequestEvent(ImmutableModel):
     """One line of a request's timeline: a transition, a note, an attachment, an edit."""
@@ -130,6 +137,11 @@ class ServiceRequestEvent(ImmutableModel):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     reason = models.TextField(_("reason / note"), blank=True)
+    # Text written by the system: a message key and its params (``core.messages``),
+    # rendered in the reader's language; ``reason`` then stays empty. People's words
+    # (notes, reasons they type) stay in ``reason``.
+    message = models.CharField(_("message"), max_length=64, blank=True, default="")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -140,6 +152,34 @@ class ServiceRequestEvent(ImmutableModel):
 
     def __str__(self):
         return f"{self.request_id} {self.kind} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """The note or reason in the reader's (active) language."""
+        if self.message:
+            return render(self.message, self.params)
+        return self.reason
+
+    def changes_shown(self) -> list[tuple[str, str, str]]:
+        """An "update" event's changes as (field name, before, after) in the reader's
+        language: choice values through their labels."""
+        out = []
+        for name, change in (self.data.get("changes") or {}).items():
+            before, after = (list(change) + ["", ""])[:2] if isinstance(change, list | tuple) else ("", change)
+            try:
+                field = ServiceRequest._meta.get_field(name)
+            except FieldDoesNotExist:
+                out.append((name, before or "", after or ""))
+                continue
+            labels = dict(field.flatchoices) if field.choices else {}
+            out.append(
+                (
+                    force_str(field.verbose_name),
+                    force_str(labels.get(before, before or "")),
+                    force_str(labels.get(after, after or "")),
+                )
+            )
+        return out
 
 
 class Attachment(ChoiceLabels, models.Model):

@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from aftersales.core.permissions import user_has_role, user_is_partner
+from aftersales.core.messages import Message
+from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
 from aftersales.core.uploads import CheckedUpload, upload_check
@@ -44,6 +46,9 @@ def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
 
 
 def _event(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
+    """One timeline row; ``reason`` is a person's words (text) or a system message
+    (``core.messages.Message``: stored as key + params, shown in the reader's language)."""
+    message = reason if isinstance(reason, Message) else None
     return ServiceRequestEvent.objects.create(
         request=request,
         at=at or timezone.now(),
@@ -52,9 +57,16 @@ def _event(request, *, actor, kind, action="", from_status="", to_status="", rea
         action=action,
         from_status=from_status,
         to_status=to_status,
-        reason=reason,
+        reason="" if message else reason,
+        message=message.key if message else "",
+        params=message.params if message else {},
         data=data or {},
     )
+
+
+def _text(value) -> str | Message:
+    """A reason or note as given: a person's text (stripped) or a system Message."""
+    return value if isinstance(value, Message) else (value or "").strip()
 
 
 def _choice(value, choices, field: str):
@@ -233,7 +245,7 @@ def request_transition(
             % {"status": Status(request.status).label, "action": Action(action).label},
             extra={"status": request.status, "action": action},
         )
-    reason = (reason or "").strip()
+    reason = _text(reason)
     if transition.reason_required and not reason:
         raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
     if action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION:
@@ -253,7 +265,7 @@ def request_transition(
         changes.update(
             {
                 "first_contact_resolution": True,
-                "resolution": reason,
+                "resolution": str(reason),
                 "acknowledged_at": now,
                 "completed_at": now,
                 "closed_at": now,
@@ -262,7 +274,7 @@ def request_transition(
     if target == Status.COMPLETED:
         changes["completed_at"] = now
         if reason:
-            changes["resolution"] = reason
+            changes["resolution"] = str(reason)
     if target == Status.CLOSED:
         changes["closed_at"] = now
     if target == Status.REOPENED:
@@ -358,16 +370,20 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
 
 
 @transaction.atomic
-def request_add_note(*, actor, request: ServiceRequest, text: str, now=None) -> ServiceRequestEvent:
-    """A note on the timeline; ``now``: when it happened (a step recorded with its own time)."""
+def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now=None) -> ServiceRequestEvent:
+    """A note on the timeline: a person's words (text, kept as written) or a system
+    message (``core.messages.msg(...)``, shown in each reader's language); ``now``: when
+    it happened (a step recorded with its own time)."""
     if not request_can_act(actor, request):
         raise NotFoundError()
-    if not (text or "").strip():
+    text = _text(text)
+    if not text:
         raise ValidationFailed(fields={"text": [_("Write a note.")]})
     now = now or timezone.now()
     ServiceRequest.objects.filter(pk=request.pk).update(updated_at=now)
-    event = _event(request, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=text.strip(), at=now)
-    audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, text.strip()[:200]]})
+    event = _event(request, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=text, at=now)
+    noted = text.key if isinstance(text, Message) else text[:200]
+    audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, noted]})
     _emit(request, "note")
     return event
 

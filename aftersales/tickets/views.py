@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
+from aftersales.core.forms import domain_error_text, form_add_domain_error
 from aftersales.core.permissions import roles_required
+from aftersales.core.ranges import parse_id
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
-from aftersales.sla.selectors import sla_prefetch
 
 from .choices import TERMINAL_STATUSES, Action, Channel, Priority, ServiceType, Status
 from .filters import SORT_LABELS, ServiceRequestFilter
@@ -28,7 +29,6 @@ from .forms import (
     NoteForm,
     PriorityForm,
     TransitionForm,
-    form_add_domain_error,
     technicians_for,
 )
 from .permissions import EDIT_ROLES, request_can_edit
@@ -42,18 +42,11 @@ from .selectors import (
     request_timeline,
 )
 from .services import attachments_add, request_add_note, request_create, request_transition, request_update
+from .slots import QUEUE_ROWS, REQUEST_SIDE
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
 NOTE_ACTIONS = frozenset({Action.RESOLVE_REMOTELY, Action.COMPLETE, Action.FOLLOW_UP, Action.CLOSE})
-
-
-def _error_text(exc: DomainError) -> str:
-    """The message plus the field messages, for a flash message."""
-    parts = [str(exc.message)]
-    for messages_ in exc.fields.values():
-        parts.extend(str(m) for m in messages_ if str(m) not in parts)
-    return " ".join(parts)
 
 
 # --- intake -----------------------------------------------------------------
@@ -110,8 +103,8 @@ def intake(request):
     customers = customer_search(user, q) if q else []
     prefetch_related_objects(customers, "addresses")
     context = {"form": form, "q": q, "customers": customers, "customer": None}
-    if customer_id and str(customer_id).isdigit():
-        customer = customer_get_for(user, int(customer_id))
+    if customer_id := parse_id(customer_id):
+        customer = customer_get_for(user, customer_id)
         context.update(customer_panel_context(user, customer, unit_id=unit_id, address_id=address_id))
     return render(request, "tickets/intake/page.html", context, status=status)
 
@@ -160,7 +153,7 @@ def queue(request):
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
     }
-    sla_prefetch(context["rows"])  # the SLA badge of every row, in one query
+    QUEUE_ROWS.call(context["rows"])  # e.g. the SLA badge of every row, in one query
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"
     return render(request, template, context, status=400 if errors else 200)
 
@@ -190,6 +183,7 @@ def detail(request, pk: int):
             if request_can_edit(user, service_request) and service_request.status not in TERMINAL_STATUSES
             else None
         ),
+        "side_panels": REQUEST_SIDE.render(request, service_request),  # what the apps above add
     }
     return render(request, "tickets/detail/page.html", context)
 
@@ -221,7 +215,7 @@ def transition(request, pk: int):
             technician=data["technician"],
         )
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request,
@@ -242,7 +236,7 @@ def note_add(request, pk: int):
     try:
         request_add_note(actor=request.user, request=service_request, text=form.cleaned_data["text"])
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("Note added."))
     return _back(request, pk)
@@ -260,7 +254,7 @@ def attachment_upload(request, pk: int):
     try:
         attachments_add(actor=request.user, request=service_request, uploads=uploads, field="files")
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(request, _("%(n)d file(s) attached.") % {"n": len(uploads)})
     return _back(request, pk)
@@ -277,7 +271,7 @@ def request_edit(request, pk: int):
     try:
         request_update(actor=request.user, request=service_request, priority=form.cleaned_data["priority"])
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, domain_error_text(exc))
     else:
         messages.success(
             request, _("Priority set to %(priority)s.") % {"priority": Priority(form.cleaned_data["priority"]).label}

@@ -15,11 +15,13 @@ from django_htmx.http import reswap, retarget
 from aftersales.catalog.selectors import unit_find_by_serial, unit_list_for, unit_warranty
 from aftersales.catalog.services import unit_register
 from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.forms import form_add_domain_error
 from aftersales.core.permissions import roles_required
+from aftersales.core.ranges import parse_id
 from aftersales.customers.selectors import address_list_for_customer, customer_get_for, customer_search
 from aftersales.customers.services import customer_create
 
-from .forms import CustomerInlineForm, UnitRegisterForm, form_add_domain_error
+from .forms import CustomerInlineForm, UnitRegisterForm
 from .permissions import INTAKE_ROLES
 
 # Login, then a back-office intake role; anyone else gets 403.
@@ -34,10 +36,7 @@ def render_fragment(request, template: str, context: dict, *, status: int = 200)
 
 
 def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 def customer_panel_context(user, customer, *, unit_id=None, address_id=None) -> dict:

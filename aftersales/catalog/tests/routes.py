@@ -1,7 +1,7 @@
 """Catalogue routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.catalog.permissions import MASTER_DATA_ROLES, UNIT_WRITE_ROLES
-from aftersales.core.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import Route
 
 ROUTES = [

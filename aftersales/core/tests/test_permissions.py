@@ -10,15 +10,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
-from aftersales.core.permissions import (
-    ALL_ROLES,
-    STAFF_ROLES,
-    Scope,
-    roles_required,
-    user_has_role,
-    user_is_partner,
-    user_partner_org_id,
-)
+from aftersales.accounts.permissions import ALL_ROLES, STAFF_ROLES, user_is_partner, user_partner_org_id
+from aftersales.core.permissions import Scope, roles_required, user_has_role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pytest
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
+from aftersales.accounts.permissions import ALL_ROLES, STAFF_ROLES
 from aftersales.catalog import permissions as catalog
-from aftersales.core.permissions import ALL_ROLES, STAFF_ROLES
 from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
 from aftersales.field import permissions as field

@@ -1,6 +1,6 @@
 """Customer routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
-from aftersales.core.permissions import ALL_ROLES
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import Route
 from aftersales.customers.permissions import REGION_WRITE_ROLES, WRITE_ROLES
 

@@ -6,7 +6,6 @@ distances are Euclidean in double precision and travel time equals distance.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +140,3 @@ def gap(distance: float, best_known: float) -> float:
 def routes_of(solution) -> list[list[int]]:
     """Customer numbers per route of a PyVRP solution built by ``solomon_problem_data`` (client k is customer k + 1)."""
     return [[act.idx + 1 for act in route.schedule() if act.is_client()] for route in solution.routes()]
-
-
-def isclose_distance(a: float, b: float) -> bool:
-    return math.isclose(a, b, abs_tol=0.005)

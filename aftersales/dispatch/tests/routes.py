@@ -1,7 +1,7 @@
 """Dispatch routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
 from aftersales.accounts.choices import Role
-from aftersales.core.permissions import ALL_ROLES, STAFF_ROLES
+from aftersales.accounts.permissions import ALL_ROLES, STAFF_ROLES
 from aftersales.core.tests.matrix import Route
 from aftersales.dispatch.permissions import (
     BOOKING_ROLES,
@@ -19,7 +19,8 @@ ROUTES = [
     Route("dispatch:optimise_all", "POST", roles=DISPATCH_ROLES, ok=302),
     Route("dispatch:rebalance", roles=DISPATCH_ROLES),
     Route("dispatch:rebalance_apply", "POST", roles=DISPATCH_ROLES, ok=302),
-    Route("dispatch:optimise", "POST", obj="technician", roles=CREW_ROLES, ok=302),
+    # Re-planning a day is for the dispatch roles only, not partner staff (issue 11, test_replan_roles).
+    Route("dispatch:optimise", "POST", obj="technician", roles=DISPATCH_ROLES, ok=302),
     Route("dispatch:suggestions", obj="request", roles=CREW_ROLES),
     Route("dispatch:assign", "POST", obj="request", roles=CREW_ROLES, ok=302),
     Route("dispatch:appointment_create", "POST", obj="request", roles=BOOKING_ROLES, ok=302),
@@ -72,7 +73,7 @@ ROUTES = [
     Route(
         "POST /api/dispatch/plans/{technician_id}/{day}/optimise",
         obj="technician",
-        roles=CREW_ROLES,
+        roles=DISPATCH_ROLES,
         params={"day": DAY},
     ),
     Route("GET /api/dispatch/policies", roles=DISPATCH_ROLES),

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from aftersales.accounts.choices import Role
@@ -38,6 +38,12 @@ def test_board_offline_plot_by_default(client, dispatcher, tech, reg):
     assert r.status_code == 200 and r.context["map_tiles"] is None
     assert "vendor/echarts/echarts.min.js" in body and 'data-map="plot"' in body
     assert "leaflet" not in body and "board-map-tiles" not in body
+    # The axes are named in the reader's language.
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(dispatcher)
+    body = chinese.get(reverse("dispatch:board")).content.decode()
+    assert 'name: "\\u7ecf\\u5ea6"' in body or 'name: "经度"' in body
+    assert '"lng"' not in body and '"lat"' not in body
 
 
 @override_settings(DISPATCH_MAP_TILES=TILES, DISPATCH_MAP_ATTRIBUTION="© OpenStreetMap <contributors>")

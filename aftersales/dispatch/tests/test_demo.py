@@ -2,9 +2,9 @@ import random
 
 import pytest
 
-from aftersales.core.demo import demo_reference_ensure
 from aftersales.dispatch.demo import demo_dispatch
 from aftersales.dispatch.models import DispatchPolicy, TechnicianProfile
+from aftersales.tickets.demo import demo_reference_ensure
 
 
 @pytest.mark.django_db

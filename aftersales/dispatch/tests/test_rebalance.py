@@ -89,7 +89,7 @@ def test_a_job_next_to_another_technician_moves_to_him(dispatcher, a, b, reg, da
     stray.refresh_from_db()
     assert stray.assigned_technician == b and stray.status == Status.ASSIGNED  # b is offered it and must accept
     offer = DispatchOffer.objects.get(request=stray, status="pending")
-    assert offer.technician == b and "Route optimisation" in stray.events.filter(action="assign").last().reason
+    assert offer.technician == b and "Route optimisation" in stray.events.filter(action="assign").last().text
     appt.refresh_from_db()
     assert appt.technician == b and appt.status == "confirmed"  # the visit goes with the job
     plan_b = RoutePlan.objects.get(technician=b, day=day)

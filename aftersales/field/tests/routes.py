@@ -1,7 +1,7 @@
 """Field-service routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
 from aftersales.accounts.choices import Role
-from aftersales.core.permissions import ALL_ROLES
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import MISSING_ID, Route
 from aftersales.field.permissions import JOB_PAGE_ROLES, VISIT_WORK_ROLES
 

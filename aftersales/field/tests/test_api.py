@@ -217,7 +217,7 @@ def test_check_in(job, other, dispatcher):
     resp = post(dispatcher, "/check-in", body)
     assert resp.status_code == 403 and resp.json()["code"] == "forbidden"
     resp = post(job.technician, "/check-in", {**body, "latitude": "91"})
-    assert resp.status_code == 400 and "latitude" in fields(resp)
+    assert resp.status_code == 422 and "latitude" in fields(resp)  # refused by the schema's range
     assert not Visit.objects.exists() and status_of(job) == Status.ACCEPTED
 
     resp = post(job.technician, "/check-in", body)
@@ -309,7 +309,9 @@ def test_quote(job, other, dispatcher):
     resp = post(job.technician, url, {"lines": []})
     assert resp.status_code == 400 and "lines" in fields(resp)
     resp = post(job.technician, url, quote_body(job, quantity="1e30"))
-    assert resp.status_code == 400 and list(fields(resp)) == ["lines.1.quantity"]
+    assert resp.status_code == 422 and list(fields(resp)) == ["lines.1.quantity"]  # past the schema's digits
+    resp = post(job.technician, url, quote_body(job, quantity="1001"))
+    assert resp.status_code == 400 and list(fields(resp)) == ["lines.1.quantity"]  # the service's range
     assert not Quote.objects.exists() and status_of(job) == Status.IN_PROGRESS
 
     resp = post(job.technician, url, quote_body(job), key="q-1")

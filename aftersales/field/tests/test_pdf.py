@@ -233,7 +233,7 @@ def test_check_out_sends_a_link_that_opens_the_public_form(client, manager, tech
     from aftersales.dispatch import notify
 
     sent = []
-    monkeypatch.setattr(notify, "on_commit_customer", lambda request_id, subject, body: sent.append(str(body)))
+    monkeypatch.setattr(notify, "customer_tell", lambda request, key, **params: sent.append(params["url"]))
     visit = visit_complete(field_job(technician, manager))
     (body,) = sent
     url = re.search(r"https?://\S+", body).group(0)
@@ -249,15 +249,14 @@ def test_check_out_sends_a_link_that_opens_the_public_form(client, manager, tech
 def test_demo_fault_tree_checklists_and_visits_are_idempotent_and_print(tmp_path):
     import random
 
-    from aftersales.core.demo import demo_small_create
-    from aftersales.dispatch.demo import demo_dispatch
+    from aftersales.core.demos import DemoContext, demo_run
     from aftersales.field.demo import demo_field
     from aftersales.field.models import Fault, FaultCategory, FaultCause, FunctionCheck, Visit
-    from aftersales.parts.demo import demo_parts
 
-    demo_small_create(seed=7, customers=30, requests=80)
-    demo_dispatch(rng=random.Random(7))
-    demo_parts(rng=random.Random(7))
+    demo_run(
+        DemoContext(seed=7, options={"customers": 30, "requests": 80}),
+        only={"accounts", "customers", "catalog", "tickets", "dispatch", "parts"},
+    )
     made = demo_field(rng=random.Random(7))
     assert made["categories"] > 10 and made["causes"] > 40 and made["checks"] > 20
     assert FaultCause.objects.filter(fault__category__code="AC-COOL", name="冷媒泄漏").exists()

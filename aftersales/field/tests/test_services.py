@@ -213,7 +213,7 @@ def test_out_of_warranty_repair_from_check_in_to_completed(job):
         "visit.payment",
         "visit.check_out",
     }
-    notes = list(job.request.events.filter(kind=ServiceRequestEvent.Kind.NOTE).values_list("reason", flat=True))
+    notes = [e.text for e in job.request.events.filter(kind=ServiceRequestEvent.Kind.NOTE)]
     assert all(n.startswith(f"{visit.number}: ") for n in notes)
     assert len(notes) == 9  # check-in, diagnosis, quote, accepted, part, test, signed, paid, checked out
 
@@ -834,7 +834,7 @@ def test_timeline_notes_carry_the_time_of_the_step(job):
     at = timezone.now() - datetime.timedelta(hours=3)
     visit = visit_check_in(actor=job.technician, request=job.request, now=at)
     note = ServiceRequestEvent.objects.filter(request=job.request, kind=ServiceRequestEvent.Kind.NOTE).latest("id")
-    assert visit.number in note.reason and note.at == at
+    assert visit.number in note.text and note.at == at
 
 
 def test_checking_out_closes_the_booked_visit_so_the_next_one_is_booked_afresh(warranty_job, dispatcher):

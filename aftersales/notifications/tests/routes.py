@@ -1,6 +1,6 @@
 """Notification routes in the route × role matrix (see ``core/tests/matrix.py``): everybody's own inbox."""
 
-from aftersales.core.permissions import ALL_ROLES
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import Route
 
 ROUTES = [

@@ -1,14 +1,12 @@
-"""The inbox: unread count, list, mark as read (own only); e-mail only after commit."""
+"""The inbox: unread count, list, mark as read (own only); texts in the reader's language."""
 
 import pytest
-from django.core import mail
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from aftersales.notifications.models import Notification
-from aftersales.notifications.services import Draft, notification_mark_read, notify
+from aftersales.notifications.services import message_send, notification_mark_read
 
 pytestmark = pytest.mark.django_db
 
@@ -19,48 +17,21 @@ def english():
         yield
 
 
-def web(user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+def web(user, language="en"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
 
 
-def test_notify_writes_rows_and_mails_after_commit(agent, manager, django_capture_on_commit_callbacks):
-    agent.email = "agent@example.com"
-    agent.save()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        rows = notify(
-            [
-                Draft(recipient=agent, verb="info", text="hello", email=True, subject="Hi"),
-                Draft(recipient=manager, verb="info", text="no address", email=True),
-                Draft(recipient=manager, verb="info", text="mail only", email=True, in_app=False),
-            ]
-        )
-        assert not mail.outbox  # nothing before commit
-    assert len(callbacks) == 1
-    assert [n.recipient for n in rows] == [agent, manager]
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["agent@example.com"], "Hi")]
-    assert Notification.objects.get(recipient=agent).emailed_at is not None
-    assert Notification.objects.get(recipient=manager).emailed_at is None
-
-
-def test_rolled_back_work_mails_nobody(agent, django_capture_on_commit_callbacks):
-    agent.email = "agent@example.com"
-    agent.save()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        try:
-            with transaction.atomic():
-                notify([Draft(recipient=agent, verb="info", text="x", email=True)])
-                raise RuntimeError
-        except RuntimeError:
-            pass
-    assert not callbacks and not mail.outbox
-    assert not Notification.objects.exists()
+def note(user, text, key="core.text"):
+    (row,) = message_send(key=key, params={"text": text}, to=[user])
+    return Notification.objects.get(outbox=row)
 
 
 def test_inbox_unread_badge_and_mark_read(agent, manager):
-    notify([Draft(recipient=agent, verb="sla_warning", text=f"n{i}") for i in range(3)])
-    theirs = notify([Draft(recipient=manager, verb="info", text="theirs")])[0]
+    for i in range(3):
+        note(agent, f"n{i}")
+    theirs = note(manager, "theirs")
     client = web(agent)
     badge = client.get(reverse("notifications:unread")).content.decode()
     assert 'id="notification-count"' in badge and ">3<" in badge
@@ -78,6 +49,37 @@ def test_inbox_unread_badge_and_mark_read(agent, manager):
     assert notification_mark_read(user=manager) == 1
 
 
+def test_the_same_notification_reads_in_each_readers_language(agent, make_user):
+    import datetime as dt
+
+    from aftersales.accounts.choices import Role
+
+    colleague = make_user(Role.AGENT)
+    due = dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC)
+    message_send(
+        key="sla.warning",
+        params={"number": "SR1", "target": "arrival", "due": due.isoformat(), "left": 600},
+        to=[agent, colleague],
+    )
+    english = web(agent, "en").get(reverse("notifications:inbox")).content.decode()
+    chinese = web(colleague, "zh-hans").get(reverse("notifications:inbox")).content.decode()
+    assert "On-site arrival: warning, due at 2026-03-09 10:00 (10 min left)." in english and "SLA warning" in english
+    assert "上门到达预警：截止 2026-03-09 10:00（剩余 10 分钟）。" in chinese and "SLA 预警" in chinese
+    assert "On-site" not in chinese
+
+
+def test_inbox_links_to_what_the_message_is_about(agent, manager):
+    from aftersales.customers.tests.factories import CustomerFactory
+    from aftersales.tickets.services import request_create
+
+    request = request_create(
+        actor=agent, customer=CustomerFactory(), channel="phone", service_type="repair", description="x"
+    )
+    message_send(key="core.text", params={"text": "look"}, to=[manager], link=request)
+    html = web(manager).get(reverse("notifications:inbox")).content.decode()
+    assert f'href="/requests/{request.pk}/"' in html and request.number in html
+
+
 def test_nav_loads_the_count_lazily(agent):
     html = web(agent).get(reverse("tickets:queue")).content.decode()
     assert 'hx-get="/notifications/unread/"' in html
@@ -85,3 +87,12 @@ def test_nav_loads_the_count_lazily(agent):
 
 def test_inbox_needs_login():
     assert Client().get(reverse("notifications:inbox")).status_code == 302
+
+
+def test_inbox_query_count_does_not_grow_with_rows(agent, django_assert_max_num_queries):
+    for i in range(30):
+        note(agent, f"n{i}")
+    client = web(agent)
+    client.get(reverse("notifications:inbox"))
+    with django_assert_max_num_queries(8):
+        client.get(reverse("notifications:inbox"))

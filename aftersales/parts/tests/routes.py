@@ -1,6 +1,6 @@
 """Spare-parts routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
-from aftersales.core.permissions import STAFF_ROLES
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.tests.matrix import Route
 from aftersales.parts.permissions import (
     DEFECTIVE_ROLES,

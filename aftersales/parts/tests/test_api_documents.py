@@ -157,7 +157,7 @@ def test_van_issue_list_invalid(client, clerk, world):
     assert c.get(f"{API}/van-issues?status=lost").status_code == 422
     assert c.get(f"{API}/van-issues?size=0").status_code == 422
     assert c.get(f"{API}/van-issues?cursor=garbage").status_code == 400
-    assert c.get(f"{API}/van-issues/0").status_code == 422
+    assert c.get(f"{API}/van-issues/0").status_code == 404  # an id out of range names nothing
 
 
 # --- van issues: decide -----------------------------------------------------------------

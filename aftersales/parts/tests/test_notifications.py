@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from aftersales.accounts.choices import Role
-from aftersales.notifications.models import Notification, Verb
+from aftersales.notifications.models import Notification
 from aftersales.parts.services import defective_return_remind, part_consume, reorder_rule_set
 
 from .factories import job_for, make_part, make_van, stock
@@ -19,7 +19,7 @@ def test_low_stock_notifies_the_parts_team(clerk, technician, manager, make_user
     reorder_rule_set(actor=clerk, part=part, warehouse=van, reorder_point=2, reorder_quantity=4, lead_time_days=7)
     with django_capture_on_commit_callbacks(execute=True):
         part_consume(actor=technician, request=job_for(technician, manager), part=part, quantity=1)
-    told = set(Notification.objects.filter(verb=Verb.LOW_STOCK).values_list("recipient_id", flat=True))
+    told = set(Notification.objects.filter(key="parts.low_stock").values_list("recipient_id", flat=True))
     assert told == {clerk.pk, other_clerk.pk}
 
 
@@ -31,6 +31,6 @@ def test_overdue_old_part_tells_its_technician(clerk, technician, manager, djang
     part_consume(actor=technician, request=sr, part=part, quantity=1)
     with django_capture_on_commit_callbacks(execute=True):
         defective_return_remind(now=timezone.now() + datetime.timedelta(days=10))
-    notes = Notification.objects.filter(verb=Verb.DEFECTIVE_OVERDUE)
+    notes = Notification.objects.filter(key="parts.defective_overdue")
     assert {n.recipient_id for n in notes} == {technician.pk, clerk.pk}
-    assert all(n.request_id == sr.pk and sr.number in n.text for n in notes)
+    assert all(n.link_id == str(sr.pk) and sr.number in n.text for n in notes)

@@ -9,13 +9,15 @@ from django.db import migrations
 
 H = datetime.timedelta(hours=1)
 
+# Names in English, the source language: shown translated while unchanged (sla/defaults.py).
+# (Databases migrated before this was so had bilingual names; 0005 renames them.)
 LEVELS = [
     # level, name, delay, role, assignee, creator, in_app, email, raise priority to
-    (0, "预警 Warning", 0 * H, "", True, True, True, False, ""),
-    (1, "一级：客服与主管 Agent and supervisor", 0 * H, "dispatcher", True, True, True, False, ""),
-    (2, "二级：主管 Supervisor", 2 * H, "dispatcher", True, False, True, True, "high"),
-    (3, "三级：经理 Manager", 8 * H, "manager", False, False, True, True, "urgent"),
-    (4, "四级：总监 Director", 24 * H, "admin", False, False, True, True, ""),
+    (0, "Warning", 0 * H, "", True, True, True, False, ""),
+    (1, "Level 1: agent and supervisor", 0 * H, "dispatcher", True, True, True, False, ""),
+    (2, "Level 2: supervisor", 2 * H, "dispatcher", True, False, True, True, "high"),
+    (3, "Level 3: manager", 8 * H, "manager", False, False, True, True, "urgent"),
+    (4, "Level 4: director", 24 * H, "admin", False, False, True, True, ""),
 ]
 
 

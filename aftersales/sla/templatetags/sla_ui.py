@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.choices import Role
 
 from ..format import actions_text, duration_text
-from ..selectors import TargetStatus, sla_headline, sla_status_for, sla_statuses
+from ..selectors import TargetStatus, sla_headline, sla_statuses
 
 register = template.Library()
 
@@ -87,14 +87,6 @@ def sla_status_badge(status: TargetStatus):
 @register.filter
 def sla_duration(value) -> str:
     return duration_text(value)
-
-
-@register.inclusion_tag("sla/_panel.html", takes_context=True)
-def sla_panel(context, service_request):
-    """Every target of a request: state, time left, due time, the rule and why (one query)."""
-    if not sla_visible(context.get("user")):
-        return {"hidden": True}
-    return {"statuses": sla_status_for(service_request), "sr": service_request}
 
 
 @register.filter

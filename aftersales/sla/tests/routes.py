@@ -1,6 +1,6 @@
 """SLA routes in the route × role matrix (see ``core/tests/matrix.py``)."""
 
-from aftersales.core.permissions import ALL_ROLES
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import Route
 from aftersales.sla.permissions import CLOCK_ROLES, ESCALATION_ROLES, PREVIEW_ROLES
 

@@ -51,5 +51,5 @@ def test_matrix_seeded_and_system_user():
     from aftersales.accounts.models import User
 
     assert list(EscalationLevel.objects.order_by("level").values_list("level", flat=True)) == [0, 1, 2, 3, 4]
-    system = User.objects.get(username="sla-system")
+    system = User.objects.get(username="system")  # one system account since sla 0005
     assert not system.is_active and not system.has_usable_password() and system.is_back_office

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.utils import translation
 
 from aftersales.accounts.choices import Role
+from aftersales.core.messages import render_value
 from aftersales.customers.tests.factories import CustomerFactory
-from aftersales.notifications.models import Notification
+from aftersales.notifications.models import Notification, OutboxMessage
 from aftersales.sla.escalation import SYSTEM_USERNAME, sla_sweep
 from aftersales.sla.models import EscalationLevel, SlaClock, SlaEscalation
 from aftersales.sla.services import sla_refresh
@@ -78,8 +79,8 @@ def test_warning_at_the_share_of_the_target_and_only_once(agent, supervisor, dja
     log = SlaEscalation.objects.get(request=request)
     assert (log.level, log.kind, log.due_at) == (0, "first_response", FILED + H)
     # Level 0 tells whoever filed it (and the assignee, none yet); not the dispatchers.
-    (note,) = Notification.objects.filter(request=request)
-    assert note.recipient == agent and note.verb == "sla_warning"
+    (note,) = Notification.objects.linked_to(request)
+    assert note.recipient == agent and note.key == "sla.warning"
     assert "First response: warning, due at 2026-03-09 10:00 (12 min left)" in note.text
     assert sweep(FILED + 50 * MIN, django_capture_on_commit_callbacks).warned == 0
     assert SlaEscalation.objects.filter(request=request).count() == 1
@@ -110,15 +111,21 @@ def test_breach_is_flipped_with_breach_by_and_level_one_acts(agent, supervisor, 
     assert c.escalate_at == FILED + 3 * H  # level 2: two hours after the breach
     log = SlaEscalation.objects.get(request=request, level=1)
     assert log.breach_by_seconds == 25 * 60 and log.actions[0] == {"action": "notify", "people": 2, "email": False}
-    assert set(Notification.objects.filter(request=request).values_list("recipient__username", flat=True)) == {
+    assert set(Notification.objects.linked_to(request).values_list("recipient__username", flat=True)) == {
         agent.username,
         supervisor.username,
     }
     # On the request's timeline, by the system user.
     note = ServiceRequestEvent.objects.filter(request=request, kind="note").get()
     assert note.actor.username == SYSTEM_USERNAME
-    assert note.reason.startswith("SLA escalation level 1 (")
-    assert "First response overdue by 25 min since 2026-03-09 10:00" in note.reason
+    assert note.reason == "" and note.message == "sla.escalation"  # stored as a key with params
+    assert note.text.startswith("SLA escalation level 1 (Level 1: agent and supervisor): ")
+    assert "First response overdue by 25 min since 2026-03-09 10:00; notified 2." in note.text
+    # The same note, read in Chinese: nothing English left in it.
+    with translation.override("zh-hans"):
+        assert (
+            note.text == "SLA 1 级升级（一级：客服与主管）：首次响应自 2026-03-09 10:00 起已超时 25 分钟；已通知 2 人。"
+        )
 
 
 def test_each_level_once_at_its_delay_priority_raised_and_mailed(
@@ -139,7 +146,8 @@ def test_each_level_once_at_its_delay_priority_raised_and_mailed(
     assert update.actor.username == SYSTEM_USERNAME
     assert [m.to for m in mail.outbox] == [["supervisor@example.com"]]
     assert request.number in mail.outbox[0].subject
-    assert Notification.objects.filter(recipient=supervisor, request=request).latest("id").emailed_at is not None
+    mailed = OutboxMessage.objects.filter(recipient=supervisor, channel="email", key="sla.escalation").get()
+    assert mailed.status == "sent" and mailed.link_id == str(request.pk)
     sweep(due + 8 * H, django_capture_on_commit_callbacks)  # level 3: urgent, the manager
     request.refresh_from_db()
     assert request.priority == "urgent"
@@ -183,10 +191,10 @@ def test_reassign_where_the_status_allows_it(agent, dispatcher, technician, djan
         "technician": technician.pk,
         "organization": None,
         "done": False,
-        "why": "already assigned there",
+        "why": {"key": "sla.why.already_assigned", "params": {}},
     } in second.actions
     assign = ServiceRequestEvent.objects.get(request=request, action="assign")
-    assert assign.actor.username == SYSTEM_USERNAME and "SLA escalation" in assign.reason
+    assert assign.actor.username == SYSTEM_USERNAME and "SLA escalation" in assign.text
 
 
 def test_reassign_not_allowed_only_notifies_and_says_why(
@@ -205,9 +213,9 @@ def test_reassign_not_allowed_only_notifies_and_says_why(
     assert (request.status, request.assigned_technician_id) == ("waiting_parts", technician.pk)
     log = SlaEscalation.objects.get(request=request, kind="arrival", level=1)
     (entry,) = [a for a in log.actions if a["action"] == "reassign"]
-    assert entry["done"] is False and "Waiting for parts" in entry["why"]
+    assert entry["done"] is False and "Waiting for parts" in render_value(entry["why"], "en")
     # The assigned technician hears about it (level 1 tells the assignee).
-    assert Notification.objects.filter(recipient=technician, request=request, verb="sla_escalation").exists()
+    assert Notification.objects.linked_to(request).filter(recipient=technician, key="sla.escalation").exists()
 
 
 def test_cancelled_or_met_late_is_not_escalated(agent, supervisor, django_capture_on_commit_callbacks):
@@ -239,7 +247,7 @@ def test_matrix_per_target_and_inactive_levels(agent, supervisor, boss, django_c
     # Only the first-response rows apply: one level, the manager told, no warning level.
     assert levels(request) == [1]
     assert SlaEscalation.objects.get(request=request).level_name == own.name
-    assert set(Notification.objects.filter(request=request).values_list("recipient", flat=True)) == {boss.pk}
+    assert set(Notification.objects.linked_to(request).values_list("recipient", flat=True)) == {boss.pk}
 
 
 def test_sweep_command(agent, capsys):

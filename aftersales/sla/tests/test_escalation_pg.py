@@ -73,8 +73,12 @@ def assert_exactly_once(requests):
         ServiceRequestEvent.objects.filter(request_id__in=ids, kind="note").values_list("request_id", flat=True)
     )
     assert notes == dict.fromkeys(ids, len(LEVELS))
-    notified = Counter(Notification.objects.filter(request_id__in=ids).values_list("request_id", flat=True))
-    assert notified == dict.fromkeys(ids, NOTIFICATIONS_PER_CLOCK)
+    notified = Counter(
+        Notification.objects.filter(link_type__model="servicerequest", link_id__in=[str(i) for i in ids]).values_list(
+            "link_id", flat=True
+        )
+    )
+    assert notified == dict.fromkeys([str(i) for i in ids], NOTIFICATIONS_PER_CLOCK)
     assert set(SlaClock.objects.filter(request_id__in=ids).values_list("state", "escalation_level", "escalate_at")) == {
         ("breached", 4, None)
     }

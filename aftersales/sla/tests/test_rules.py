@@ -38,7 +38,7 @@ def test_most_specific_wins_with_reason():
     match = rules_match(rules, FACTS)["first_response"]
     assert match.rule.pk == 3
     assert match.specificity == 2
-    assert match.reason == "matched: type=repair, tier=★★; 2 criteria"
+    assert match.reason == "matched: type=Repair, tier=★★; 2 criteria"
 
 
 def test_catch_all_reason():
@@ -69,7 +69,7 @@ def test_inactive_rules_ignored_and_targets_matched_separately():
     assert set(matches) == {"first_response", "arrival"}
     assert matches["first_response"].rule.pk == 1
     assert matches["arrival"].rule.pk == 2
-    assert matches["arrival"].reason == "matched: type=repair, region=urban; 2 criteria"
+    assert matches["arrival"].reason == "matched: type=Repair, region=Urban; 2 criteria"
 
 
 @pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_seeded_rules(attrs, expected):
 @pytest.mark.django_db
 def test_seeded_online_rule_counts_on_the_standard_calendar():
     match = policy_match_for(_request(channel="web", service_type="consultation"))["first_response"]
-    assert match.reason == "matched: channel=web; 1 criterion"
+    assert match.reason == "matched: channel=Web form; 1 criterion"
     target = policy_targets_for(_request(channel="web", service_type="consultation"))["first_response"]
     assert target.calendar_id == match.rule.calendar_id
     assert match.rule.calendar.code == "standard"

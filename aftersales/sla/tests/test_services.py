@@ -105,7 +105,7 @@ def test_refresh_creates_clocks_with_rule_and_reason(agent):
     assert fr.state == "running" and fr.due_at == FILED + 24 * H
     assert fr.policy.name == "Default: first response within 24 h"
     assert fr.policy_reason == "matched: any request; 0 criteria"
-    assert got["arrival"].policy_reason == "matched: type=repair, region=urban; 2 criteria"
+    assert got["arrival"].policy_reason == "matched: type=Repair, region=Urban; 2 criteria"
     assert got["arrival"].calendar_id is None  # 24×7
 
 
@@ -128,7 +128,7 @@ def test_priority_change_to_urgent_recomputes_first_response(agent, django_captu
         request_update(actor=agent, request=request, priority="urgent")
     fr = clocks(request)["first_response"]
     assert fr.due_at == request.created_at + H
-    assert "priority=urgent" in fr.policy_reason
+    assert "priority=Urgent" in fr.policy_reason
     audit = AuditEvent.objects.filter(action="sla.refresh").order_by("-id").first()
     assert "first_response" in audit.changes
 
@@ -166,7 +166,7 @@ def test_pause_for_customer_through_services(agent):
     assert clock.state == "running"
     assert clock.paused_seconds == 3600
     assert clock.due_at == at(2026, 3, 10, 10, 30)  # Tuesday 09:30 + the hour paused
-    assert clock.policy_reason == "matched: type=consultation; 1 criterion"
+    assert clock.policy_reason == "matched: type=Consultation; 1 criterion"
 
 
 def test_reopen_restarts_resolution(agent):

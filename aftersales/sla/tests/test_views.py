@@ -80,7 +80,7 @@ def test_detail_panel_lists_every_target_with_rule_and_reason(agent):
     for kind in ("first_response", "appointment_contact", "arrival"):
         assert f'data-target="{kind}"' in html
     assert "City repair: appointment within 24 h, on site within 24 h" in html
-    assert "matched: type=repair, region=urban; 2 criteria" in html
+    assert "matched: type=Repair, region=Urban; 2 criteria" in html
     assert re.search(r"2[23] h( \d+ min)? left", html)
 
 
@@ -153,7 +153,7 @@ def test_preview_remote_repair_for_returning_customer(agent):
     assert fr.rule.name.startswith("Online message (web)")
     assert fr.due_at == timezone.make_aware(dt.datetime(2026, 2, 14, 9, 20))  # Saturday 14th is a make-up day
     assert rows["arrival"].due_at == timezone.make_aware(dt.datetime(2026, 2, 15, 17, 50))  # 48 h on 24×7
-    assert rows["arrival"].reason == "matched: type=repair, region=remote; 2 criteria"
+    assert rows["arrival"].reason == "matched: type=Repair, region=Remote; 2 criteria"
     html = response.content.decode()
     assert "for a ★★ customer in a Remote area" in html
     assert SlaClock.objects.count() == 0

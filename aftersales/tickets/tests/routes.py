@@ -2,7 +2,7 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from aftersales.core.permissions import ALL_ROLES
+from aftersales.accounts.permissions import ALL_ROLES
 from aftersales.core.tests.matrix import MISSING_ID, Route
 from aftersales.tickets.permissions import CREATE_ROLES, EDIT_ROLES, INTAKE_ROLES
 

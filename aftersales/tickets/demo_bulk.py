@@ -20,48 +20,51 @@ invariants the services enforce:
 
 Customers come in proportion: one per four requests, each with an address in a demo
 region and one to three product units. Rows are written in batches (default 5,000
-requests), one transaction per batch, by ``RowWriter``: COPY on PostgreSQL, executemany
+requests), one transaction per batch, by ``core.bulk.RowWriter``: COPY on PostgreSQL, executemany
 on SQLite, primary keys reserved up front (see its docstring for why not bulk_create).
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from aftersales.catalog.demo import PURCHASE_CHANNEL_WEIGHTS, store_for
 from aftersales.catalog.models import ProductUnit
 from aftersales.catalog.warranty import add_months
+from aftersales.core.bulk import RowWriter
+from aftersales.core.demos import weighted
+from aftersales.core.sequences import sequence_reserve
 from aftersales.customers.choices import CustomerKind, CustomerTier
+from aftersales.customers.demo import (
+    MOBILE_PREFIXES,
+    company_name,
+    coordinate_near,
+    person_name,
+    region_weights,
+    street_address,
+)
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.customers.services import RETURNING_AFTER_REQUESTS
-from aftersales.tickets.choices import PRIORITY_RANK, ServiceType, Status
-from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
-from . import demo_vocab as V
+from .choices import PRIORITY_RANK, ServiceType, Status
 from .demo import (
     PRIORITY_WEIGHTS,
-    PURCHASE_CHANNEL_WEIGHTS,
+    REASONS,
     REQUEST_CHANNEL_WEIGHTS,
     SERVICE_TYPE_WEIGHTS,
     DemoReference,
-    company_name,
-    coordinate_near,
     demo_reference_ensure,
-    person_name,
     problem_description,
-    store_for,
-    street_address,
-    weighted,
 )
-from .sequences import sequence_reserve
+from .models import ServiceRequest, ServiceRequestEvent
 
 BULK_DAYS = 365
 REQUESTS_PER_CUSTOMER = 4
@@ -90,7 +93,7 @@ _PHONE_MUL, _PHONE_ADD = 48271, 12345
 
 
 def bulk_phone(k: int) -> str:
-    prefixes = V.MOBILE_PREFIXES
+    prefixes = MOBILE_PREFIXES
     suffix = (k // len(prefixes) * _PHONE_MUL + _PHONE_ADD) % 10**8
     return f"+86{prefixes[k % len(prefixes)]}{suffix:08d}"
 
@@ -148,80 +151,6 @@ def _lifecycle(rng: random.Random, status: str, created: datetime.datetime, now:
     return ack, completed, closed, created + changed * scale, False, technician
 
 
-class RowWriter:
-    """Fast multi-row inserts for one model: ids reserved up front, rows as dicts of
-    attnames, values adapted once per column; COPY on PostgreSQL, executemany on SQLite.
-
-    ``bulk_create`` spends most of its time preparing each value through the field API
-    (measured: ~1,900 requests/s with everything else equal); this writes the same rows
-    several times faster. Only the field types used by the demo tables are adapted.
-    """
-
-    def __init__(self, model, **fixed):
-        self.model = model
-        self.vendor = connection.vendor
-        self.fields = list(model._meta.concrete_fields)
-        self.table = connection.ops.quote_name(model._meta.db_table)
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        self.fixed = fixed
-        self.adapt = [self._adapter(f) for f in self.fields]
-        self.names = [f.attname for f in self.fields]
-
-    def _adapter(self, field):
-        ops = connection.ops
-        if self.vendor == "postgresql":
-            if isinstance(field, models.JSONField):
-                from psycopg.types.json import Jsonb
-
-                return Jsonb
-            return None
-        if isinstance(field, models.DateTimeField):
-            # What ops.adapt_datetimefield_value does for aware values, without the checks.
-            return lambda value: str(value.astimezone(datetime.UTC).replace(tzinfo=None))
-        if isinstance(field, models.DateField):
-            return ops.adapt_datefield_value
-        if isinstance(field, models.JSONField):
-            return json.dumps
-        return None
-
-    def reserve_ids(self, count: int) -> list[int]:
-        """Primary keys for ``count`` new rows (call inside the batch's transaction)."""
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.model._meta.db_table, count],
-                )
-                return [row[0] for row in cursor.fetchall()]
-            # SQLite: the write transaction (BEGIN IMMEDIATE) holds the lock; AUTOINCREMENT
-            # moves past explicit ids by itself.
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")  # noqa: S608 - quoted table name
-            first = cursor.fetchone()[0] + 1
-            return list(range(first, first + count))
-
-    def write(self, rows: list[dict]) -> int:
-        fixed, names, adapt = self.fixed, self.names, self.adapt
-        values = []
-        for row in rows:
-            out = []
-            for name, fn in zip(names, adapt, strict=True):
-                value = row[name] if name in row else fixed[name]
-                out.append(fn(value) if fn is not None and value is not None else value)
-            values.append(out)
-        if self.vendor == "postgresql":
-            with (
-                connection.connection.cursor() as raw,
-                raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
-            ):
-                for value in values:
-                    copy.write_row(value)
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            with connection.cursor() as cursor:
-                cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", values)  # noqa: S608
-        return len(values)
-
-
 def demo_bulk_create(
     count: int,
     *,
@@ -251,7 +180,7 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
     now = timezone.now()
     agent = ref.users["agent"]
     technicians = [(t.pk, t.organization_id) for t in ref.technicians]
-    region_weights = [1 if r.remote else 6 for r in ref.regions]
+    region_odds = region_weights(ref.regions)
 
     # 1. Decide everything in Python first: requests -> customers -> units.
     n_customers = max(1, size // REQUESTS_PER_CUSTOMER)
@@ -296,7 +225,7 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
         customer_ids = writer.reserve_ids(n_customers)
         customers, regions = [], []
         for c, pk in enumerate(customer_ids):
-            spec = rng.choices(ref.regions, weights=region_weights)[0]
+            spec = rng.choices(ref.regions, weights=region_odds)[0]
             regions.append(spec)
             company = rng.random() < 0.08
             vip = rng.random() < 0.02
@@ -416,7 +345,7 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
                     "assigned_organization_id": org_id,
                     "assigned_technician_id": tech_id,
                     "first_contact_resolution": fcr,
-                    "resolution": rng.choice(V.REASONS["answer" if fcr else "resolve"]) if completed else "",
+                    "resolution": rng.choice(REASONS["answer" if fcr else "resolve"]) if completed else "",
                     "created_at": when,
                     "updated_at": changed,
                     "status_changed_at": changed,
@@ -437,6 +366,8 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
                 from_status="",
                 to_status=S.NEW.value,
                 reason="",
+                message="",
+                params={},
             )
             event_ids = writer.reserve_ids(size)
             stats.events += writer.write(

@@ -1,24 +1,21 @@
-"""The dispatch panel on the request page: holder, appointment, and (for dispatchers) the suggestions."""
-
-from django import template
+"""What dispatch adds to the pages of the apps below it (``tickets.slots``); registered in ``apps.py``."""
 
 from aftersales.accounts.choices import Role
-from aftersales.core.permissions import user_has_role, user_is_partner
+from aftersales.accounts.permissions import user_is_partner
+from aftersales.core.permissions import user_has_role
 from aftersales.tickets.choices import Status
 
-from ..choices import UNASSIGNED_STATUSES
-from ..forms import AppointmentForm, MoveForm
-from ..permissions import BOOKING_ROLES, is_dispatcher
-from ..selectors import active_offer, appointment_history
-
-register = template.Library()
+from .choices import UNASSIGNED_STATUSES
+from .forms import AppointmentForm, MoveForm
+from .permissions import BOOKING_ROLES, is_dispatcher
+from .selectors import active_offer, appointment_history
 
 BOOKABLE = (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS)
 
 
-@register.inclusion_tag("dispatch/_request_panel.html", takes_context=True)
-def dispatch_panel(context, sr):
-    user = context["request"].user
+def request_dispatch_context(request, sr) -> dict:
+    """The dispatch card on the request page: holder, appointment, and (for dispatchers) the suggestions."""
+    user = request.user
     dispatcher = is_dispatcher(user)
     can_book = user_has_role(user, BOOKING_ROLES)
     # Queries only when there can be something to show: an unassigned request has no offer and no visit.
@@ -26,8 +23,7 @@ def dispatch_panel(context, sr):
     history = appointment_history(sr) if held or sr.status not in UNASSIGNED_STATUSES + (Status.NEW,) else []
     appt = next((a for a in reversed(history) if a.status in ("proposed", "confirmed")), None)
     return {
-        "request": context["request"],
-        "csrf_token": context.get("csrf_token"),
+        "request": request,
         "sr": sr,
         "offer": active_offer(sr) if held else None,
         "appointment": appt,

@@ -8,10 +8,10 @@ from django.utils import timezone
 from aftersales.accounts.demo import DEMO_USERS
 from aftersales.accounts.models import User
 from aftersales.catalog.models import ProductUnit
-from aftersales.core.demo import PATHS, demo_reference_ensure, request_walk
 from aftersales.core.phones import phone_normalize
 from aftersales.customers.models import Customer
 from aftersales.tickets.choices import PRIORITY_RANK, Status
+from aftersales.tickets.demo import PATHS, demo_reference_ensure, request_walk
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
 

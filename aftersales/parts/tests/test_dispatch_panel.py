@@ -1,5 +1,6 @@
-"""Parts on the dispatcher's suggestions panel: the parts a job likely needs (compatible with its product, and any
-reserved for it), who carries them, and per candidate how many are in his van. Query count pinned."""
+"""Parts on the dispatcher's suggestions panel (added by parts through ``dispatch.slots.SUGGESTIONS``): the parts
+a job likely needs (compatible with its product, and any reserved for it), who carries them, and per candidate how
+many are in his van. Query count pinned."""
 
 import pytest
 from django.db import connection
@@ -8,12 +9,12 @@ from django.urls import reverse
 
 from aftersales.accounts.choices import Role
 from aftersales.catalog.services import category_create, product_create
-from aftersales.dispatch.selectors import parts_outlook
+from aftersales.dispatch.tests.factories import CENTRE, job, region, tech_profile
 from aftersales.parts.choices import WarehouseKind
+from aftersales.parts.selectors import parts_outlook
 from aftersales.parts.services import part_reserve
-from aftersales.parts.tests.factories import make_part, make_van, make_warehouse, stock
 
-from .factories import CENTRE, job, region, tech_profile
+from .factories import make_part, make_van, make_warehouse, stock
 
 pytestmark = pytest.mark.django_db
 

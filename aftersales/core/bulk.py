@@ -1,0 +1,86 @@
+"""Fast multi-row inserts for data generators (the demo's scale mode): see ``RowWriter``.
+
+Not a code path of the application: rows written here bypass the services, so a generator using
+it must keep the invariants the services enforce itself (``tickets.demo_bulk`` says how it does).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.db import connection, models
+
+
+class RowWriter:
+    """Fast multi-row inserts for one model: ids reserved up front, rows as dicts of
+    attnames, values adapted once per column; COPY on PostgreSQL, executemany on SQLite.
+
+    ``bulk_create`` spends most of its time preparing each value through the field API
+    (measured: ~1,900 requests/s with everything else equal); this writes the same rows
+    several times faster. Only the field types used by the demo tables are adapted.
+    """
+
+    def __init__(self, model, **fixed):
+        self.model = model
+        self.vendor = connection.vendor
+        self.fields = list(model._meta.concrete_fields)
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        self.fixed = fixed
+        self.adapt = [self._adapter(f) for f in self.fields]
+        self.names = [f.attname for f in self.fields]
+
+    def _adapter(self, field):
+        ops = connection.ops
+        if self.vendor == "postgresql":
+            if isinstance(field, models.JSONField):
+                from psycopg.types.json import Jsonb
+
+                return Jsonb
+            return None
+        if isinstance(field, models.DateTimeField):
+            # What ops.adapt_datetimefield_value does for aware values, without the checks.
+            return lambda value: str(value.astimezone(datetime.UTC).replace(tzinfo=None))
+        if isinstance(field, models.DateField):
+            return ops.adapt_datefield_value
+        if isinstance(field, models.JSONField):
+            return json.dumps
+        return None
+
+    def reserve_ids(self, count: int) -> list[int]:
+        """Primary keys for ``count`` new rows (call inside the batch's transaction)."""
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.model._meta.db_table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite: the write transaction (BEGIN IMMEDIATE) holds the lock; AUTOINCREMENT
+            # moves past explicit ids by itself.
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")  # noqa: S608 - quoted table name
+            first = cursor.fetchone()[0] + 1
+            return list(range(first, first + count))
+
+    def write(self, rows: list[dict]) -> int:
+        fixed, names, adapt = self.fixed, self.names, self.adapt
+        values = []
+        for row in rows:
+            out = []
+            for name, fn in zip(names, adapt, strict=True):
+                value = row[name] if name in row else fixed[name]
+                out.append(fn(value) if fn is not None and value is not None else value)
+            values.append(out)
+        if self.vendor == "postgresql":
+            with (
+                connection.connection.cursor() as raw,
+                raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
+            ):
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", values)  # noqa: S608
+        return len(values)

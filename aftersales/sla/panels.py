@@ -1,0 +1,11 @@
+"""What sla adds to the pages of the apps below it (``tickets.slots``); registered in ``apps.py``."""
+
+from .selectors import sla_status_for
+from .templatetags.sla_ui import sla_visible
+
+
+def request_sla_context(request, sr) -> dict | None:
+    """Every target of a request: state, time left, due time, the rule and why (one query)."""
+    if not sla_visible(request.user):
+        return None
+    return {"statuses": sla_status_for(sr), "sr": sr}

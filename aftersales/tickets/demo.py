@@ -1,0 +1,365 @@
+"""Demo service requests (see ``core.demos``).
+
+- ``demo_load``: ~300 requests for the demo set's customers (``ctx.data["customers"]``, their units in
+  ``ctx.data["units"]``), filed through ``request_create`` and moved through ``request_transition``
+  along legal paths into every status, created over the last 60 days and backdated step by step.
+  Everything goes through the services, so the demo also exercises the invariants, the timeline
+  and the audit trail. Options: ``requests`` (300).
+- ``demo_bulk``: scale mode (``demo_data --requests N``), see ``tickets.demo_bulk``. Options:
+  ``batch_size`` (5000), ``events`` (True).
+
+The words are Chinese on purpose (what users of the product type) and are not translated.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from aftersales.accounts.models import User
+from aftersales.catalog.demo import ProductSpec
+from aftersales.core.demos import DemoContext, demo_run, weighted
+from aftersales.customers.demo import RegionSpec
+from aftersales.customers.models import Customer
+
+from .choices import Action, Channel, Priority, ServiceType, Status
+from .models import ServiceRequest
+from .services import request_create, request_transition
+
+DEMO_ORDER = 40
+SMALL_REQUESTS = 300
+DAY_MINUTES = 24 * 60
+
+# category code -> problem descriptions for repairs
+PROBLEMS = {
+    "SOFA": ["沙发皮面开裂，扶手处起皮", "坐垫塌陷，坐下去有明显的坑", "沙发框架有异响，一坐就吱吱响",
+             "电动功能失灵，按键后靠背不动", "布艺面料起球严重，才用了半年", "沙发脚松动，整体晃动"],
+    "MATTRESS": ["床垫中间塌陷，睡醒腰疼", "弹簧有异响，翻身就响", "床垫有异味，开窗通风一周仍未散去",
+                 "面料开线，边角鼓包", "床垫尺寸与床架不符，差了约两公分"],
+    "WARDROBE": ["衣柜推拉门卡顿，滑轨脱落", "柜门合页松动，门关不严", "柜体板材起鼓开裂",
+                 "隔板下沉变形，放衣服后弯曲", "衣柜有甲醛味，想做检测", "抽屉轨道损坏，抽不出来"],
+    "DINING": ["餐桌岩板台面有裂纹", "餐椅椅腿松动，坐着晃", "转盘转动不顺，有摩擦声", "桌面漆面起泡脱落"],
+    "AC": ["空调不制冷，出风是热风", "室内机漏水，滴到地板上", "外机噪音很大，邻居投诉", "开机显示E1故障代码",
+           "制热效果差，房间温度上不去", "遥控器失灵，面板无反应", "空调有异味，开机一股霉味"],
+    "FRIDGE": ["冰箱冷藏室不制冷", "冷冻室结霜严重", "压缩机频繁启动，噪音大", "冰箱门封条老化漏冷",
+               "显示屏报F3故障", "冰箱内部有水流到地上"],
+    "WASHER": ["洗衣机不排水，显示E21", "脱水时机器剧烈晃动", "滚筒门打不开", "洗衣机漏水", "不进水，一直显示加水中",
+               "烘干功能不热"],
+    "WATERHEATER": ["热水器打不着火", "出水忽冷忽热", "热水器漏水", "显示E5故障代码", "加热很慢，要等一个多小时"],
+    "TV": ["电视开机黑屏，有声音没图像", "屏幕出现竖线", "遥控器失灵，无法开机", "WiFi连不上，智能功能无法使用",
+           "画面闪烁，偶尔自动关机", "HDMI接口无信号"],
+    "PARTS": ["配件到货后尺寸不符", "更换后仍然报故障", "配件外包装破损，内部零件变形", "压缩机组件运行噪音异常"],
+}  # fmt: skip
+
+INSTALLATION = {
+    "furniture": ["新买的{name}已到货，需要上门安装", "搬新家，{name}需要拆装移机", "{name}组装，请安排师傅"],
+    "appliance": ["新购{name}，预约上门安装", "{name}移机，从客厅移到卧室", "{name}需要安装并检查管路"],
+    "electronics": ["{name}需要挂墙安装，已买原装挂架", "{name}到货，预约安装调试"],
+    "parts": ["{name}到货，需要技术人员上门更换"],
+}
+MAINTENANCE = {
+    "furniture": ["{name}保养护理，皮面清洁上油", "{name}年度保养检查"],
+    "appliance": ["{name}深度清洗保养", "{name}换季保养，清洗滤网", "{name}年度检修"],
+    "electronics": ["{name}系统升级和画面调试"],
+    "parts": ["{name}定期更换检查"],
+}
+CONSULTATIONS = [
+    "咨询{name}保修期多久，发票丢了还能保修吗", "{name}怎么清洁保养比较好", "{name}能否延长保修，费用多少",
+    "想了解{name}的使用方法，说明书看不懂", "{name}的配件在哪里可以买到", "咨询{name}以旧换新活动",
+]  # fmt: skip
+RETURNS = [
+    "收货发现{name}有划痕，要求换货", "{name}颜色与下单不符，申请退换", "{name}七天无理由退货",
+    "{name}到货外包装破损，内部有磕碰",
+]  # fmt: skip
+COMPLAINTS = [
+    "师傅上门迟到两个小时，也没提前打电话", "维修后同样的问题又出现了，已经第三次了", "客服电话一直打不通",
+    "上门收费与报价不一致，要求说明", "师傅态度差，安装后没有清理现场", "预约时间到了没人来，耽误请假",
+]  # fmt: skip
+
+REASONS = {
+    "wait_parts": ["需要更换主控板，已申请配件", "压缩机需更换，等待总部发货", "缺少专用滑轨，已下单调货"],
+    "wait_customer": ["客户出差，下周回来再约", "电话未接通，已发短信", "需客户提供购买发票照片"],
+    "cancel": ["客户表示问题已自行解决", "重复报修，已合并", "客户改期后决定不修了"],
+    "decline_quote": ["客户认为维修费用过高，放弃维修", "客户决定购买新机"],
+    "reopen": ["客户反馈问题复现", "回访发现客户不满意，重新处理"],
+    "resolve": ["已指导客户重新设置，恢复正常", "远程指导客户复位后故障排除", "更换配件后测试正常", "已上门安装调试完毕"],
+    "answer": ["已告知保修政策：整机保修期内凭购买凭证免费维修", "已告知清洁方法并发送保养手册"],
+}  # fmt: skip
+
+REQUEST_CHANNEL_WEIGHTS = {
+    Channel.PHONE: 40,
+    Channel.WECHAT: 22,
+    Channel.PORTAL: 15,
+    Channel.WEB: 10,
+    Channel.STORE: 8,
+    Channel.EMAIL: 5,
+}
+SERVICE_TYPE_WEIGHTS = {
+    ServiceType.REPAIR: 55,
+    ServiceType.INSTALLATION: 15,
+    ServiceType.MAINTENANCE: 10,
+    ServiceType.CONSULTATION: 8,
+    ServiceType.RETURN_EXCHANGE: 6,
+    ServiceType.COMPLAINT: 6,
+}
+PRIORITY_WEIGHTS = {Priority.URGENT: 5, Priority.HIGH: 15, Priority.NORMAL: 70, Priority.LOW: 10}
+
+
+@dataclass
+class DemoReference:
+    """The reference data the requests are made of (what ``accounts``, ``customers`` and ``catalog`` left)."""
+
+    users: dict[str, User]
+    regions: list[RegionSpec]
+    products: list[ProductSpec]
+    technicians: list[User] = field(default_factory=list)
+
+    @property
+    def admin(self) -> User:
+        return self.users["admin"]
+
+
+def demo_reference_get(ctx: DemoContext) -> DemoReference:
+    users = ctx.data["users"]
+    return DemoReference(
+        users=users,
+        regions=ctx.data["regions"],
+        products=ctx.data["products"],
+        technicians=[users["tech"], users["partnertech"]],
+    )
+
+
+def demo_reference_ensure(ctx: DemoContext | None = None) -> DemoReference:
+    """The reference data of every app (logins, regions, catalog ...), created or found."""
+    ctx = ctx or DemoContext()
+    demo_run(ctx, reference_only=True)
+    return demo_reference_get(ctx)
+
+
+def problem_description(rng: random.Random, service_type: str, spec: ProductSpec | None) -> str:
+    """A realistic Chinese problem description for the type and the product's category."""
+    name = spec.product.name if spec else "产品"
+    kind = spec.kind if spec else "appliance"
+    if service_type == ServiceType.REPAIR:
+        text = rng.choice(PROBLEMS[spec.category_code] if spec else PROBLEMS["AC"])
+    elif service_type == ServiceType.INSTALLATION:
+        text = rng.choice(INSTALLATION[kind]).format(name=name)
+    elif service_type == ServiceType.MAINTENANCE:
+        text = rng.choice(MAINTENANCE[kind]).format(name=name)
+    elif service_type == ServiceType.CONSULTATION:
+        text = rng.choice(CONSULTATIONS).format(name=name)
+    elif service_type == ServiceType.RETURN_EXCHANGE:
+        text = rng.choice(RETURNS).format(name=name)
+    else:
+        text = rng.choice(COMPLAINTS)
+    if spec and rng.random() < 0.4:
+        text += f"。型号 {spec.product.model_code}"
+    return text
+
+
+# --- lifecycle paths ---------------------------------------------------------------------
+
+A = Action
+_TO_SCHEDULED = [A.ACKNOWLEDGE, A.ASSIGN, A.ACCEPT, A.SCHEDULE]
+_TO_COMPLETED = [*_TO_SCHEDULED, A.START, A.COMPLETE]
+
+# For every status, legal ways to reach it from NEW (checked by the tests through the services).
+PATHS: dict[str, list[list[str]]] = {
+    Status.NEW: [[]],
+    Status.ACKNOWLEDGED: [[A.ACKNOWLEDGE], [A.ACKNOWLEDGE, A.ASSIGN, A.DECLINE]],
+    Status.ASSIGNED: [[A.ACKNOWLEDGE, A.ASSIGN]],
+    Status.ACCEPTED: [[A.ACKNOWLEDGE, A.ASSIGN, A.ACCEPT]],
+    Status.SCHEDULED: [_TO_SCHEDULED, [*_TO_SCHEDULED, A.WAIT_PARTS, A.SCHEDULE]],
+    Status.IN_PROGRESS: [[*_TO_SCHEDULED, A.START], [*_TO_SCHEDULED, A.START, A.REQUEST_QUOTE, A.APPROVE_QUOTE]],
+    Status.WAITING_PARTS: [[*_TO_SCHEDULED, A.START, A.WAIT_PARTS]],
+    Status.WAITING_CUSTOMER: [[A.ACKNOWLEDGE, A.WAIT_CUSTOMER], [*_TO_SCHEDULED, A.WAIT_CUSTOMER]],
+    Status.WAITING_QUOTE: [[*_TO_SCHEDULED, A.START, A.REQUEST_QUOTE]],
+    Status.COMPLETED: [_TO_COMPLETED, [A.ACKNOWLEDGE, A.RESOLVE_REMOTELY]],
+    Status.FOLLOWED_UP: [[*_TO_COMPLETED, A.FOLLOW_UP]],
+    Status.CLOSED: [
+        [*_TO_COMPLETED, A.FOLLOW_UP, A.CLOSE],
+        [A.ACKNOWLEDGE, A.WAIT_CUSTOMER, A.CUSTOMER_RESPONDED, *_TO_COMPLETED[1:], A.FOLLOW_UP, A.CLOSE],
+        [A.ACKNOWLEDGE, A.RESOLVE_REMOTELY, A.FOLLOW_UP, A.CLOSE],
+        [A.RESOLVE_AT_INTAKE],
+    ],
+    Status.CANCELLED: [
+        [A.CANCEL],
+        [A.ACKNOWLEDGE, A.CANCEL],
+        [*_TO_SCHEDULED, A.START, A.REQUEST_QUOTE, A.DECLINE_QUOTE],
+    ],
+    Status.REOPENED: [[*_TO_COMPLETED, A.FOLLOW_UP, A.CLOSE, A.REOPEN], [*_TO_COMPLETED, A.REOPEN]],
+}
+
+STATUS_WEIGHTS = {
+    Status.NEW: 8,
+    Status.ACKNOWLEDGED: 6,
+    Status.ASSIGNED: 6,
+    Status.ACCEPTED: 5,
+    Status.SCHEDULED: 8,
+    Status.IN_PROGRESS: 7,
+    Status.WAITING_PARTS: 4,
+    Status.WAITING_CUSTOMER: 4,
+    Status.WAITING_QUOTE: 3,
+    Status.COMPLETED: 6,
+    Status.FOLLOWED_UP: 6,
+    Status.CLOSED: 25,
+    Status.CANCELLED: 5,
+    Status.REOPENED: 2,
+}
+
+# minutes each step takes after the previous one (min, max)
+STEP_MINUTES = {
+    A.ACKNOWLEDGE: (5, 90),
+    A.RESOLVE_AT_INTAKE: (3, 15),
+    A.RESOLVE_REMOTELY: (10, 180),
+    A.ASSIGN: (15, 240),
+    A.ACCEPT: (5, 120),
+    A.DECLINE: (30, 300),
+    A.SCHEDULE: (10, 180),
+    A.START: (600, 3 * DAY_MINUTES),
+    A.WAIT_PARTS: (30, 120),
+    A.WAIT_CUSTOMER: (60, 600),
+    A.CUSTOMER_RESPONDED: (600, 2 * DAY_MINUTES),
+    A.REQUEST_QUOTE: (20, 60),
+    A.APPROVE_QUOTE: (30, 600),
+    A.DECLINE_QUOTE: (60, DAY_MINUTES),
+    A.COMPLETE: (30, 240),
+    A.FOLLOW_UP: (DAY_MINUTES, 3 * DAY_MINUTES),
+    A.CLOSE: (60, DAY_MINUTES),
+    A.CANCEL: (30, 2000),
+    A.REOPEN: (DAY_MINUTES, 5 * DAY_MINUTES),
+}
+
+_REASON_KEYS = {
+    A.WAIT_PARTS: "wait_parts",
+    A.WAIT_CUSTOMER: "wait_customer",
+    A.CANCEL: "cancel",
+    A.DECLINE_QUOTE: "decline_quote",
+    A.REOPEN: "reopen",
+    A.COMPLETE: "resolve",
+    A.RESOLVE_REMOTELY: "resolve",
+    A.RESOLVE_AT_INTAKE: "answer",
+}
+_FIELD_ACTIONS = {A.ACCEPT, A.DECLINE, A.SCHEDULE, A.START, A.WAIT_PARTS, A.REQUEST_QUOTE, A.COMPLETE}
+
+
+def _actor_for(action: str, users: dict[str, User], technician: User | None, assigned: bool) -> User:
+    if action in _FIELD_ACTIONS:
+        return technician
+    if action == A.ASSIGN:
+        return users["dispatcher"]
+    if action == A.REOPEN:
+        return users["quality"]
+    if action in (A.WAIT_CUSTOMER, A.CUSTOMER_RESPONDED) and assigned:
+        return technician
+    return users["agent"]
+
+
+def _reason(rng: random.Random, action: str) -> str:
+    if action == A.DECLINE:
+        return "该时段已排满，无法接单"
+    key = _REASON_KEYS.get(action)
+    return rng.choice(REASONS[key]) if key else ""
+
+
+def request_walk(
+    rng: random.Random,
+    ref: DemoReference,
+    *,
+    customer: Customer,
+    target: str,
+    now: datetime.datetime,
+    spec: ProductSpec | None,
+    unit=None,
+    path: list[str] | None = None,
+):
+    """File one request and move it to ``target`` along a legal path, with backdated times."""
+    path = path if path is not None else rng.choice(PATHS[target])
+    steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
+    busy = sum(steps) + 60
+    created = now - datetime.timedelta(minutes=rng.uniform(busy, max(busy, 60 * DAY_MINUTES)))
+    service_type = ServiceType.CONSULTATION if A.RESOLVE_AT_INTAKE in path else weighted(rng, SERVICE_TYPE_WEIGHTS)
+    channel = Channel.PORTAL if customer.user_id and rng.random() < 0.7 else weighted(rng, REQUEST_CHANNEL_WEIGHTS)
+    creator = ref.users["customer"] if channel == Channel.PORTAL and customer.user_id else ref.users["agent"]
+    request = request_create(
+        actor=creator,
+        customer=customer,
+        channel=channel,
+        service_type=service_type,
+        priority=weighted(rng, PRIORITY_WEIGHTS),
+        description=problem_description(rng, service_type, spec),
+        unit=unit,
+        product=spec.product if spec and unit is None else None,
+        now=created,
+    )
+    at = created
+    technician = None
+    for action, minutes in zip(path, steps, strict=True):
+        at += datetime.timedelta(minutes=minutes)
+        kwargs = {}
+        if action == A.ASSIGN:
+            technician = rng.choice(ref.technicians)
+            kwargs["technician"] = technician
+        actor = _actor_for(action, ref.users, technician, technician is not None)
+        request = request_transition(
+            actor=actor, request=request, action=action, reason=_reason(rng, action), now=at, **kwargs
+        )
+        if action == A.DECLINE:
+            technician = None
+    return request
+
+
+# --- the demo set ---------------------------------------------------------------------------
+
+
+def demo_present() -> bool:
+    return ServiceRequest.objects.exists()
+
+
+def demo_load(ctx: DemoContext) -> None:
+    """The demo set's requests: every status first, then by weight; the portal customer gets a handful."""
+    customers = ctx.data.get("customers", [])
+    if not customers:
+        return
+    rng = ctx.rng("tickets")
+    ref = demo_reference_get(ctx)
+    units = ctx.data.get("units", {})
+    owned = [(c.customer, units.get(c.customer.pk, [])) for c in customers]
+    spec_by_product = {p.product.pk: p for p in ref.products}
+    now = timezone.now()
+    count = ctx.option("requests", SMALL_REQUESTS)
+    statuses = list(STATUS_WEIGHTS)
+    with ctx.bar(count, "service requests", unit="request") as bar:
+        for i in range(count):
+            target = statuses[i] if i < len(statuses) else weighted(rng, STATUS_WEIGHTS)
+            customer, his_units = owned[0] if i % 40 == 0 else rng.choice(owned)
+            unit = rng.choice(his_units) if his_units and rng.random() < 0.9 else None
+            spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
+            request_walk(rng, ref, customer=customer, target=target, now=now, spec=spec, unit=unit)
+            bar.update(1)
+    ctx.log(f"{count} service requests")
+
+
+def demo_bulk(ctx: DemoContext) -> None:
+    """Scale mode: ``ctx.scale`` requests (with customers, units and timeline rows) in bulk."""
+    from .demo_bulk import demo_bulk_create
+
+    with ctx.bar(ctx.scale, "requests", unit="req", unit_scale=True) as bar:
+        stats = demo_bulk_create(
+            ctx.scale,
+            seed=ctx.seed,
+            batch_size=ctx.option("batch_size", 5000),
+            events=ctx.option("events", True),
+            ref=demo_reference_get(ctx),
+            progress=bar.update,
+        )
+    ctx.log(
+        f"Added {stats.requests:,} requests, {stats.customers:,} customers, {stats.addresses:,} addresses, "
+        f"{stats.units:,} units, {stats.events:,} timeline rows on {connection.vendor} "
+        f"in {stats.seconds:.1f} s: {stats.requests / stats.seconds:,.0f} requests/s, "
+        f"{stats.rows / stats.seconds:,.0f} rows/s."
+    )

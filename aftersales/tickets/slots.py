@@ -1,0 +1,13 @@
+"""Where the apps above tickets add to it (see ``core.slots``); they fill these in ``AppConfig.ready()``."""
+
+from aftersales.core.slots import Slot
+
+QUEUE_ROWS = Slot(
+    "tickets.queue.rows",
+    "fn(rows) -> None: load, in a fixed number of queries, what the queue shows per row for the apps above "
+    "(the SLA badge's clocks)",
+)
+REQUEST_SIDE = Slot(
+    "tickets.request.side",
+    "fn(request, sr) -> HTML cards at the top of the request page's side column (SLA targets, dispatch, visits)",
+)
