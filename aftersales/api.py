@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, django_auth
 from aftersales.accounts.selectors import api_token_authenticate
 from aftersales.core.errors import DomainError
 from aftersales.core.middleware import error_for_status
+from aftersales.core.permissions import api_auth_register
 
 
 class BearerToken(HttpBearer):
@@ -33,6 +34,8 @@ api = NinjaAPI(
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
+# Before any router is imported: ``core.permissions.api_roles`` wraps these sign-in ways.
+api_auth_register(api.auth)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

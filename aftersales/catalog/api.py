@@ -17,29 +17,21 @@ from ninja import Field, File, Form, Header, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
-from aftersales.accounts.choices import Role
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
 
 from .choices import PurchaseChannel, WarrantyStatus
 from .models import ProductManual, ProductUnit
+from .permissions import MASTER_DATA_ROLES, UNIT_WRITE_ROLES
 from .selectors import category_list, product_list, unit_find_by_serial, unit_get_for, unit_list_for, unit_warranty
 from .services import category_create, manual_add, product_create, product_update, unit_register, unit_update
 
 router = Router(tags=["catalog"])
-
-MASTER_DATA_ROLES = (Role.MANAGER, Role.ADMIN)
-UNIT_WRITE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN)
-
-
-def _require(user, roles) -> None:
-    if not user.has_role(*roles):
-        raise PermissionDeniedError()
-
 
 # --- schemas --------------------------------------------------------------------------
 
@@ -199,9 +191,13 @@ def category_list_api(request):
     return list(category_list())
 
 
-@router.post("/categories", response={201: CategoryOut, **ERRORS}, summary="Create a product category")
+@router.post(
+    "/categories",
+    response={201: CategoryOut, **ERRORS},
+    summary="Create a product category",
+    auth=api_roles(MASTER_DATA_ROLES),
+)
 def category_create_api(request, payload: CategoryIn):
-    _require(request.auth, MASTER_DATA_ROLES)
     parent = _ref(category_list(), payload.parent_id, "parent_id") if payload.parent_id else None
     return Reply(201, category_create(actor=request.auth, code=payload.code, name=payload.name, parent=parent))
 
@@ -219,9 +215,10 @@ def product_list_api(request, query: Query[ProductListQuery]):
     return page_out(keyset_page(qs, order=["model_code", "id"], cursor=query.cursor, size=query.size))
 
 
-@router.post("/products", response={201: ProductOut, **ERRORS}, summary="Create a product")
+@router.post(
+    "/products", response={201: ProductOut, **ERRORS}, summary="Create a product", auth=api_roles(MASTER_DATA_ROLES)
+)
 def product_create_api(request, payload: ProductIn):
-    _require(request.auth, MASTER_DATA_ROLES)
     data = payload.dict()
     category = _ref(category_list(), data.pop("category_id"), "category_id")
     return Reply(201, product_create(actor=request.auth, category=category, **data))
@@ -232,11 +229,15 @@ def product_get(request, product_id: int):
     return get_object_or_404(product_list(), pk=product_id)
 
 
-@router.patch("/products/{int:product_id}", response={200: ProductOut, **ERRORS}, summary="Change a product")
+@router.patch(
+    "/products/{int:product_id}",
+    response={200: ProductOut, **ERRORS},
+    summary="Change a product",
+    auth=api_roles(MASTER_DATA_ROLES),
+)
 def product_patch(request, product_id: int, payload: ProductPatch):
     """Send only the fields to change."""
     product = get_object_or_404(product_list(), pk=product_id)
-    _require(request.auth, MASTER_DATA_ROLES)
     data = payload.dict(exclude_unset=True)
     for field, value in data.items():
         if value is None:
@@ -252,11 +253,15 @@ def manual_list(request, product_id: int):
     return list(product.manuals.order_by("title", "id"))
 
 
-@router.post("/products/{int:product_id}/manuals", response={201: ManualOut, **ERRORS}, summary="Upload a manual")
+@router.post(
+    "/products/{int:product_id}/manuals",
+    response={201: ManualOut, **ERRORS},
+    summary="Upload a manual",
+    auth=api_roles(MASTER_DATA_ROLES),
+)
 def manual_upload(request, product_id: int, file: File[UploadedFile], title: text(200) = Form("")):  # noqa: B008 - ninja idiom
     """A PDF, photo or video; the type is read from the file's bytes."""
     product = get_object_or_404(product_list(), pk=product_id)
-    _require(request.auth, MASTER_DATA_ROLES)
     return Reply(201, manual_add(actor=request.auth, product=product, title=title, upload=file))
 
 
@@ -285,11 +290,15 @@ def unit_list_api(request, query: Query[UnitListQuery]):
     return page_out(keyset_page(qs, order=["-id"], cursor=query.cursor, size=query.size))
 
 
-@router.post("/units", response={201: UnitOut, 200: UnitOut, **ERRORS}, summary="Register a product unit")
+@router.post(
+    "/units",
+    response={201: UnitOut, 200: UnitOut, **ERRORS},
+    summary="Register a product unit",
+    auth=api_roles(UNIT_WRITE_ROLES),
+)
 def unit_register_api(request, payload: UnitIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     """Warranty runs from the purchase date for the product's warranty months (R-SR-5).
     A serial number already registered answers 409 ``duplicate_serial``."""
-    _require(request.auth, UNIT_WRITE_ROLES)
     data = payload.dict()
     product = _ref(product_list(), data.pop("product_id"), "product_id")
     owner = _ref(customer_list_for(request.auth), data.pop("owner_id"), "owner_id")
@@ -320,11 +329,15 @@ def unit_get(request, unit_id: int):
     return unit_get_for(request.auth, unit_id)
 
 
-@router.patch("/units/{int:unit_id}", response={200: UnitOut, **ERRORS}, summary="Change a product unit")
+@router.patch(
+    "/units/{int:unit_id}",
+    response={200: UnitOut, **ERRORS},
+    summary="Change a product unit",
+    auth=api_roles(UNIT_WRITE_ROLES),
+)
 def unit_patch(request, unit_id: int, payload: UnitPatch):
     """Send only the fields to change. A new owner keeps the address only if it is his."""
     unit = unit_get_for(request.auth, unit_id)
-    _require(request.auth, UNIT_WRITE_ROLES)
     data = payload.dict(exclude_unset=True)
     nullable = {"address_id", "purchase_date", "installation_date"}
     for field, value in data.items():

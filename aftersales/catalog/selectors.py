@@ -6,11 +6,8 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from aftersales.accounts.choices import Role
-from aftersales.core.slots import pk_in_any
-
 from .models import Product, ProductCategory, ProductUnit
-from .slots import UNIT_SCOPE
+from .permissions import unit_list_for
 from .warranty import warranty_status
 
 
@@ -34,17 +31,6 @@ def products_by_model_codes(text: str) -> tuple[list[Product], list[str]]:
 
 def category_list() -> QuerySet[ProductCategory]:
     return ProductCategory.objects.all()
-
-
-def unit_list_for(user) -> QuerySet[ProductUnit]:
-    qs = ProductUnit.objects.select_related("product", "product__category", "owner")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.CUSTOMER:
-        return qs.filter(owner__user=user)
-    return qs.filter(pk_in_any(UNIT_SCOPE.call(user)))
 
 
 def unit_get_for(user, pk: int) -> ProductUnit:

@@ -7,37 +7,27 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aftersales.accounts.choices import Role
 from aftersales.core.errors import DomainError
 from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import roles_required
 from aftersales.core.uploads import download_response
 
 from .forms import ManualForm, ProductFilterForm, ProductForm
 from .models import ProductManual
+from .permissions import MASTER_DATA_ROLES, can_edit_master_data
 from .selectors import product_list, unit_get_for, unit_warranty
 from .services import manual_add, product_create, product_update
 from .slots import UNIT_BADGES, UNIT_MAIN, UNIT_SIDE
 
 PAGE_SIZE = 25
 PRODUCT_ORDER = ["model_code", "id"]
-CATALOG_EDITORS = (Role.ADMIN, Role.MANAGER)
-
-
-def _can_edit(user) -> bool:
-    return user.has_role(*CATALOG_EDITORS)
-
-
-def _require_editor(user) -> None:
-    if not _can_edit(user):
-        raise PermissionDenied
 
 
 def _product_or_404(pk: int):
@@ -72,7 +62,7 @@ def products(request):
         "products": page.items if page else [],
         "error": error,
         "params": params.urlencode(),
-        "can_edit": _can_edit(request.user),
+        "can_edit": can_edit_master_data(request.user),
     }
     status = 400 if error or (form.is_bound and form.errors) else 200
     return render(request, "catalog/product_list.html", context, status=status)
@@ -85,15 +75,14 @@ def product_detail(request, pk: int):
     context = {
         "product": product,
         "manuals": product.manuals.order_by("title", "id"),
-        "can_edit": _can_edit(request.user),
+        "can_edit": can_edit_master_data(request.user),
     }
     return render(request, "catalog/product_detail.html", context)
 
 
-@login_required
+@roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def product_create_view(request):
-    _require_editor(request.user)
     status = 200
     if request.method == "POST":
         form = ProductForm(request.POST)
@@ -111,11 +100,10 @@ def product_create_view(request):
     return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
 
 
-@login_required
+@roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk: int):
     product = _product_or_404(pk)
-    _require_editor(request.user)
     status = 200
     if request.method == "POST":
         form = ProductForm(request.POST, product=product)
@@ -133,11 +121,10 @@ def product_edit(request, pk: int):
     return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
 
 
-@login_required
+@roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def manual_add_view(request, pk: int):
     product = _product_or_404(pk)
-    _require_editor(request.user)
     status = 200
     if request.method == "POST":
         form = ManualForm(request.POST, request.FILES)

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from aftersales.accounts.choices import Role
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import Page, keyset_page
+from aftersales.core.permissions import api_roles
 from aftersales.core.phones import phone_display
 from aftersales.core.schemas import (
     ERRORS,
@@ -34,20 +34,11 @@ from aftersales.core.schemas import (
 
 from .choices import CustomerKind, CustomerTier, RegionClass
 from .models import Customer, CustomerAddress
+from .permissions import REGION_WRITE_ROLES, WRITE_ROLES
 from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search, region_list
 from .services import address_create, customer_create, customer_update, region_create
 
 router = Router(tags=["customers"])
-
-# Who files and edits customer records (intake).
-WRITE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN)
-REGION_WRITE_ROLES = (Role.MANAGER, Role.ADMIN)
-
-
-def _require(user, roles) -> None:
-    if not user.has_role(*roles):
-        raise PermissionDeniedError()
-
 
 # --- schemas --------------------------------------------------------------------------
 
@@ -171,13 +162,17 @@ def customer_list(request, query: Query[CustomerListQuery]):
     return page_out(page)
 
 
-@router.post("", response={201: CustomerOut, 200: CustomerOut, **ERRORS}, summary="Create a customer")
+@router.post(
+    "",
+    response={201: CustomerOut, 200: CustomerOut, **ERRORS},
+    summary="Create a customer",
+    auth=api_roles(WRITE_ROLES),
+)
 def customer_create_api(
     request, payload: CustomerIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
     """A phone already on file answers 409 ``duplicate_phone`` with ``existing_id`` unless
     ``allow_duplicate_phone``. A retry with the same ``Idempotency-Key`` returns the first result (200)."""
-    _require(request.auth, WRITE_ROLES)
     data = payload.dict()
     customer, created = idempotent_create(
         user=request.auth,
@@ -195,9 +190,13 @@ def region_list_api(request):
     return list(region_list())
 
 
-@router.post("/regions", response={201: RegionOut, **ERRORS}, summary="Create a service region")
+@router.post(
+    "/regions",
+    response={201: RegionOut, **ERRORS},
+    summary="Create a service region",
+    auth=api_roles(REGION_WRITE_ROLES),
+)
 def region_create_api(request, payload: RegionIn):
-    _require(request.auth, REGION_WRITE_ROLES)
     return Reply(201, region_create(actor=request.auth, **payload.dict()))
 
 
@@ -206,11 +205,15 @@ def customer_get(request, customer_id: int):
     return customer_get_for(request.auth, customer_id)
 
 
-@router.patch("/{int:customer_id}", response={200: CustomerOut, **ERRORS}, summary="Change a customer")
+@router.patch(
+    "/{int:customer_id}",
+    response={200: CustomerOut, **ERRORS},
+    summary="Change a customer",
+    auth=api_roles(WRITE_ROLES),
+)
 def customer_patch(request, customer_id: int, payload: CustomerPatch):
     """Send only the fields to change."""
     customer = customer_get_for(request.auth, customer_id)
-    _require(request.auth, WRITE_ROLES)
     data = payload.dict(exclude_unset=True)
     for field, value in data.items():
         if value is None and field != "tier_override":
@@ -223,11 +226,15 @@ def address_list(request, customer_id: int):
     return list(address_list_for_customer(customer_get_for(request.auth, customer_id)))
 
 
-@router.post("/{int:customer_id}/addresses", response={201: AddressOut, **ERRORS}, summary="Add an address")
+@router.post(
+    "/{int:customer_id}/addresses",
+    response={201: AddressOut, **ERRORS},
+    summary="Add an address",
+    auth=api_roles(WRITE_ROLES),
+)
 def address_create_api(request, customer_id: int, payload: AddressIn):
     """The first address becomes the default; ``is_default`` moves the default here."""
     customer = customer_get_for(request.auth, customer_id)
-    _require(request.auth, WRITE_ROLES)
     data = payload.dict()
     region_id = data.pop("region_id")
     region = None

@@ -6,24 +6,11 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from aftersales.accounts.choices import Role
 from aftersales.core.phones import phone_search_key
 from aftersales.core.search import prefix_condition
-from aftersales.core.slots import pk_in_any
 
 from .models import Customer, CustomerAddress, Region
-from .slots import CUSTOMER_SCOPE
-
-
-def customer_list_for(user) -> QuerySet[Customer]:
-    qs = Customer.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.CUSTOMER:
-        return qs.filter(user=user)
-    return qs.filter(pk_in_any(CUSTOMER_SCOPE.call(user)))
+from .permissions import customer_list_for
 
 
 def customer_get_for(user, pk: int) -> Customer:

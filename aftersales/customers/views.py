@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,9 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aftersales.core.errors import DomainError
 from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import roles_required
 from aftersales.core.phones import phone_display
 
 from .forms import AddressForm, CustomerForm
+from .permissions import WRITE_ROLES, customer_can_write
 from .selectors import address_list_for_customer, customer_get_for, customer_list_for, customer_search
 from .services import address_create, customer_update
 from .slots import CUSTOMER_MAIN
@@ -24,11 +25,6 @@ from .slots import CUSTOMER_MAIN
 PAGE_SIZE = 25
 SEARCH_LIMIT = 50
 LIST_ORDER = ["-created_at", "-id"]
-
-
-def _require_back_office(user) -> None:
-    if not user.is_back_office:
-        raise PermissionDenied
 
 
 def _rows(customers) -> list[dict]:
@@ -72,7 +68,7 @@ def customer_list(request):
         "page": page,
         "error": error,
         "search_limit": SEARCH_LIMIT,
-        "can_write": request.user.is_back_office,
+        "can_write": customer_can_write(request.user),
     }
     return render(request, "customers/customer_list.html", context, status=400 if error else 200)
 
@@ -90,16 +86,15 @@ def customer_detail(request, pk: int):
         "phone_alt": phone_display(customer.phone_alt),
         "addresses": list(address_list_for_customer(customer)),
         "main_panels": CUSTOMER_MAIN.render(request, customer),
-        "can_write": user.is_back_office,
+        "can_write": customer_can_write(user),
     }
     return render(request, "customers/customer_detail.html", context)
 
 
-@login_required
+@roles_required(WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    _require_back_office(request.user)
     status = 200
     if request.method == "POST":
         form = CustomerForm(request.POST)
@@ -117,11 +112,10 @@ def customer_edit(request, pk: int):
     return render(request, "customers/customer_form.html", {"customer": customer, "form": form}, status=status)
 
 
-@login_required
+@roles_required(WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def address_add(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    _require_back_office(request.user)
     status = 200
     if request.method == "POST":
         form = AddressForm(request.POST)

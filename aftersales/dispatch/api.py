@@ -14,19 +14,22 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status as Reply
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.accounts.selectors import user_list_with_role
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.errors import ValidationFailed
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, Integer, Moment, text
 from aftersales.tickets.selectors import request_get_for
 
 from . import routes, services
 from .choices import AskedBy
+from .permissions import BOOKING_ROLES, CREW_ROLES, DISPATCH_ROLES, POLICY_EDIT_ROLES, TECHNICIAN_ROLES
 from .selectors import (
-    DISPATCH_ROLES,
     appointment_get_for,
     partner_organizations,
+    policy_list_for,
+    pool_claim_target,
     pool_for,
-    pool_get_for,
     profile_get_for,
     suggestions_for,
 )
@@ -179,14 +182,16 @@ def _ref(qs, pk, field):
     return obj
 
 
-@router.get("/requests/{int:request_id}/suggestions", response={200: list[SuggestionOut], **ERRORS})
+@router.get(
+    "/requests/{int:request_id}/suggestions", response={200: list[SuggestionOut], **ERRORS}, auth=api_roles(CREW_ROLES)
+)
 def suggestions_api(request, request_id: int):
     """Ranked candidates with each part of the score (office dispatch roles; partners: their technicians)."""
     sr = request_get_for(request.auth, pk=request_id)
     return [_suggestion_out(s) for s in suggestions_for(request.auth, sr)]
 
 
-@router.post("/requests/{int:request_id}/assign", response={200: OfferOut, **ERRORS})
+@router.post("/requests/{int:request_id}/assign", response={200: OfferOut, **ERRORS}, auth=api_roles(CREW_ROLES))
 def assign_api(request, request_id: int, payload: AssignIn):
     """Give the job to a technician (or a partner organization). Not the top suggestion: ``reason`` required.
     Someone already holds it: 409 unless ``reassign`` with a reason."""
@@ -206,43 +211,34 @@ def assign_api(request, request_id: int, payload: AssignIn):
     )
 
 
-@router.get("/pool", response={200: list[PoolJobOut], **ERRORS})
+@router.get("/pool", response={200: list[PoolJobOut], **ERRORS}, auth=api_roles(TECHNICIAN_ROLES))
 def pool_api(request):
     """Grab-pool jobs the caller (a technician) is qualified for."""
-    if request.auth.role != Role.TECHNICIAN:
-        raise PermissionDeniedError()
     return pool_for(request.auth)
 
 
-@router.post("/pool/{int:request_id}/claim", response={200: OfferOut, **ERRORS})
+@router.post("/pool/{int:request_id}/claim", response={200: OfferOut, **ERRORS}, auth=api_roles(TECHNICIAN_ROLES))
 def claim_api(request, request_id: int):
     """Take a pool job: the first claim wins; later ones get 409 ``already_assigned``."""
-    if request.auth.role != Role.TECHNICIAN:
-        raise PermissionDeniedError()
-    from aftersales.tickets.models import ServiceRequest
-
-    try:
-        sr = pool_get_for(request.auth, request_id)
-    except Http404:
-        sr = ServiceRequest.objects.filter(pk=request_id).first()
-        if sr is None:
-            raise
+    sr = pool_claim_target(request.auth, request_id)
     return services.pool_claim(actor=request.auth, request=sr)
 
 
-@router.post("/requests/{int:request_id}/accept", response={200: OfferOut, **ERRORS})
+@router.post("/requests/{int:request_id}/accept", response={200: OfferOut, **ERRORS}, auth=api_roles(TECHNICIAN_ROLES))
 def accept_api(request, request_id: int):
     return services.offer_accept(actor=request.auth, request=request_get_for(request.auth, pk=request_id))
 
 
-@router.post("/requests/{int:request_id}/decline", response={200: OfferOut, **ERRORS})
+@router.post("/requests/{int:request_id}/decline", response={200: OfferOut, **ERRORS}, auth=api_roles(TECHNICIAN_ROLES))
 def decline_api(request, request_id: int, payload: ReasonIn):
     return services.offer_decline(
         actor=request.auth, request=request_get_for(request.auth, pk=request_id), reason=payload.reason
     )
 
 
-@router.post("/requests/{int:request_id}/appointments", response={201: AppointmentOut, **ERRORS})
+@router.post(
+    "/requests/{int:request_id}/appointments", response={201: AppointmentOut, **ERRORS}, auth=api_roles(BOOKING_ROLES)
+)
 def appointment_create_api(request, request_id: int, payload: AppointmentIn):
     """Book a visit window; ``confirm`` (agreed with the customer) schedules the request."""
     sr = request_get_for(request.auth, pk=request_id)
@@ -279,7 +275,11 @@ def appointment_move_api(request, appointment_id: int, payload: MoveIn):
     return Reply(201, new)
 
 
-@router.post("/appointments/{int:appointment_id}/depart", response={200: AppointmentOut, **ERRORS})
+@router.post(
+    "/appointments/{int:appointment_id}/depart",
+    response={200: AppointmentOut, **ERRORS},
+    auth=api_roles(TECHNICIAN_ROLES),
+)
 def appointment_depart_api(request, appointment_id: int, payload: DepartIn):
     """The technician leaves for the visit; the customer is told the expected arrival."""
     appt = appointment_get_for(request.auth, appointment_id)
@@ -308,21 +308,21 @@ def _plan_out(technician_id: int, day: dt.date):
     }
 
 
-@router.get("/plans/{int:technician_id}/{day}", response={200: PlanOut, **ERRORS})
+@router.get("/plans/{int:technician_id}/{day}", response={200: PlanOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def plan_get_api(request, technician_id: int, day: Day):
     """A technician's stored day plan (empty when never planned)."""
     profile_get_for(request.auth, technician_id)
     return _plan_out(technician_id, day)
 
 
-@router.post("/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS})
+@router.post(
+    "/plans/{int:technician_id}/{day}/optimise", response={200: PlanOut, **ERRORS}, auth=api_roles(DISPATCH_ROLES)
+)
 def plan_optimise_api(request, technician_id: int, day: Day):
     """Re-optimise one technician's day now: dispatch roles only (dispatcher, manager, admin), as on
     the dispatcher board. Whoever may read the plan and is not one of them gets 403."""
     user = request.auth
     profile = profile_get_for(user, technician_id)
-    if not user.has_role(*DISPATCH_ROLES):
-        raise PermissionDeniedError()
     routes.route_plan_build(actor=user, technician=profile.user, day=day)
     return _plan_out(technician_id, day)
 
@@ -351,8 +351,6 @@ class PolicyIn(InputSchema):
 
 
 def _policy_for(user, policy_id: int):
-    from .selectors import policy_list_for
-
     policy = policy_list_for(user).filter(pk=policy_id).first()
     if policy is None:
         raise Http404
@@ -371,29 +369,25 @@ def _policy_data(payload: PolicyIn) -> dict:
     }
 
 
-@router.get("/policies", response={200: list[PolicyOut], **ERRORS})
+@router.get("/policies", response={200: list[PolicyOut], **ERRORS}, auth=api_roles(DISPATCH_ROLES))
 def policies_api(request):
     """Dispatch policies (region × service type → mode, answer time). Dispatch roles read; others 403."""
-    from .selectors import policy_list_for
-
-    if not request.auth.has_role(*DISPATCH_ROLES):
-        raise PermissionDeniedError()
     return list(policy_list_for(request.auth))
 
 
-@router.post("/policies", response={201: PolicyOut, **ERRORS})
+@router.post("/policies", response={201: PolicyOut, **ERRORS}, auth=api_roles(POLICY_EDIT_ROLES))
 def policy_create_api(request, payload: PolicyIn):
     """Managers and administrators write policies; one per region × service type (a second one: 409)."""
     return Reply(201, services.policy_create(actor=request.auth, **_policy_data(payload)))
 
 
-@router.put("/policies/{int:policy_id}", response={200: PolicyOut, **ERRORS})
+@router.put("/policies/{int:policy_id}", response={200: PolicyOut, **ERRORS}, auth=api_roles(POLICY_EDIT_ROLES))
 def policy_update_api(request, policy_id: int, payload: PolicyIn):
     policy = _policy_for(request.auth, policy_id)
     return services.policy_update(actor=request.auth, policy=policy, **_policy_data(payload))
 
 
-@router.delete("/policies/{int:policy_id}", response={204: None, **ERRORS})
+@router.delete("/policies/{int:policy_id}", response={204: None, **ERRORS}, auth=api_roles(POLICY_EDIT_ROLES))
 def policy_delete_api(request, policy_id: int):
     services.policy_delete(actor=request.auth, policy=_policy_for(request.auth, policy_id))
     return Reply(204, None)
@@ -440,7 +434,7 @@ class RebalanceAppliedOut(Schema):
     moved: list[int]
 
 
-@router.get("/rebalance/{day}", response={200: RebalanceOut, **ERRORS})
+@router.get("/rebalance/{day}", response={200: RebalanceOut, **ERRORS}, auth=api_roles(DISPATCH_ROLES))
 def rebalance_preview_api(request, day: Day):
     """Which jobs a day-level re-optimisation would move, from whom to whom, and the travel before and after.
     Nothing changes. Takes a few seconds (two solver runs). Dispatch roles."""
@@ -472,7 +466,7 @@ def rebalance_preview_api(request, day: Day):
     }
 
 
-@router.post("/rebalance/{day}/apply", response={200: RebalanceAppliedOut, **ERRORS})
+@router.post("/rebalance/{day}/apply", response={200: RebalanceAppliedOut, **ERRORS}, auth=api_roles(DISPATCH_ROLES))
 def rebalance_apply_api(request, day: Day, payload: RebalanceApplyIn):
     """Carry out previewed moves (all or none; 409 ``rebalance_stale`` when the day changed since the preview):
     each is a reassignment with the reason "route optimisation"; the plans are stored."""

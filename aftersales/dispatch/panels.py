@@ -1,11 +1,14 @@
 """What dispatch adds to the pages of the apps below it (``tickets.slots``); registered in ``apps.py``."""
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
+from aftersales.core.permissions import user_has_role
 from aftersales.tickets.choices import Status
 
 from .choices import UNASSIGNED_STATUSES
 from .forms import AppointmentForm, MoveForm
-from .selectors import DISPATCH_ROLES, active_offer, appointment_history
+from .permissions import BOOKING_ROLES, is_dispatcher
+from .selectors import active_offer, appointment_history
 
 BOOKABLE = (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS)
 
@@ -13,8 +16,8 @@ BOOKABLE = (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS)
 def request_dispatch_context(request, sr) -> dict:
     """The dispatch card on the request page: holder, appointment, and (for dispatchers) the suggestions."""
     user = request.user
-    is_dispatcher = user.has_role(*DISPATCH_ROLES)
-    can_book = user.has_role(*DISPATCH_ROLES, Role.AGENT, Role.TECHNICIAN, Role.PARTNER)
+    dispatcher = is_dispatcher(user)
+    can_book = user_has_role(user, BOOKING_ROLES)
     # Queries only when there can be something to show: an unassigned request has no offer and no visit.
     held = sr.assigned_technician_id is not None or sr.assigned_organization_id is not None
     history = appointment_history(sr) if held or sr.status not in UNASSIGNED_STATUSES + (Status.NEW,) else []
@@ -25,8 +28,8 @@ def request_dispatch_context(request, sr) -> dict:
         "offer": active_offer(sr) if held else None,
         "appointment": appt,
         "history": history,
-        "show_suggestions": (is_dispatcher and sr.status in UNASSIGNED_STATUSES)
-        or (user.role == Role.PARTNER and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
+        "show_suggestions": (dispatcher and sr.status in UNASSIGNED_STATUSES)
+        or (user_is_partner(user) and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
         "can_book": can_book and sr.status in BOOKABLE and sr.assigned_technician_id is not None,
         "appointment_form": AppointmentForm(),
         "move_form": MoveForm(),

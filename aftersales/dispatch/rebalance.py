@@ -44,6 +44,7 @@ from . import notify, routing
 from .choices import HELD_STATUSES, AppointmentStatus, OfferStatus
 from .conf import conf
 from .models import Appointment, DispatchOffer, RouteStop, TechnicianAbsence
+from .permissions import is_dispatcher
 from .routes import (
     NOTIFY_THRESHOLD_SECONDS,
     DayInput,
@@ -57,7 +58,7 @@ from .routes import (
     travel_provider,
     visit_facts,
 )
-from .selectors import DISPATCH_ROLES, profile_list, request_category_id, skill_level, works_on
+from .selectors import profile_list, request_category_id, skill_level, works_on
 
 PINNED_DEPARTED = "departed"
 PINNED_NAMED = "named_technician"
@@ -252,7 +253,7 @@ def _value(problem: routing.DayProblem, plan: routing.Plan) -> int:
 
 
 def _require_dispatcher(actor) -> None:
-    if actor is None or not actor.is_authenticated or not actor.has_role(*DISPATCH_ROLES):
+    if actor is None or not is_dispatcher(actor):
         raise PermissionDeniedError()
 
 

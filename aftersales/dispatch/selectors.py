@@ -6,12 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import Organization, User
+from aftersales.accounts.models import Organization
+from aftersales.accounts.permissions import user_partner_org_id
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.sla.models import ClockState, SlaClock, TargetKind
 from aftersales.tickets.choices import PRIORITY_RANK, Status
@@ -36,15 +37,18 @@ from .models import (
     TechnicianAbsence,
     TechnicianProfile,
 )
+from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
+    DISPATCH_ROLES,
+    appointment_list_for,
+    can_dispatch,
+    policy_can_edit,
+    policy_list_for,
+    profile_list_for,
+    technicians_editable_for,
+)
 from .scoring import CandidateFacts, Suggestion, haversine_km, rank
 
-DISPATCH_ROLES = (Role.DISPATCHER, Role.MANAGER, Role.ADMIN)
 DONE_STATUSES = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
-
-
-def can_dispatch(user) -> bool:
-    """Office dispatch roles (all jobs) and partner staff (their organization's jobs)."""
-    return user.is_authenticated and user.has_role(*DISPATCH_ROLES, Role.PARTNER)
 
 
 def local_day(moment: dt.datetime | None = None) -> dt.date:
@@ -68,20 +72,6 @@ def profile_list() -> QuerySet[TechnicianProfile]:
     )
 
 
-def profile_list_for(user) -> QuerySet[TechnicianProfile]:
-    """Profiles a user may see: office staff all, partner staff their organization's, a technician his own."""
-    qs = profile_list()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(user__organization_id=user.organization_id)
-    if user.role == Role.TECHNICIAN:
-        return qs.filter(user=user)
-    return qs.none()
-
-
 def profile_get_for(user, technician_id: int) -> TechnicianProfile:
     obj = profile_list_for(user).filter(user_id=technician_id).first()
     if obj is None:
@@ -91,16 +81,6 @@ def profile_get_for(user, technician_id: int) -> TechnicianProfile:
 
 def profile_of(user) -> TechnicianProfile | None:
     return TechnicianProfile.objects.filter(user=user).first()
-
-
-def technicians_editable_for(user) -> QuerySet[User]:
-    """Technicians whose profile ``user`` may create or edit."""
-    qs = User.objects.filter(role=Role.TECHNICIAN, is_active=True).select_related("organization")
-    if user.is_authenticated and user.has_role(*DISPATCH_ROLES):
-        return qs
-    if user.is_authenticated and user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(organization_id=user.organization_id)
-    return qs.none()
 
 
 def is_absent(profile: TechnicianProfile, day: dt.date, absences: list[TechnicianAbsence] | None = None) -> bool:
@@ -142,19 +122,6 @@ def policy_for(request: ServiceRequest) -> EffectivePolicy:
     if best is None:
         return policy_default()
     return EffectivePolicy(mode=best[1].mode, accept_minutes=best[1].accept_minutes, policy_id=best[1].pk)
-
-
-def policy_list_for(user) -> QuerySet[DispatchPolicy]:
-    """Policies a user may see: the office dispatch roles (dispatchers read, managers and admins also write)."""
-    if not user.is_authenticated or not user.has_role(*DISPATCH_ROLES):
-        return DispatchPolicy.objects.none()
-    return DispatchPolicy.objects.select_related("region").order_by(
-        F("region__code").asc(nulls_first=True), F("service_type").asc(nulls_first=True), "id"
-    )
-
-
-def can_edit_policies(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.MANAGER, Role.ADMIN)
 
 
 def policy_default() -> EffectivePolicy:
@@ -315,7 +282,7 @@ def suggestions_for(user, request: ServiceRequest, *, now=None) -> list[Suggesti
     """Ranked candidates the user may choose from; partner staff see their own technicians only."""
     if not can_dispatch(user):
         raise PermissionDeniedError()
-    org = user.organization_id if user.role == Role.PARTNER and not user.is_superuser else None
+    org = user_partner_org_id(user)
     return suggestions(request, now=now, organization_id=org, exclude=tried_technicians(request))
 
 
@@ -377,6 +344,21 @@ def pool_get_for(user, request_id: int) -> ServiceRequest:
         if r.pk == request_id:
             return r
     raise Http404
+
+
+def pool_claim_target(user, request_id: int) -> ServiceRequest:
+    """What a technician's claim is about: a job in his pool, or a grab-pool job somebody else took
+    first (the claim then answers 409 "too late"). Anything else does not exist for him (404)."""
+    if not user.is_authenticated or user.role != Role.TECHNICIAN:
+        raise Http404
+    try:
+        return pool_get_for(user, request_id)
+    except Http404:
+        pass
+    sr = ServiceRequest.objects.filter(pk=request_id).select_related("region").first()
+    if sr is None or policy_for(sr).mode != DispatchMode.POOL:
+        raise Http404
+    return sr
 
 
 # --- board -----------------------------------------------------------------------------------
@@ -459,13 +441,7 @@ def appointment_history(request: ServiceRequest) -> list[Appointment]:
 
 
 def appointment_get_for(user, pk: int) -> Appointment:
-    from aftersales.tickets.selectors import request_list_for
-
-    obj = (
-        Appointment.objects.filter(pk=pk, request__in=request_list_for(user))
-        .select_related("request", "request__customer")
-        .first()
-    )
+    obj = appointment_list_for(user).filter(pk=pk).select_related("request", "request__customer").first()
     if obj is None:
         raise Http404
     return obj

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,10 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
-from aftersales.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from aftersales.core.errors import DomainError, NotFoundError
 from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
-from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.selectors import request_get_for
 
 from . import rebalance, routes, services
@@ -41,19 +40,26 @@ from .forms import (
     RebalanceApplyForm,
     skills_text,
 )
-from .selectors import (
+from .permissions import (
+    BOOKING_ROLES,
+    CREW_ROLES,
     DISPATCH_ROLES,
+    POLICY_EDIT_ROLES,
+    TECHNICIAN_ROLES,
+    is_dispatcher,
+    policy_can_edit,
+)
+from .selectors import (
     appointment_get_for,
     board_days,
-    can_edit_policies,
     local_day,
     my_day,
     offers_pending_for,
     partner_organizations,
     policy_default,
     policy_list_for,
+    pool_claim_target,
     pool_for,
-    pool_get_for,
     profile_list_for,
     profile_of,
     suggestions_for,
@@ -63,11 +69,6 @@ from .selectors import (
 from .slots import SUGGESTIONS
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21
-
-
-def _dispatcher_only(user) -> None:
-    if not user.has_role(*DISPATCH_ROLES):
-        raise Http404
 
 
 def _next_url(request, default: str) -> str:
@@ -132,10 +133,8 @@ def _map_tiles() -> dict | None:
 
 
 @require_GET
-@login_required
+@roles_required(DISPATCH_ROLES)
 def board(request):
-    user = request.user
-    _dispatcher_only(user)
     day = _day_param(request)
     days = board_days(day)
     jobs = unassigned_jobs()
@@ -185,14 +184,11 @@ def board(request):
 
 
 @require_GET
-@login_required
+@roles_required(CREW_ROLES)
 def suggestions_panel(request, pk: int):
     """The suggestions fragment (board side panel and the request page)."""
     sr = request_get_for(request.user, pk=pk)
-    try:
-        ranked = suggestions_for(request.user, sr)
-    except PermissionDeniedError:
-        raise Http404 from None
+    ranked = suggestions_for(request.user, sr)
     from .selectors import active_offer
 
     context = {
@@ -200,14 +196,14 @@ def suggestions_panel(request, pk: int):
         "suggestions": ranked,
         "sections": SUGGESTIONS.render(request, sr, ranked),
         "offer": active_offer(sr),
-        "partners": list(partner_organizations()) if request.user.has_role(*DISPATCH_ROLES) else [],
+        "partners": list(partner_organizations()) if is_dispatcher(request.user) else [],
         "next": request.GET.get("next") or "",
     }
     return render(request, "dispatch/_suggestions.html", context)
 
 
 @require_POST
-@login_required
+@roles_required(CREW_ROLES)
 def assign(request, pk: int):
     """Click-to-assign (a plain form post, answered with a redirect) and drag-and-drop on the board (htmx: a
     failure, such as the reason a choice other than the top suggestion needs, comes back as a fragment for the
@@ -262,12 +258,10 @@ def _assign_fragment(request, sr, technician, error: str, *, needs_reason: bool 
 
 
 @require_POST
-@login_required
+@roles_required(DISPATCH_ROLES)
 def optimise(request, technician_id: int):
     """Re-plan one technician's day (the board's button): dispatch roles only, like the board."""
     user = request.user
-    if not user.has_role(*DISPATCH_ROLES):
-        raise Http404
     profile = profile_list_for(user).filter(user_id=technician_id).first()
     if profile is None:
         raise Http404
@@ -290,9 +284,8 @@ def optimise(request, technician_id: int):
 
 
 @require_POST
-@login_required
+@roles_required(DISPATCH_ROLES)
 def optimise_all(request):
-    _dispatcher_only(request.user)
     day = _day_param(request)
     from .tasks import route_replan_all_task
 
@@ -305,11 +298,10 @@ def optimise_all(request):
 
 
 @require_GET
-@login_required
+@roles_required(DISPATCH_ROLES)
 def rebalance_view(request):
     """Preview: which jobs a day-level re-optimisation would move, from whom to whom, and the travel saved."""
     user = request.user
-    _dispatcher_only(user)
     day = _day_param(request)
     preview = None
     try:
@@ -328,10 +320,9 @@ def rebalance_view(request):
 
 
 @require_POST
-@login_required
+@roles_required(DISPATCH_ROLES)
 def rebalance_apply_view(request):
     user = request.user
-    _dispatcher_only(user)
     day = _day_param(request)
     back = f"{reverse('dispatch:rebalance')}?day={day.isoformat()}"
     form = RebalanceApplyForm(request.POST)
@@ -362,11 +353,9 @@ def rebalance_apply_view(request):
 
 
 @require_GET
-@login_required
+@roles_required(TECHNICIAN_ROLES)
 def my_day_view(request):
     user = request.user
-    if user.role != Role.TECHNICIAN:
-        raise Http404
     day = _day_param(request)
     techday = my_day(user, day)
     stops = techday.stops if techday else []
@@ -400,7 +389,7 @@ def my_day_view(request):
 
 
 @require_POST
-@login_required
+@roles_required(TECHNICIAN_ROLES)
 def offer_answer(request, pk: int, answer: str):
     sr = request_get_for(request.user, pk=pk)
     try:
@@ -420,16 +409,9 @@ def offer_answer(request, pk: int, answer: str):
 
 
 @require_POST
-@login_required
+@roles_required(TECHNICIAN_ROLES)
 def claim(request, pk: int):
-    if request.user.role != Role.TECHNICIAN:
-        raise Http404
-    try:
-        sr = pool_get_for(request.user, pk)
-    except Http404:
-        sr = ServiceRequest.objects.filter(pk=pk).first()
-        if sr is None:
-            raise
+    sr = pool_claim_target(request.user, pk)
     try:
         services.pool_claim(actor=request.user, request=sr)
     except NotFoundError:
@@ -445,7 +427,7 @@ def claim(request, pk: int):
 
 
 @require_POST
-@login_required
+@roles_required(BOOKING_ROLES)
 def appointment_create_view(request, pk: int):
     sr = request_get_for(request.user, pk=pk)
     form = AppointmentForm(request.POST)
@@ -479,7 +461,7 @@ def appointment_move_view(request, pk: int):
 
 
 @require_POST
-@login_required
+@roles_required(TECHNICIAN_ROLES)
 def appointment_depart_view(request, pk: int):
     appt = appointment_get_for(request.user, pk)
     form = DepartForm(request.POST)
@@ -499,11 +481,9 @@ def appointment_depart_view(request, pk: int):
 
 
 @require_GET
-@login_required
+@roles_required(CREW_ROLES)
 def technicians(request):
     user = request.user
-    if not user.has_role(*DISPATCH_ROLES, Role.PARTNER):
-        raise Http404
     profiles = {p.user_id: p for p in profile_list_for(user).prefetch_related("skills__category", "regions")}
     people = [
         (u, profiles.get(u.pk))
@@ -513,7 +493,7 @@ def technicians(request):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@roles_required(CREW_ROLES)
 def technician_edit(request, technician_id: int):
     user = request.user
     technician = technicians_editable_for(user).filter(pk=technician_id).first()
@@ -556,7 +536,7 @@ def technician_edit(request, technician_id: int):
 
 
 @require_POST
-@login_required
+@roles_required(CREW_ROLES)
 def absence_add_view(request, technician_id: int):
     technician = technicians_editable_for(request.user).filter(pk=technician_id).first()
     profile = profile_of(technician) if technician else None
@@ -579,26 +559,19 @@ def absence_add_view(request, technician_id: int):
 
 
 @require_GET
-@login_required
+@roles_required(DISPATCH_ROLES)
 def policies(request):
     user = request.user
-    _dispatcher_only(user)
     return render(
         request,
         "dispatch/policies.html",
         {
             "policies": list(policy_list_for(user)),
-            "can_edit": can_edit_policies(user),
+            "can_edit": policy_can_edit(user),
             "default": policy_default(),
             "default_mode": DispatchMode(policy_default().mode).label,
         },
     )
-
-
-def _policy_writer(user) -> None:
-    _dispatcher_only(user)
-    if not can_edit_policies(user):
-        raise PermissionDenied
 
 
 def _policy_form_page(request, form, policy=None, status=200):
@@ -606,9 +579,8 @@ def _policy_form_page(request, form, policy=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@roles_required(POLICY_EDIT_ROLES)
 def policy_create_view(request):
-    _policy_writer(request.user)
     if request.method == "GET":
         return _policy_form_page(request, PolicyForm(initial={"mode": "suggest", "accept_minutes": 30}))
     form = PolicyForm(request.POST)
@@ -624,9 +596,8 @@ def policy_create_view(request):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@roles_required(POLICY_EDIT_ROLES)
 def policy_edit_view(request, pk: int):
-    _policy_writer(request.user)
     policy = policy_list_for(request.user).filter(pk=pk).first()
     if policy is None:
         raise Http404
@@ -646,9 +617,8 @@ def policy_edit_view(request, pk: int):
 
 
 @require_POST
-@login_required
+@roles_required(POLICY_EDIT_ROLES)
 def policy_delete_view(request, pk: int):
-    _policy_writer(request.user)
     policy = policy_list_for(request.user).filter(pk=pk).first()
     if policy is None:
         raise Http404

@@ -22,6 +22,7 @@ from ninja.responses import Status as Reply
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import (
     ERRORS,
     Id,
@@ -47,6 +48,7 @@ from .choices import (
     VisitStatus,
 )
 from .models import Payment, Quote, QuoteLine, Signature, Visit, VisitPart
+from .permissions import VISIT_WORK_ROLES, visit_part_list_for
 from .selectors import cause_get, checks_for, fault_tree_for, visit_get_for, visit_list_for
 from .services import (
     form_missing,
@@ -540,7 +542,12 @@ def checks_list(request, visit_id: int):
 # --- steps ---------------------------------------------------------------------------------------
 
 
-@router.post("/check-in", response={201: VisitDetailOut, 200: VisitDetailOut, **ERRORS}, summary="Check in")
+@router.post(
+    "/check-in",
+    response={201: VisitDetailOut, 200: VisitDetailOut, **ERRORS},
+    summary="Check in",
+    auth=api_roles(VISIT_WORK_ROLES),
+)
 def check_in(request, payload: CheckInIn, idempotency_key: str | None = IdempotencyKey):
     """Arrive at the customer: opens the visit (the service form's number) and starts the job.
     One open visit per job: a second check-in answers 409 ``visit_open``."""
@@ -558,12 +565,16 @@ def check_in(request, payload: CheckInIn, idempotency_key: str | None = Idempote
     return Reply(status, _detail(request, visit.pk))
 
 
-@router.post("/visits/{int:visit_id}/diagnose", response={200: VisitDetailOut, **ERRORS}, summary="Diagnose")
+@router.post(
+    "/visits/{int:visit_id}/diagnose",
+    response={200: VisitDetailOut, **ERRORS},
+    summary="Diagnose",
+    auth=api_roles(VISIT_WORK_ROLES),
+)
 def diagnose(request, visit_id: int, payload: DiagnoseIn, idempotency_key: str | None = IdempotencyKey):
-    """Fault cause (from the fault tree), what was found, the solution and whether anything is chargeable."""
+    """Fault cause (from the fault tree), what was found, the solution and whether anything is chargeable.
+    An unknown cause is refused by the service, after the visit is found (a foreign visit answers 404)."""
     cause = cause_get(payload.cause)
-    if cause is None:
-        raise ValidationFailed(fields={"cause": [_("Unknown cause.")]})
     return _step(
         request,
         visit_id,
@@ -581,7 +592,12 @@ def diagnose(request, visit_id: int, payload: DiagnoseIn, idempotency_key: str |
     )
 
 
-@router.post("/visits/{int:visit_id}/quote", response={201: QuoteOut, 200: QuoteOut, **ERRORS}, summary="Quote")
+@router.post(
+    "/visits/{int:visit_id}/quote",
+    response={201: QuoteOut, 200: QuoteOut, **ERRORS},
+    summary="Quote",
+    auth=api_roles(VISIT_WORK_ROLES),
+)
 def quote(request, visit_id: int, payload: QuoteIn, idempotency_key: str | None = IdempotencyKey):
     """An itemised quote (part, labour, call-out, other); warranty coverage applied. Replaces a pending one."""
     visit = _visit(request, visit_id)
@@ -598,7 +614,10 @@ def quote(request, visit_id: int, payload: QuoteIn, idempotency_key: str | None 
 
 
 @router.post(
-    "/visits/{int:visit_id}/quote/accept", response={200: VisitDetailOut, **ERRORS}, summary="Customer accepts"
+    "/visits/{int:visit_id}/quote/accept",
+    response={200: VisitDetailOut, **ERRORS},
+    summary="Customer accepts",
+    auth=api_roles(VISIT_WORK_ROLES),
 )
 def quote_accept_api(request, visit_id: int, payload: QuoteAcceptIn, idempotency_key: str | None = IdempotencyKey):
     """The customer signs the quote on the phone; the work may start."""
@@ -618,7 +637,10 @@ def quote_accept_api(request, visit_id: int, payload: QuoteAcceptIn, idempotency
 
 
 @router.post(
-    "/visits/{int:visit_id}/quote/decline", response={200: VisitDetailOut, **ERRORS}, summary="Customer declines"
+    "/visits/{int:visit_id}/quote/decline",
+    response={200: VisitDetailOut, **ERRORS},
+    summary="Customer declines",
+    auth=api_roles(VISIT_WORK_ROLES),
 )
 def quote_decline_api(request, visit_id: int, payload: QuoteDeclineIn, idempotency_key: str | None = IdempotencyKey):
     """Nothing is repaired: the visit ends and the job is cancelled with the customer's reason."""
@@ -635,7 +657,10 @@ def quote_decline_api(request, visit_id: int, payload: QuoteDeclineIn, idempoten
 
 
 @router.post(
-    "/visits/{int:visit_id}/parts", response={201: VisitPartOut, 200: VisitPartOut, **ERRORS}, summary="Use a part"
+    "/visits/{int:visit_id}/parts",
+    response={201: VisitPartOut, 200: VisitPartOut, **ERRORS},
+    summary="Use a part",
+    auth=api_roles(VISIT_WORK_ROLES),
 )
 def parts_use(request, visit_id: int, payload: PartUseIn, idempotency_key: str | None = IdempotencyKey):
     """A part fitted, taken from the technician's van; the old part's fate is recorded
@@ -663,10 +688,17 @@ def parts_use(request, visit_id: int, payload: PartUseIn, idempotency_key: str |
             note=payload.note,
         ),
     )
-    return Reply(status, VisitPart.objects.select_related("consumption", "consumption__part").get(pk=obj.pk))
+    return Reply(
+        status, visit_part_list_for(request.auth).select_related("consumption", "consumption__part").get(pk=obj.pk)
+    )
 
 
-@router.post("/visits/{int:visit_id}/checks", response={200: VisitDetailOut, **ERRORS}, summary="Record the checks")
+@router.post(
+    "/visits/{int:visit_id}/checks",
+    response={200: VisitDetailOut, **ERRORS},
+    summary="Record the checks",
+    auth=api_roles(VISIT_WORK_ROLES),
+)
 def checks_record(request, visit_id: int, payload: ChecksIn, idempotency_key: str | None = IdempotencyKey):
     """Function test and use-and-care: every line of ``GET …/checks`` answered (a failure needs a note)."""
     results = {pk: answer.dict() for pk, answer in payload.results.items()}
@@ -683,7 +715,10 @@ def checks_record(request, visit_id: int, payload: ChecksIn, idempotency_key: st
 
 
 @router.post(
-    "/visits/{int:visit_id}/sign", response={201: SignatureOut, 200: SignatureOut, **ERRORS}, summary="Customer signs"
+    "/visits/{int:visit_id}/sign",
+    response={201: SignatureOut, 200: SignatureOut, **ERRORS},
+    summary="Customer signs",
+    auth=api_roles(VISIT_WORK_ROLES),
 )
 def sign(request, visit_id: int, payload: SignIn, idempotency_key: str | None = IdempotencyKey):
     """The customer signs the service form (a PNG from the signature pad; a blank pad is refused)."""
@@ -702,7 +737,10 @@ def sign(request, visit_id: int, payload: SignIn, idempotency_key: str | None = 
 
 
 @router.post(
-    "/visits/{int:visit_id}/payments", response={201: PaymentOut, 200: PaymentOut, **ERRORS}, summary="Record a payment"
+    "/visits/{int:visit_id}/payments",
+    response={201: PaymentOut, 200: PaymentOut, **ERRORS},
+    summary="Record a payment",
+    auth=api_roles(VISIT_WORK_ROLES),
 )
 def payments_record(request, visit_id: int, payload: PaymentIn, idempotency_key: str | None = IdempotencyKey):
     """What the customer paid and how; a receipt number is issued. Never more than is owed."""
@@ -720,7 +758,12 @@ def payments_record(request, visit_id: int, payload: PaymentIn, idempotency_key:
     return Reply(status, obj)
 
 
-@router.post("/visits/{int:visit_id}/check-out", response={200: VisitDetailOut, **ERRORS}, summary="Check out")
+@router.post(
+    "/visits/{int:visit_id}/check-out",
+    response={200: VisitDetailOut, **ERRORS},
+    summary="Check out",
+    auth=api_roles(VISIT_WORK_ROLES),
+)
 def check_out(request, visit_id: int, payload: CheckOutIn, idempotency_key: str | None = IdempotencyKey):
     """``completed``: the form must be complete (else 400 ``form_incomplete`` listing ``fields.form``);
     ``second_visit``: with ``second_visit_reason`` and a ``reason``, the job waits."""

@@ -9,12 +9,13 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
-
-
-def visit_list_for(user) -> QuerySet[Visit]:
-    from aftersales.tickets.selectors import request_list_for
-
-    return Visit.objects.filter(request__in=request_list_for(user))
+from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
+    payment_list_for,
+    quote_list_for,
+    visit_list_for,
+    visit_part_list_for,
+    visit_photo_list_for,
+)
 
 
 def visit_get_for(user, pk: int) -> Visit:
@@ -142,22 +143,24 @@ class JobPrep:
     photos: list = field(default_factory=list)
 
 
-def job_prep(request, *, technician=None, history_limit: int = 10) -> JobPrep:
-    """Product, warranty, manuals, earlier service of the unit, the photos the customer sent and the parts
-    likely needed (compatible with the product, most used on it first) with what the van carries."""
+def job_prep(request, *, viewer, technician=None, history_limit: int = 10) -> JobPrep:
+    """Product, warranty, manuals, earlier service of the unit (the requests ``viewer`` may see), the photos
+    the customer sent and the parts likely needed (compatible with the product, most used on it first) with
+    what the van carries."""
     from aftersales.catalog.selectors import unit_warranty
     from aftersales.parts.models import Part, StockLevel
     from aftersales.parts.selectors import van_of
-    from aftersales.tickets.models import ServiceRequest
+    from aftersales.tickets.selectors import request_history_for_unit
 
     prep = JobPrep(product=product_of(request))
     if request.unit_id:
         prep.warranty = unit_warranty(request.unit)
         prep.history = list(
-            ServiceRequest.objects.filter(unit_id=request.unit_id)
+            request_history_for_unit(viewer, request.unit)
             .exclude(pk=request.pk)
-            .prefetch_related(Prefetch("visits", queryset=Visit.objects.select_related("fault", "fault_cause")))
-            .order_by("-created_at")[:history_limit]
+            .prefetch_related(Prefetch("visits", queryset=Visit.objects.select_related("fault", "fault_cause")))[
+                :history_limit
+            ]
         )
     prep.photos = [a for a in request.attachments.all() if a.kind == "image"]
     if prep.product is not None:

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.accounts.choices import Role
 from aftersales.core.errors import DomainError
 from aftersales.core.idempotency import idempotent_create
+from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
@@ -42,6 +42,7 @@ from .choices import (
     VisitStatus,
 )
 from .models import Payment, Quote, Signature, Visit, VisitPart, VisitPhoto
+from .permissions import JOB_PAGE_ROLES, VISIT_WORK_ROLES
 
 QUOTE_ROWS = 6
 
@@ -74,7 +75,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
 
     van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
     van_levels = [lv for lv in van_stock(van) if lv.store == "good" and lv.on_hand > lv.reserved] if van else []
-    prep = selectors.job_prep(sr, technician=request.user if van else None)
+    prep = selectors.job_prep(sr, viewer=request.user, technician=request.user if van else None)
     checks = list(selectors.checks_for(shown)) if shown else []
     done = {r.check_item_id: r for r in shown.checks.all()} if shown else {}
     for c in checks:
@@ -105,12 +106,20 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         "van": van,
         "van_levels": van_levels,
         "parts_used": list(
-            VisitPart.objects.filter(visit=shown).select_related("consumption", "consumption__part") if shown else []
+            selectors.visit_part_list_for(request.user)
+            .filter(visit=shown)
+            .select_related("consumption", "consumption__part")
+            if shown
+            else []
         ),
-        "photos": list(VisitPhoto.objects.filter(visit=shown).select_related("attachment") if shown else []),
+        "photos": list(
+            selectors.visit_photo_list_for(request.user).filter(visit=shown).select_related("attachment")
+            if shown
+            else []
+        ),
         "checks": checks,
         "form_signed": bool(shown) and shown.signatures.filter(purpose="form", role="customer").exists(),
-        "payments": list(Payment.objects.filter(visit=shown) if shown else []),
+        "payments": list(selectors.payment_list_for(request.user).filter(visit=shown) if shown else []),
         "paid": paid,
         "owed": (shown.customer_total - paid) if shown else Decimal("0"),
         "work_open": work_open,
@@ -175,28 +184,24 @@ def _render_job(request, sr, *, error=None, failed_step="", status=200):
     return render(request, "field/job.html", context, status=status)
 
 
-@login_required
 @require_GET
+@roles_required(JOB_PAGE_ROLES)  # customers follow their request in the portal, not here
 def job(request, request_id: int):
-    if request.user.role == Role.CUSTOMER:  # customers follow their request in the portal, not here
-        raise Http404
     sr = request_get_for(request.user, pk=request_id)
     return _render_job(request, sr)
 
 
-@login_required
 @require_GET
+@roles_required(JOB_PAGE_ROLES)
 def prep(request, request_id: int):
     """The job's product, warranty, manuals, history and likely parts, for "My day" to show on demand."""
-    if request.user.role == Role.CUSTOMER:
-        raise Http404
     sr = request_get_for(request.user, pk=request_id)
     from aftersales.parts.selectors import van_of
 
     van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
     context = {
         "sr": sr,
-        "prep": selectors.job_prep(sr, technician=request.user if van else None),
+        "prep": selectors.job_prep(sr, viewer=request.user, technician=request.user if van else None),
         "counters": sanbao.unit_counters(sr.unit) if sr.unit_id else None,
         "van": van,
         "visit": None,
@@ -215,8 +220,8 @@ def _step(request, sr, *, step: str, scope: str, model, create):
     return redirect(reverse("field:job", args=[sr.pk]) + f"#{step}")
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def check_in(request, request_id: int):
     sr = request_get_for(request.user, pk=request_id)
     return _step(
@@ -234,8 +239,8 @@ def check_in(request, request_id: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def diagnose(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -276,8 +281,8 @@ def _posted_lines(post) -> list[dict]:
     return lines
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def quote(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -297,8 +302,8 @@ def _pending_quote(visit: Visit) -> Quote:
     return quote
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def quote_answer(request, pk: int, answer: str):
     visit = selectors.visit_get_for(request.user, pk)
     if answer not in ("accept", "decline"):
@@ -328,8 +333,8 @@ def quote_answer(request, pk: int, answer: str):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def part_use(request, pk: int):
     from aftersales.parts.models import Part
 
@@ -361,8 +366,8 @@ def part_use(request, pk: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def photos(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
 
@@ -379,8 +384,8 @@ def photos(request, pk: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def checks(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     results = {}
@@ -403,8 +408,8 @@ def checks(request, pk: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def sign(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -422,8 +427,8 @@ def sign(request, pk: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def payment(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
@@ -442,8 +447,8 @@ def payment(request, pk: int):
     )
 
 
-@login_required
 @require_POST
+@roles_required(VISIT_WORK_ROLES)
 def check_out(request, pk: int):
     visit = selectors.visit_get_for(request.user, pk)
     return _step(

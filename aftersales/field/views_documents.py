@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET
 
 from . import pdf
 from .choices import VisitStatus
-from .models import Payment
-from .selectors import visit_by_token, visit_get_for
+from .selectors import payment_list_for, visit_by_token, visit_get_for
 
 
 def _language(request) -> str:
@@ -47,8 +46,7 @@ def form_pdf(request, pk: int):
 @login_required
 @require_GET
 def receipt_pdf(request, pk: int):
-    payment = get_object_or_404(Payment.objects.only("pk", "visit_id", "receipt_number"), pk=pk)
-    visit_get_for(request.user, payment.visit_id)  # 404 unless the user may see the visit
+    payment = get_object_or_404(payment_list_for(request.user).only("pk", "visit_id", "receipt_number"), pk=pk)
     return _pdf_response(pdf.receipt_pdf(payment, language=_language(request)), f"{payment.receipt_number}.pdf")
 
 

@@ -17,10 +17,11 @@ from ninja import Header, Query, Router, Schema
 from ninja.responses import Status as Reply
 from pydantic import Field
 
-from aftersales.accounts.choices import Role
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.accounts.permissions import STAFF_ROLES
+from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Id, InputSchema, Integer, PageInfo, PageSize, page_out, text
 from aftersales.tickets.selectors import request_get_for
 
@@ -33,7 +34,18 @@ from .models import (
     StockCount,
     TransferOrder,
     VanIssue,
-    Warehouse,
+)
+from .permissions import (
+    DEFECTIVE_ROLES,
+    JOB_ROLES,
+    READER_ROLES,
+    STOCK_ROLES,
+    TRANSFER_ROLES,
+    VAN_ISSUE_ROLES,
+    count_list_for,
+    reservation_list_for,
+    transfer_list_for,
+    warehouse_source_list_for,
 )
 from .selectors import (
     adjustment_list_for,
@@ -56,7 +68,6 @@ from .services import (
     count_create,
     count_enter,
     defective_return_receive,
-    is_stock_staff,
     part_consume,
     part_create,
     part_reserve,
@@ -373,11 +384,6 @@ class AdjustmentFilter(Schema):
 IdempotencyKey = Header(None, alias="Idempotency-Key")
 
 
-def _require_staff(user):
-    if not is_stock_staff(user):
-        raise PermissionDeniedError()
-
-
 def _lines(user, lines: list[LineIn]) -> list[dict]:
     out = []
     for line in lines:
@@ -388,7 +394,7 @@ def _lines(user, lines: list[LineIn]) -> list[dict]:
     return out
 
 
-@router.get("/parts", response={200: PartPage, **ERRORS})
+@router.get("/parts", response={200: PartPage, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def parts_list(request, q: text(100) = "", cursor: text(500) | None = None, size: PageSize = 50):
     qs = part_list_for(request.auth)
     if q:
@@ -396,17 +402,17 @@ def parts_list(request, q: text(100) = "", cursor: text(500) | None = None, size
     return page_out(keyset_page(qs, order=["code", "id"], cursor=cursor, size=size))
 
 
-@router.post("/parts", response={201: PartOut, **ERRORS})
+@router.post("/parts", response={201: PartOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def parts_create(request, payload: PartIn):
     return Reply(201, part_create(actor=request.auth, **payload.dict()))
 
 
-@router.get("/parts/{part_id}", response={200: PartOut, **ERRORS})
+@router.get("/parts/{part_id}", response={200: PartOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def parts_get(request, part_id: Id):
     return part_get_for(request.auth, part_id)
 
 
-@router.get("/warehouses", response={200: list[WarehouseOut], **ERRORS})
+@router.get("/warehouses", response={200: list[WarehouseOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def warehouses_list(request, kind: WarehouseKind | None = None):
     qs = warehouse_list_for(request.auth).order_by("code")
     if kind:
@@ -414,12 +420,12 @@ def warehouses_list(request, kind: WarehouseKind | None = None):
     return list(qs[:500])
 
 
-@router.get("/warehouses/{warehouse_id}", response={200: WarehouseOut, **ERRORS})
+@router.get("/warehouses/{warehouse_id}", response={200: WarehouseOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def warehouses_get(request, warehouse_id: Id):
     return warehouse_get_for(request.auth, warehouse_id)
 
 
-@router.get("/levels", response={200: list[LevelOut], **ERRORS})
+@router.get("/levels", response={200: list[LevelOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def levels_list(request, warehouse: Id | None = None, part: Id | None = None, store: Store | None = None):
     qs = level_list_for(request.auth).exclude(on_hand=0, reserved=0)
     if warehouse:
@@ -441,7 +447,7 @@ class MoveFilter(Schema):
     size: PageSize = 50
 
 
-@router.get("/moves", response={200: MovePage, **ERRORS})
+@router.get("/moves", response={200: MovePage, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def moves_list(request, filters: Query[MoveFilter]):
     qs = move_list_for(request.auth)
     for field, value in (
@@ -456,10 +462,8 @@ def moves_list(request, filters: Query[MoveFilter]):
     return page_out(keyset_page(qs, order=["-at", "-id"], cursor=filters.cursor, size=filters.size))
 
 
-@router.get("/availability", response={200: dict[int, list[CarrierOut]], **ERRORS})
+@router.get("/availability", response={200: dict[int, list[CarrierOut]], **ERRORS}, auth=api_roles(READER_ROLES))
 def availability(request, part_ids: text(500), region: Id | None = None):
-    if not request.auth.is_back_office:
-        raise PermissionDeniedError()
     try:
         ids = [int(x) for x in part_ids.split(",") if x.strip()][:50]
     except ValueError:
@@ -467,9 +471,8 @@ def availability(request, part_ids: text(500), region: Id | None = None):
     return part_availability(ids, region=region)
 
 
-@router.post("/receipts", response={201: DocOut, 200: DocOut, **ERRORS})
+@router.post("/receipts", response={201: DocOut, 200: DocOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = IdempotencyKey):
-    _require_staff(request.auth)
     wh = warehouse_get_for(request.auth, payload.warehouse)
     lines = _lines(request.auth, payload.lines)
     receipt, created = idempotent_create(
@@ -490,19 +493,18 @@ def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = I
     return Reply(201 if created else 200, receipt)
 
 
-@router.get("/transfers", response={200: list[TransferOut], **ERRORS})
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
 def transfers_list(request, status: text(16) | None = None):
-    visible = warehouse_list_for(request.auth)
-    qs = TransferOrder.objects.filter(destination__in=visible) | TransferOrder.objects.filter(source__in=visible)
+    qs = transfer_list_for(request.auth)
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("-created_at", "-id")[:200])
 
 
-@router.post("/transfers", response={201: TransferOut, 200: TransferOut, **ERRORS})
+@router.post("/transfers", response={201: TransferOut, 200: TransferOut, **ERRORS}, auth=api_roles(TRANSFER_ROLES))
 def transfers_create(request, payload: TransferIn, idempotency_key: str | None = IdempotencyKey):
     # A partner may ask for stock from the central warehouses (which he cannot browse).
-    src = get_object_or_404(Warehouse.objects.filter(is_active=True), pk=payload.source)
+    src = get_object_or_404(warehouse_source_list_for(request.auth), pk=payload.source)
     dst = warehouse_get_for(request.auth, payload.destination)
     lines = _lines(request.auth, payload.lines)
     transfer, created = idempotent_create(
@@ -517,23 +519,20 @@ def transfers_create(request, payload: TransferIn, idempotency_key: str | None =
 
 
 def _transfer_for(user, pk: int) -> TransferOrder:
-    visible = warehouse_list_for(user)
-    obj = (
-        (TransferOrder.objects.filter(destination__in=visible) | TransferOrder.objects.filter(source__in=visible))
-        .filter(pk=pk)
-        .first()
-    )
+    obj = transfer_list_for(user).filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj
 
 
-@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS})
+@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, auth=api_roles(STAFF_ROLES))
 def transfers_get(request, transfer_id: Id):
     return _transfer_for(request.auth, transfer_id)
 
 
-@router.post("/transfers/{transfer_id}/transition", response={200: TransferOut, **ERRORS})
+@router.post(
+    "/transfers/{transfer_id}/transition", response={200: TransferOut, **ERRORS}, auth=api_roles(TRANSFER_ROLES)
+)
 def transfers_transition(request, transfer_id: Id, payload: TransitionIn):
     transfer = _transfer_for(request.auth, transfer_id)
     return transfer_transition(actor=request.auth, transfer=transfer, action=payload.action, reason=payload.reason)
@@ -554,13 +553,15 @@ def _job_args(user, payload: JobPartIn) -> dict:
     return args
 
 
-@router.post("/consume", response={201: ConsumptionOut, 200: ConsumptionOut, **ERRORS})
+@router.post("/consume", response={201: ConsumptionOut, 200: ConsumptionOut, **ERRORS}, auth=api_roles(JOB_ROLES))
 def consume(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
     """Book parts used on a job. A phone resubmitting with the same Idempotency-Key after a lost
     connection gets the first booking back (200) and stock moves once."""
     args = _job_args(request.auth, payload)
     if payload.reservation:
-        args["reservation"] = get_object_or_404(Reservation, pk=payload.reservation, request=args["request"])
+        args["reservation"] = get_object_or_404(
+            reservation_list_for(request.auth), pk=payload.reservation, request=args["request"]
+        )
     c, created = idempotent_create(
         user=request.auth,
         scope="parts.consume",
@@ -574,7 +575,7 @@ def consume(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
     return Reply(201 if created else 200, c)
 
 
-@router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS})
+@router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS}, auth=api_roles(JOB_ROLES))
 def reserve(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
     args = _job_args(request.auth, payload)
     reservation, created = idempotent_create(
@@ -588,15 +589,15 @@ def reserve(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
     return Reply(201 if created else 200, reservation)
 
 
-@router.post("/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS})
+@router.post(
+    "/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS}, auth=api_roles(JOB_ROLES)
+)
 def release(request, reservation_id: Id):
-    from aftersales.tickets.selectors import request_list_for
-
-    res = get_object_or_404(Reservation, pk=reservation_id, request__in=request_list_for(request.auth))
+    res = get_object_or_404(reservation_list_for(request.auth), pk=reservation_id)
     return reservation_release(actor=request.auth, reservation=res)
 
 
-@router.get("/defective-returns", response={200: list[DefectiveOut], **ERRORS})
+@router.get("/defective-returns", response={200: list[DefectiveOut], **ERRORS}, auth=api_roles(DEFECTIVE_ROLES))
 def defective_list(request, overdue: bool = False, status: text(16) | None = None):
     from .selectors import defective_overdue_for
 
@@ -606,7 +607,9 @@ def defective_list(request, overdue: bool = False, status: text(16) | None = Non
     return list(qs.order_by("due_date", "id")[:500])
 
 
-@router.post("/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS})
+@router.post(
+    "/defective-returns/{return_id}/receive", response={200: DefectiveOut, **ERRORS}, auth=api_roles(JOB_ROLES)
+)
 def defective_receive(request, return_id: Id, payload: ReceiveIn):
     ret = get_object_or_404(defective_list_for(request.auth), pk=return_id)
     wh = warehouse_get_for(request.auth, payload.warehouse)
@@ -614,29 +617,27 @@ def defective_receive(request, return_id: Id, payload: ReceiveIn):
 
 
 def _count_for(user, pk: int) -> StockCount:
-    _require_staff(user)
-    return get_object_or_404(StockCount, pk=pk)
+    return get_object_or_404(count_list_for(user), pk=pk)
 
 
-@router.post("/counts", response={201: CountOut, **ERRORS})
+@router.post("/counts", response={201: CountOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def counts_create(request, payload: CountIn):
-    _require_staff(request.auth)
     wh = warehouse_get_for(request.auth, payload.warehouse)
     return Reply(201, count_create(actor=request.auth, warehouse=wh, note=payload.note))
 
 
-@router.get("/counts/{count_id}", response={200: CountOut, **ERRORS})
+@router.get("/counts/{count_id}", response={200: CountOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def counts_get(request, count_id: Id):
     return _count_for(request.auth, count_id)
 
 
-@router.post("/counts/{count_id}/enter", response={200: CountOut, **ERRORS})
+@router.post("/counts/{count_id}/enter", response={200: CountOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def counts_enter(request, count_id: Id, payload: CountEnterIn):
     count = _count_for(request.auth, count_id)
     return count_enter(actor=request.auth, count=count, counted=payload.counted)
 
 
-@router.post("/counts/{count_id}/approve", response={200: CountOut, **ERRORS})
+@router.post("/counts/{count_id}/approve", response={200: CountOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def counts_approve(request, count_id: Id):
     count = _count_for(request.auth, count_id)
     return count_approve(actor=request.auth, count=count)
@@ -645,16 +646,9 @@ def counts_approve(request, count_id: Id):
 # --- van issues -----------------------------------------------------------------------
 
 
-def _require_van_issue_reader(user):
-    """Van issues are for the parts team and technicians (as on the pages)."""
-    if not (is_stock_staff(user) or user.role == Role.TECHNICIAN):
-        raise PermissionDeniedError()
-
-
-@router.get("/van-issues", response={200: VanIssuePage, **ERRORS})
+@router.get("/van-issues", response={200: VanIssuePage, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))
 def van_issues_list(request, filters: Query[VanIssueFilter]):
     """The parts team sees every van issue, a technician those of his own van; newest first."""
-    _require_van_issue_reader(request.auth)
     qs = van_issue_list_for(request.auth).prefetch_related("lines")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -663,12 +657,11 @@ def van_issues_list(request, filters: Query[VanIssueFilter]):
     return page_out(keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size))
 
 
-@router.post("/van-issues", response={201: VanIssueOut, 200: VanIssueOut, **ERRORS})
+@router.post("/van-issues", response={201: VanIssueOut, 200: VanIssueOut, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))
 def van_issues_create(request, payload: VanIssueIn, idempotency_key: str | None = IdempotencyKey):
     """Ask for parts on a van: a technician for his own van (the default), the parts team
     for any. Stock moves when the parts team approves."""
     user = request.auth
-    _require_van_issue_reader(user)
     if payload.van:
         van = warehouse_get_for(user, payload.van)
     else:
@@ -676,7 +669,7 @@ def van_issues_create(request, payload: VanIssueIn, idempotency_key: str | None 
         if van is None:
             raise ValidationFailed(fields={"van": [_("Choose the van the parts are for.")]})
     # A technician may ask for stock from warehouses he cannot browse (the central one).
-    source = get_object_or_404(Warehouse, pk=payload.source)
+    source = get_object_or_404(warehouse_source_list_for(user), pk=payload.source)
     lines = [
         {"part": part_get_for(user, line.part), "quantity": line.quantity, "lot": line.lot} for line in payload.lines
     ]
@@ -691,17 +684,15 @@ def van_issues_create(request, payload: VanIssueIn, idempotency_key: str | None 
     return Reply(201 if created else 200, issue)
 
 
-@router.get("/van-issues/{issue_id}", response={200: VanIssueOut, **ERRORS})
+@router.get("/van-issues/{issue_id}", response={200: VanIssueOut, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))
 def van_issues_get(request, issue_id: Id):
-    _require_van_issue_reader(request.auth)
     return van_issue_get_for(request.auth, issue_id)
 
 
-@router.post("/van-issues/{issue_id}/decide", response={200: VanIssueOut, **ERRORS})
+@router.post("/van-issues/{issue_id}/decide", response={200: VanIssueOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def van_issues_decide(request, issue_id: Id, payload: DecideIn):
     """Approve (the parts leave the source and arrive on the van at once; 409
     ``insufficient_stock`` if the source lacks them) or reject with a reason. Parts team."""
-    _require_van_issue_reader(request.auth)
     issue = van_issue_get_for(request.auth, issue_id)
     return van_issue_decide(actor=request.auth, issue=issue, approve=payload.approve, reason=payload.reason)
 
@@ -709,10 +700,9 @@ def van_issues_decide(request, issue_id: Id, payload: DecideIn):
 # --- adjustments ----------------------------------------------------------------------
 
 
-@router.get("/adjustments", response={200: AdjustmentPage, **ERRORS})
+@router.get("/adjustments", response={200: AdjustmentPage, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def adjustments_list(request, filters: Query[AdjustmentFilter]):
     """Stock adjustments, newest first (parts team)."""
-    _require_staff(request.auth)
     qs = adjustment_list_for(request.auth)
     for field, value in (("warehouse_id", filters.warehouse), ("part_id", filters.part), ("store", filters.store)):
         if value:
@@ -720,11 +710,10 @@ def adjustments_list(request, filters: Query[AdjustmentFilter]):
     return page_out(keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size))
 
 
-@router.post("/adjustments", response={201: AdjustmentOut, 200: AdjustmentOut, **ERRORS})
+@router.post("/adjustments", response={201: AdjustmentOut, 200: AdjustmentOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def adjustments_create(request, payload: AdjustmentIn, idempotency_key: str | None = IdempotencyKey):
     """Correct stock by ``quantity`` (damage, found, ...) with a reason (parts team)."""
     user = request.auth
-    _require_staff(user)
     warehouse = warehouse_get_for(user, payload.warehouse)
     part = part_get_for(user, payload.part)
     adjustment, created = idempotent_create(
@@ -746,7 +735,6 @@ def adjustments_create(request, payload: AdjustmentIn, idempotency_key: str | No
     return Reply(201 if created else 200, adjustment)
 
 
-@router.get("/adjustments/{adjustment_id}", response={200: AdjustmentOut, **ERRORS})
+@router.get("/adjustments/{adjustment_id}", response={200: AdjustmentOut, **ERRORS}, auth=api_roles(STOCK_ROLES))
 def adjustments_get(request, adjustment_id: Id):
-    _require_staff(request.auth)
     return get_object_or_404(adjustment_list_for(request.auth), pk=adjustment_id)

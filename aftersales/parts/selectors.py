@@ -20,9 +20,8 @@ from django.utils import timezone
 from aftersales.accounts.choices import Role
 from aftersales.tickets.models import ServiceRequest
 
-from .choices import SHARED_WAREHOUSE_KINDS, STOCK_ROLES, DefectiveStatus, MoveType, Store
+from .choices import SHARED_WAREHOUSE_KINDS, DefectiveStatus, MoveType, Store
 from .models import (
-    Adjustment,
     Consumption,
     DefectiveReturn,
     Part,
@@ -34,16 +33,24 @@ from .models import (
     VanIssue,
     Warehouse,
 )
+from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
+    WAREHOUSE_USE_SCOPE,
+    adjustment_list_for,
+    count_list_for,
+    defective_list_for,
+    is_stock_staff,
+    move_list_for,
+    part_list_for,
+    reservation_list_for,
+    transfer_list_for,
+    van_issue_list_for,
+    warehouse_list_for,
+    warehouse_usable_by,
+    warehouse_usable_list_for,
+)
 
 
 def part_list() -> QuerySet[Part]:
-    return Part.objects.all()
-
-
-def part_list_for(user) -> QuerySet[Part]:
-    """The catalogue is readable by every staff member (not customers)."""
-    if not user.is_authenticated or user.role == Role.CUSTOMER:
-        return Part.objects.none()
     return Part.objects.all()
 
 
@@ -52,19 +59,6 @@ def part_get_for(user, pk: int) -> Part:
     if obj is None:
         raise Http404
     return obj
-
-
-def warehouse_list_for(user) -> QuerySet[Warehouse]:
-    qs = Warehouse.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.TECHNICIAN:
-        return qs.filter(technician=user)
-    if user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(organization_id=user.organization_id)
-    return qs.none()
 
 
 def warehouse_get_for(user, pk: int) -> Warehouse:
@@ -86,54 +80,24 @@ def job_warehouse_list_for(user) -> QuerySet[Warehouse]:
     """
     from aftersales.dispatch.selectors import profile_of
 
-    qs = Warehouse.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(*STOCK_ROLES):
-        return qs
-    if user.role == Role.TECHNICIAN:
-        mine = Q(technician=user)
+    qs = warehouse_usable_list_for(user)
+    if user.is_authenticated and not is_stock_staff(user) and user.role == Role.TECHNICIAN and user.organization_id:
         profile = profile_of(user)
-        if profile is not None and user.organization_id:
-            mine |= Q(
-                kind__in=SHARED_WAREHOUSE_KINDS,
-                is_active=True,
-                organization_id=user.organization_id,
-                region__in=profile.regions.values("pk"),
+        if profile is not None:
+            qs = Warehouse.objects.filter(
+                WAREHOUSE_USE_SCOPE.q(user)
+                | Q(
+                    kind__in=SHARED_WAREHOUSE_KINDS,
+                    is_active=True,
+                    organization_id=user.organization_id,
+                    region__in=profile.regions.values("pk"),
+                )
             )
-        return qs.filter(mine)
-    if user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(organization_id=user.organization_id)
-    return qs.none()
+    return qs
 
 
 def level_list_for(user) -> QuerySet[StockLevel]:
     return StockLevel.objects.filter(warehouse__in=warehouse_list_for(user))
-
-
-def move_list_for(user) -> QuerySet[StockMove]:
-    qs = StockMove.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.TECHNICIAN:
-        return qs.filter(Q(warehouse__technician=user) | Q(request__assigned_technician=user))
-    if user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(warehouse__organization_id=user.organization_id)
-    return qs.none()
-
-
-def van_issue_list_for(user) -> QuerySet[VanIssue]:
-    """Van issues: the parts team sees all, a technician those of his own van, nobody else any."""
-    qs = VanIssue.objects.select_related("source", "van", "created_by")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(*STOCK_ROLES):
-        return qs
-    if user.role == Role.TECHNICIAN:
-        return qs.filter(van__technician=user)
-    return qs.none()
 
 
 def van_issue_get_for(user, pk: int) -> VanIssue:
@@ -141,14 +105,6 @@ def van_issue_get_for(user, pk: int) -> VanIssue:
     if obj is None:
         raise Http404
     return obj
-
-
-def adjustment_list_for(user) -> QuerySet[Adjustment]:
-    """Adjustments are a parts-team document: the parts team sees all, nobody else any."""
-    qs = Adjustment.objects.select_related("warehouse", "part", "created_by")
-    if not user.is_authenticated or not user.has_role(*STOCK_ROLES):
-        return qs.none()
-    return qs
 
 
 def reorder_rule_list_for(user) -> QuerySet[ReorderRule]:
@@ -321,15 +277,6 @@ def trace_for(user, lot: str) -> Trace:
 
 
 # --- defective returns ----------------------------------------------------------------
-
-
-def defective_list_for(user) -> QuerySet[DefectiveReturn]:
-    from aftersales.tickets.selectors import request_list_for
-
-    qs = DefectiveReturn.objects.select_related("request", "part", "technician", "received_into")
-    if user.is_authenticated and user.is_back_office:
-        return qs
-    return qs.filter(request__in=request_list_for(user))
 
 
 def defective_overdue_for(user, *, today=None) -> QuerySet[DefectiveReturn]:

@@ -4,10 +4,7 @@ scoped selectors, so foreign objects answer 404."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F as Col
 from django.db.models import Q, Sum
@@ -17,16 +14,27 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import DomainError
 from aftersales.core.forms import form_add_domain_error
 from aftersales.core.pagination import keyset_page
+from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
 from .choices import Store, TransferStatus, VanIssueStatus, transfer_actions_from
 from .importing import catalogue_import, levels_export, opening_stock_import
-from .models import Reservation, StockCount, TransferOrder, VanIssue
+from .permissions import (
+    DEFECTIVE_ROLES,
+    READER_ROLES,
+    STOCK_ROLES,
+    VAN_ISSUE_ROLES,
+    VAN_ROLES,
+    count_list_for,
+    reservation_list_for,
+    transfer_list_for,
+)
 from .selectors import (
     alert_list_for,
     defective_list_for,
@@ -80,30 +88,10 @@ PAGE = 50
 LEVEL_ORDER = ["-store", "part_id", "lot", "id"]
 
 
-def staff_required(view):
-    """Parts team only (403 for everybody else)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not is_stock_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def reader_required(view):
-    """Any back-office role reads the parts pages."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_back_office:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Parts team only (403 for everybody else).
+staff_required = roles_required(STOCK_ROLES)
+# Any back-office role reads the parts pages.
+reader_required = roles_required(READER_ROLES)
 
 
 def _form_page(request, form, template, context=None, status=200):
@@ -324,7 +312,7 @@ def reorder_rule_delete_view(request, pk):
     return redirect("parts:reorder_rules", rule.warehouse_id)
 
 
-@login_required
+@roles_required(STAFF_ROLES)
 @require_GET
 def warehouse_detail(request, pk):
     wh = warehouse_get_for(request.user, pk)
@@ -350,11 +338,9 @@ def levels_xlsx(request):
     return response
 
 
-@login_required
+@roles_required(STAFF_ROLES)
 @require_GET
 def move_list_view(request):
-    if request.user.role == "customer":
-        raise PermissionDenied
     qs = move_list_for(request.user).select_related("part", "warehouse", "actor", "request")
     for key, field in (("warehouse", "warehouse_id"), ("part", "part_id")):
         if value := parse_id(request.GET.get(key)):
@@ -392,7 +378,7 @@ def receipt_new(request):
 @reader_required
 @require_GET
 def transfer_list(request):
-    qs = TransferOrder.objects.select_related("source", "destination").order_by("-created_at", "-id")
+    qs = transfer_list_for(request.user).order_by("-created_at", "-id")
     status = request.GET.get("status", "")
     if status in TransferStatus.values:
         qs = qs.filter(status=status)
@@ -420,16 +406,10 @@ def transfer_new(request):
 
 
 def _transfer_for(user, pk):
-    visible = warehouse_list_for(user)
-    return get_object_or_404(
-        TransferOrder.objects.filter(Q(source__in=visible) | Q(destination__in=visible)).select_related(
-            "source", "destination"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(transfer_list_for(user), pk=pk)
 
 
-@login_required
+@roles_required(STAFF_ROLES)
 @require_http_methods(["GET", "POST"])
 def transfer_detail(request, pk):
     transfer = _transfer_for(request.user, pk)
@@ -457,13 +437,11 @@ def transfer_detail(request, pk):
     )
 
 
-@login_required
+@roles_required(VAN_ISSUE_ROLES)
 @require_http_methods(["GET", "POST"])
 def van_issue_list(request):
     user = request.user
     staff = is_stock_staff(user)
-    if not staff and user.role != "technician":
-        raise PermissionDenied
     vans = warehouse_list_for(user).filter(kind="van") if staff else warehouse_list_for(user)
     form = F.VanIssueForm(request.POST or None, vans=vans, initial={"van": van_of(user)})
     status = 200
@@ -485,7 +463,7 @@ def van_issue_list(request):
 @staff_required
 @require_POST
 def van_issue_decide_view(request, pk):
-    issue = get_object_or_404(VanIssue, pk=pk, status=VanIssueStatus.REQUESTED)
+    issue = get_object_or_404(van_issue_list_for(request.user), pk=pk, status=VanIssueStatus.REQUESTED)
     try:
         van_issue_decide(
             actor=request.user,
@@ -498,7 +476,7 @@ def van_issue_decide_view(request, pk):
     return redirect("parts:van_issues")
 
 
-@login_required
+@roles_required(STAFF_ROLES)
 @require_http_methods(["GET", "POST"])
 def job_parts(request, request_id):
     """Reservations and consumptions of one job, its parts cost, and the booking form."""
@@ -528,7 +506,12 @@ def job_parts(request, request_id):
                     raise PermissionDenied from exc
                 form_add_domain_error(form, exc)
         status = 400
-    reservations = Reservation.objects.filter(request=job).select_related("part", "warehouse").order_by("-created_at")
+    reservations = (
+        reservation_list_for(request.user)
+        .filter(request=job)
+        .select_related("part", "warehouse")
+        .order_by("-created_at")
+    )
     cost = job_parts_cost(job)
     returns = defective_list_for(request.user).filter(request=job)
     return render(
@@ -539,12 +522,10 @@ def job_parts(request, request_id):
     )
 
 
-@login_required
+@roles_required(STAFF_ROLES)
 @require_POST
 def reservation_release_view(request, pk):
-    from aftersales.tickets.selectors import request_list_for
-
-    res = get_object_or_404(Reservation, pk=pk, request__in=request_list_for(request.user))
+    res = get_object_or_404(reservation_list_for(request.user), pk=pk)
     try:
         reservation_release(actor=request.user, reservation=res)
     except DomainError as exc:
@@ -552,12 +533,10 @@ def reservation_release_view(request, pk):
     return redirect("parts:job", res.request_id)
 
 
-@login_required
+@roles_required(DEFECTIVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def defective_list(request):
     user = request.user
-    if not (user.is_back_office or user.role in ("technician", "partner")):
-        raise PermissionDenied
     overdue = request.GET.get("overdue") == "1"
     qs = defective_overdue_for(user) if overdue else defective_list_for(user)
     if request.method == "POST":
@@ -609,7 +588,7 @@ def count_list(request):
             return redirect("parts:count", count_create(actor=request.user, **form.cleaned_data).pk)
         except DomainError as exc:
             form_add_domain_error(form, exc)
-    counts = StockCount.objects.select_related("warehouse").order_by("-created_at", "-id")[:100]
+    counts = count_list_for(request.user).order_by("-created_at", "-id")[:100]
     return render(
         request, "parts/count_list.html", {"counts": counts, "form": form}, status=400 if form.errors else 200
     )
@@ -618,7 +597,7 @@ def count_list(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def count_detail(request, pk):
-    count = get_object_or_404(StockCount.objects.select_related("warehouse"), pk=pk)
+    count = get_object_or_404(count_list_for(request.user), pk=pk)
     error = None
     if request.method == "POST":
         try:
@@ -674,7 +653,7 @@ def replenishment(request):
     )
 
 
-@login_required
+@roles_required(VAN_ROLES)
 @require_GET
 def my_van(request):
     van = van_of(request.user)

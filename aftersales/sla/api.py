@@ -10,11 +10,13 @@ import datetime
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.errors import ValidationFailed
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Id, Integer, Moment, text
 from aftersales.tickets.selectors import request_get_for
 
 from .forms import PreviewForm
+from .permissions import PREVIEW_ROLES
 from .selectors import sla_preview, sla_status_for
 
 router = Router(tags=["sla"])
@@ -83,12 +85,15 @@ def request_targets(request, request_id: int):
     ]
 
 
-@router.get("/preview", response={200: list[PreviewOut], **ERRORS}, summary="Which rules and deadlines would apply")
+@router.get(
+    "/preview",
+    response={200: list[PreviewOut], **ERRORS},
+    summary="Which rules and deadlines would apply",
+    auth=api_roles(PREVIEW_ROLES),
+)
 def preview(request, query: Query[PreviewIn]):
     """For a request that does not exist: per target, the rule, why, and the due time.
     ``filed_at`` without a zone is local time. Back-office staff only; writes nothing."""
-    if not request.user.is_back_office:
-        raise PermissionDeniedError()
     filed = query.filed_at if query.filed_at.tzinfo else timezone.make_aware(query.filed_at)
     data = {k: v for k, v in query.dict().items() if v is not None}
     data["filed_at"] = timezone.localtime(filed).strftime("%Y-%m-%dT%H:%M:%S")

@@ -8,7 +8,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -263,10 +263,10 @@ def _open_breach_q(now: dt.datetime) -> Q:
 def sla_clock_list_for(user, view: str, *, now: dt.datetime | None = None, kind: str | None = None):
     """Clocks of the requests ``user`` may see: "at_risk" (warning reached, not breached)
     or "breached" (overdue and still open), most urgent first, with their requests."""
-    from aftersales.tickets.selectors import request_list_for
+    from .permissions import clock_list_for
 
     now = now or timezone.now()
-    qs = SlaClock.objects.filter(request__in=request_list_for(user))
+    qs = clock_list_for(user)
     if view == "at_risk":
         qs = qs.filter(state=ClockState.RUNNING, warning_at__lte=now, due_at__gt=now)
     elif view == "breached":
@@ -280,11 +280,15 @@ def sla_clock_list_for(user, view: str, *, now: dt.datetime | None = None, kind:
     )
 
 
-def sla_escalation_list(*, level: int | None = None, kind: str | None = None, date_from=None, date_to=None):
-    """The escalation log (level 0 = warnings), newest first, with requests; filters optional.
+def sla_escalation_list(
+    user, *, level: int | None = None, kind: str | None = None, date_from=None, date_to=None
+) -> QuerySet[SlaEscalation]:
+    """The escalation log ``user`` may read (level 0 = warnings), newest first, with requests; filters optional.
 
     ``date_from``/``date_to`` are local dates, both inclusive."""
-    qs = SlaEscalation.objects.select_related("request", "request__customer")
+    from .permissions import escalation_list_for
+
+    qs = escalation_list_for(user).select_related("request", "request__customer")
     if level is not None:
         qs = qs.filter(level=level)
     if kind:

@@ -19,8 +19,9 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.selectors import product_list, unit_list_for
-from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
+from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
@@ -29,6 +30,7 @@ from aftersales.customers.selectors import address_list_for_customer, customer_l
 from .choices import Action, Channel, Priority, ServiceType, Status
 from .filters import SORTS
 from .models import Attachment, ServiceRequest, ServiceRequestEvent
+from .permissions import CREATE_ROLES, EDIT_ROLES
 from .selectors import (
     attachment_get_for,
     request_allowed_actions,
@@ -37,7 +39,7 @@ from .selectors import (
     request_page_for,
     request_timeline,
 )
-from .services import CREATE_ROLES, attachment_add, request_add_note, request_create, request_transition, request_update
+from .services import attachment_add, request_add_note, request_create, request_transition, request_update
 
 router = Router(tags=["requests"])
 
@@ -282,7 +284,12 @@ def request_list(request, query: Query[RequestListQuery]):
     return page_out(result.page, count=result.count, count_capped=result.count_capped)
 
 
-@router.post("", response={201: RequestDetailOut, 200: RequestDetailOut, **ERRORS}, summary="File a request")
+@router.post(
+    "",
+    response={201: RequestDetailOut, 200: RequestDetailOut, **ERRORS},
+    summary="File a request",
+    auth=api_roles(CREATE_ROLES),
+)
 def request_create_api(
     request, payload: RequestIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
@@ -290,8 +297,6 @@ def request_create_api(
     with the same ``Idempotency-Key`` returns the first request (200) instead of a copy."""
     user = request.auth
     data = payload.dict()
-    if not user.has_role(*CREATE_ROLES):
-        raise PermissionDeniedError()
     customer = _ref(customer_list_for(user), data.pop("customer_id"), "customer_id")
     unit_id, product_id, address_id = data.pop("unit_id"), data.pop("product_id"), data.pop("address_id")
     unit = _ref(unit_list_for(user), unit_id, "unit_id") if unit_id else None
@@ -323,7 +328,12 @@ def request_get(request, request_id: int):
     return _detail(request, request_id)
 
 
-@router.patch("/{int:request_id}", response={200: RequestDetailOut, **ERRORS}, summary="Change request details")
+@router.patch(
+    "/{int:request_id}",
+    response={200: RequestDetailOut, **ERRORS},
+    summary="Change request details",
+    auth=api_roles(EDIT_ROLES),
+)
 def request_patch(request, request_id: int, payload: RequestPatch):
     """Send only the fields to change (office staff; not once closed or cancelled)."""
     obj = _detail(request, request_id)

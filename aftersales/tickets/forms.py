@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.catalog.choices import PurchaseChannel
 from aftersales.catalog.selectors import product_list, unit_list_for
@@ -48,7 +49,7 @@ class MultipleFileField(forms.FileField):
 def technicians_for(user):
     """Who ``user`` may assign: active technicians; a partner only his organization's."""
     qs = user_list_with_role(Role.TECHNICIAN).order_by("organization__name", "last_name", "first_name", "id")
-    if user.role == Role.PARTNER and not user.is_superuser:
+    if user_is_partner(user):
         qs = qs.filter(organization_id=user.organization_id)
     return qs
 

@@ -1,4 +1,4 @@
-"""Reads with rules. Scoping (R-ROLE-1) lives in ``request_list_for``: every page,
+"""Reads with rules. Scoping (R-ROLE-1) lives in ``permissions.request_list_for``: every page,
 search, export, htmx fragment and API call starts from it."""
 
 from __future__ import annotations
@@ -16,24 +16,10 @@ from aftersales.core.pagination import Page, count_capped, keyset_page
 from .choices import TRANSITIONS, Status, Transition
 from .filters import DEFAULT_SORT, SORTS, ServiceRequestFilter
 from .models import ServiceRequest, ServiceRequestEvent
+from .permissions import attachment_list_for, request_can_act, request_list_for  # noqa: F401  (re-exported)
 from .services import transition_allowed
 
 LIST_RELATED = ("customer", "region", "assigned_technician", "product", "unit")
-
-
-def request_list_for(user) -> QuerySet[ServiceRequest]:
-    qs = ServiceRequest.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_back_office:
-        return qs
-    if user.role == Role.TECHNICIAN:
-        return qs.filter(assigned_technician=user)
-    if user.role == Role.PARTNER and user.organization_id:
-        return qs.filter(assigned_organization_id=user.organization_id)
-    if user.role == Role.CUSTOMER:
-        return qs.filter(customer__user=user)
-    return qs.none()
 
 
 def request_get_for(user, *, pk: int | None = None, number: str | None = None) -> ServiceRequest:
@@ -100,9 +86,7 @@ def request_attachments(request: ServiceRequest):
 
 
 def attachment_get_for(user, pk: int):
-    from .models import Attachment
-
-    attachment = Attachment.objects.filter(pk=pk, request__in=request_list_for(user)).first()
+    attachment = attachment_list_for(user).filter(pk=pk).first()
     if attachment is None:
         raise Http404
     return attachment

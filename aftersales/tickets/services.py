@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message
+from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
 from aftersales.core.uploads import CheckedUpload, upload_check
@@ -22,10 +24,12 @@ from aftersales.customers.services import customer_refresh_tier
 
 from .choices import PRIORITY_RANK, TRANSITIONS, Action, Channel, Priority, ServiceType, Status
 from .models import Attachment, ServiceRequest, ServiceRequestEvent
+from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
 from .signals import request_changed
 
-# Who may file a request (customers only for themselves, through the portal).
-CREATE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN, Role.CUSTOMER})
+# The object rule (who may act on which request) lives in permissions.py; ``can_act_on`` is its
+# in-memory check, kept under this name for the other apps' services.
+can_act_on = request_can_act
 
 
 CONTACT_NAME_MAX = ServiceRequest._meta.get_field("contact_name").max_length
@@ -173,29 +177,13 @@ def request_create(
     return request
 
 
-def can_act_on(user, request: ServiceRequest) -> bool:
-    """Object rule: field staff only on their jobs, partners on their organization's,
-    customers on their own; office staff on all."""
-    if not user.is_authenticated:
-        return False
-    if user.is_back_office:
-        return True
-    if user.role == Role.TECHNICIAN:
-        return request.assigned_technician_id == user.pk
-    if user.role == Role.PARTNER:
-        return user.organization_id is not None and request.assigned_organization_id == user.organization_id
-    if user.role == Role.CUSTOMER:
-        return request.customer.user_id == user.pk
-    return False
-
-
 def transition_allowed(user, request: ServiceRequest, action: str) -> bool:
     t = TRANSITIONS.get(action)
     return bool(
         t
         and request.status in t.sources
         and user.has_role(*t.roles)
-        and can_act_on(user, request)
+        and request_can_act(user, request)
         and not (action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION)
     )
 
@@ -225,7 +213,7 @@ def _assignment(actor, request, technician, organization) -> dict[str, Any]:
         organization = technician.organization
     if not isinstance(organization, Organization):
         raise ValidationFailed(fields={"organization": [_("Unknown organization.")]})
-    if actor.role == Role.PARTNER and organization.pk != actor.organization_id:
+    if user_is_partner(actor) and organization.pk != actor.organization_id:
         raise PermissionDeniedError(_("A partner can only assign its own technicians."))
     return {"assigned_technician": technician, "assigned_organization": organization}
 
@@ -247,7 +235,7 @@ def request_transition(
     if transition is None:
         raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     request = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
-    if not can_act_on(actor, request):
+    if not request_can_act(actor, request):
         raise NotFoundError()
     if not actor.has_role(*transition.roles):
         raise PermissionDeniedError(_("Your role cannot %(action)s a request.") % {"action": transition.action.label})
@@ -335,9 +323,9 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed.")] for k in unknown})
     request = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
-    if not can_act_on(actor, request):
+    if not request_can_act(actor, request):
         raise NotFoundError()
-    if not actor.is_back_office:
+    if not user_has_role(actor, EDIT_ROLES):
         raise PermissionDeniedError()
     if request.status in (Status.CLOSED, Status.CANCELLED):
         raise IllegalTransition(_("A closed or cancelled request cannot be changed."))
@@ -386,7 +374,7 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
     """A note on the timeline: a person's words (text, kept as written) or a system
     message (``core.messages.msg(...)``, shown in each reader's language); ``now``: when
     it happened (a step recorded with its own time)."""
-    if not can_act_on(actor, request):
+    if not request_can_act(actor, request):
         raise NotFoundError()
     text = _text(text)
     if not text:
@@ -430,7 +418,7 @@ def uploads_check(uploads, *, field: str = "file") -> list[CheckedUpload]:
 @transaction.atomic
 def attachments_add(*, actor, request: ServiceRequest, uploads, field: str = "file") -> list[Attachment]:
     """Attach photos or videos: all are checked first, so one bad file stores none."""
-    if not can_act_on(actor, request):
+    if not request_can_act(actor, request):
         raise NotFoundError()
     checked = uploads_check(uploads, field=field)
     attachments = [_attachment_store(actor=actor, request=request, checked=c) for c in checked]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
 from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.core.uploads import download_response
 from aftersales.customers.selectors import customer_get_for, customer_search, region_list
@@ -30,6 +31,7 @@ from .forms import (
     TransitionForm,
     technicians_for,
 )
+from .permissions import EDIT_ROLES, request_can_edit
 from .selectors import (
     attachment_get_for,
     request_allowed_actions,
@@ -178,7 +180,7 @@ def detail(request, pk: int):
         "attachment_form": AttachmentForm(),
         "priority_form": (
             PriorityForm(initial={"priority": service_request.priority})
-            if user.is_back_office and service_request.status not in TERMINAL_STATUSES
+            if request_can_edit(user, service_request) and service_request.status not in TERMINAL_STATUSES
             else None
         ),
         "side_panels": REQUEST_SIDE.render(request, service_request),  # what the apps above add
@@ -259,7 +261,7 @@ def attachment_upload(request, pk: int):
 
 
 @require_POST
-@login_required
+@roles_required(EDIT_ROLES)
 def request_edit(request, pk: int):
     service_request = request_get_for(request.user, pk=pk)
     form = PriorityForm(request.POST)

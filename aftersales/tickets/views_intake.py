@@ -4,43 +4,28 @@ unit registration. Each answers a full page too when called without htmx."""
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from aftersales.accounts.choices import Role
 from aftersales.catalog.selectors import unit_find_by_serial, unit_list_for, unit_warranty
 from aftersales.catalog.services import unit_register
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.forms import form_add_domain_error
+from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.customers.selectors import address_list_for_customer, customer_get_for, customer_search
 from aftersales.customers.services import customer_create
 
 from .forms import CustomerInlineForm, UnitRegisterForm
+from .permissions import INTAKE_ROLES
 
-# Who takes requests at intake (customers file theirs through the portal).
-INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.QUALITY, Role.MANAGER, Role.ADMIN)
-
-
-def intake_role_required(view):
-    """Login, then a back-office intake role; anyone else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_role(*INTAKE_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Login, then a back-office intake role; anyone else gets 403.
+intake_role_required = roles_required(INTAKE_ROLES)
 
 
 def render_fragment(request, template: str, context: dict, *, status: int = 200):

@@ -281,11 +281,16 @@ def test_invalid_address_input(agent, payload, status, field):
     assert not customer.addresses.exists()
 
 
-def test_address_of_an_invisible_customer_is_404(technician):
+def test_address_of_an_invisible_customer_is_404(technician, agent):
     customer = CustomerFactory()
-    r = api(technician).post(
-        f"{URL}/{customer.pk}/addresses", {"province": "a", "city": "b", "street": "c"}, content_type="application/json"
+    payload = {"province": "a", "city": "b", "street": "c"}
+    # A technician may not write customer records at all: refused for his role before any lookup (403,
+    # whatever the id), which tells him nothing about the customer.
+    assert (
+        api(technician).post(f"{URL}/{customer.pk}/addresses", payload, content_type="application/json").status_code
+        == 403
     )
+    r = api(agent).post(f"{URL}/999999/addresses", payload, content_type="application/json")
     assert r.status_code == 404
 
 

@@ -284,12 +284,14 @@ def test_edit_is_forbidden_to_field_roles_who_can_see_the_customer(role, agent, 
     assert customer.name == "王客户1"
 
 
-def test_edit_customer_himself_is_forbidden_and_foreign_is_404(agent, customer_user):
+def test_edit_customer_himself_is_forbidden_and_missing_is_404(agent, customer_user):
     own = make_customer(agent, 1, user=customer_user)
     other = make_customer(agent, 2)
     client = web(customer_user)
     assert client.post(reverse("customers:edit", args=[own.pk]), edit_data(own, name="x")).status_code == 403
-    assert client.post(reverse("customers:edit", args=[other.pk]), edit_data(other, name="x")).status_code == 404
+    # A wrong role is refused before the customer is looked up: 403 whatever the id (nothing learnt about it).
+    assert client.post(reverse("customers:edit", args=[other.pk]), edit_data(other, name="x")).status_code == 403
+    assert web(agent).get(reverse("customers:edit", args=[999999])).status_code == 404
 
 
 def test_edit_anonymous_is_sent_to_login(agent):
@@ -340,7 +342,8 @@ def test_address_add_missing_street_shows_the_error_at_the_field(agent):
 def test_address_add_forbidden_and_foreign(agent, dispatcher, technician):
     customer = make_customer(agent, 1)
     client = web(technician)
-    assert client.post(reverse("customers:address_add", args=[customer.pk]), address_data()).status_code == 404
+    # Refused for his role before the customer is looked up (403 for a foreign one too).
+    assert client.post(reverse("customers:address_add", args=[customer.pk]), address_data()).status_code == 403
     assigned_request(agent=agent, dispatcher=dispatcher, technician=technician, customer=customer)
     assert client.post(reverse("customers:address_add", args=[customer.pk]), address_data()).status_code == 403
     assert not CustomerAddress.objects.exists()

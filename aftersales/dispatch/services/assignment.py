@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
@@ -27,8 +28,8 @@ from ..choices import (
     OfferVia,
 )
 from ..models import Appointment, DispatchOffer
+from ..permissions import can_dispatch
 from ..selectors import (
-    DISPATCH_ROLES,
     local_day,
     policy_for,
     profile_list,
@@ -55,7 +56,7 @@ def dispatch_assign(
     """Give a job to a technician (or to a partner organization). Raises ``AlreadyAssigned`` (409) when someone
     holds it already, unless ``reassign`` (dispatch roles, with a reason). A choice other than the top suggestion
     needs a reason (R-DSP-2), kept on the timeline."""
-    if not actor.has_role(*DISPATCH_ROLES, Role.PARTNER):
+    if not can_dispatch(actor):
         raise PermissionDeniedError()
     if technician is None and organization is None:
         raise ValidationFailed(
@@ -66,7 +67,7 @@ def dispatch_assign(
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
-    is_partner = actor.role == Role.PARTNER and not actor.is_superuser
+    is_partner = user_is_partner(actor)
     if is_partner:
         # A partner passes its organization's job to one of its technicians.
         if (

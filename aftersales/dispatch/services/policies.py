@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 
@@ -13,6 +12,7 @@ from ..choices import (
     DispatchMode,
 )
 from ..models import DispatchPolicy
+from ..permissions import policy_can_edit
 
 # --- policies ------------------------------------------------------------------------------------
 
@@ -22,7 +22,7 @@ POLICY_FIELDS = ("region", "service_type", "mode", "accept_minutes")
 
 def _policy_writer(actor) -> None:
     """Policies are site configuration: managers and administrators write them (``actor=None``: set-up code)."""
-    if actor is not None and not actor.has_role(Role.MANAGER, Role.ADMIN):
+    if actor is not None and not policy_can_edit(actor):
         raise PermissionDeniedError()
 
 

@@ -13,9 +13,7 @@ from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
 
 from ..models import TechnicianAbsence, TechnicianProfile, TechnicianSkill
-from ..selectors import (
-    DISPATCH_ROLES,
-)
+from ..permissions import technician_can_edit
 
 # --- technicians ------------------------------------------------------------------------------
 
@@ -68,9 +66,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
     ``regions``: regions served. Office dispatch roles for anyone, partner staff for their own technicians."""
     if technician.role != Role.TECHNICIAN:
         raise ValidationFailed(fields={"technician": [_("Not a technician.")]})
-    if not actor.has_role(*DISPATCH_ROLES) and not (
-        actor.role == Role.PARTNER and actor.organization_id and actor.organization_id == technician.organization_id
-    ):
+    if not technician_can_edit(actor, technician):
         raise PermissionDeniedError()
     unknown = set(data) - set(PROFILE_FIELDS)
     if unknown:
@@ -120,9 +116,7 @@ def profile_save(*, actor, technician: User, skills=None, regions=None, **data) 
 
 @transaction.atomic
 def absence_add(*, actor, profile: TechnicianProfile, start: dt.date, end: dt.date, reason: str, note: str = ""):
-    if not actor.has_role(*DISPATCH_ROLES) and not (
-        actor.role == Role.PARTNER and actor.organization_id == profile.user.organization_id
-    ):
+    if not technician_can_edit(actor, profile.user):
         raise PermissionDeniedError()
     from ..choices import AbsenceReason
 

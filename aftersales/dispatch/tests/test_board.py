@@ -73,7 +73,7 @@ def test_board_blank_tiles_setting_is_offline(client, dispatcher):
 def test_board_map_forbidden_for_other_roles(client, technician, agent):
     for user in (technician, agent):
         client.force_login(user)
-        assert client.get(reverse("dispatch:board")).status_code == 404
+        assert client.get(reverse("dispatch:board")).status_code == 403  # a wrong role: 403 everywhere
 
 
 # --- drag and drop: the assign view's htmx answers ------------------------------------------------
@@ -128,7 +128,7 @@ def test_drop_invalid_and_forbidden(client, dispatcher, tech, reg, agent, techni
     client.force_login(agent)
     assert client.post(url, {"technician": tech.pk}, **HX).status_code == 403
     client.force_login(technician)
-    assert client.post(url, {"technician": tech.pk}, **HX).status_code == 404
+    assert client.post(url, {"technician": tech.pk}, **HX).status_code == 403  # not a dispatch role
     sr.refresh_from_db()
     assert sr.assigned_technician is None
 

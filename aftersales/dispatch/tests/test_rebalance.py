@@ -251,9 +251,9 @@ def test_rebalance_pages_forbidden(client, fast, agent, technician, partner_user
     stray, _ = held(dispatcher, a, reg, day, at=near(FAR))
     for user in (agent, technician, partner_user):
         client.force_login(user)
-        assert client.get(reverse("dispatch:rebalance")).status_code == 404
+        assert client.get(reverse("dispatch:rebalance")).status_code == 403
         r = client.post(reverse("dispatch:rebalance_apply"), {"move": f"{stray.pk}:{a.pk}:{b.pk}"})
-        assert r.status_code == 404
+        assert r.status_code == 403
     stray.refresh_from_db()
     assert stray.assigned_technician == a
 

@@ -67,8 +67,9 @@ def test_board_for_dispatcher_with_pinned_queries(client, dispatcher, make_user,
 
 
 def test_board_forbidden_for_technician_and_agent(client, technician, agent):
-    assert login(client, technician).get(reverse("dispatch:board")).status_code == 404
-    assert login(client, agent).get(reverse("dispatch:board")).status_code == 404
+    # A wrong role answers 403 everywhere (the styled page); foreign objects 404.
+    assert login(client, technician).get(reverse("dispatch:board")).status_code == 403
+    assert login(client, agent).get(reverse("dispatch:board")).status_code == 403
 
 
 def test_board_bad_day_falls_back_to_today(client, dispatcher):
@@ -97,7 +98,7 @@ def test_assign_invalid_and_forbidden(client, dispatcher, tech, reg, agent, tech
     r = client.post(reverse("dispatch:assign", args=[sr.pk]), {"technician": tech.pk}, follow=True)
     sr.refresh_from_db()
     assert sr.assigned_technician is None
-    assert login(client, technician).get(reverse("dispatch:suggestions", args=[sr.pk])).status_code == 404
+    assert login(client, technician).get(reverse("dispatch:suggestions", args=[sr.pk])).status_code == 403
 
 
 def test_optimise_one_and_all(client, dispatcher, tech, reg, technician):
@@ -108,8 +109,8 @@ def test_optimise_one_and_all(client, dispatcher, tech, reg, technician):
     assert r.status_code == 302 and RoutePlan.objects.filter(technician=tech).exists()
     r = client.post(reverse("dispatch:optimise_all"))
     assert r.status_code == 302
-    assert login(client, technician).post(reverse("dispatch:optimise_all")).status_code == 404
-    assert client.post(reverse("dispatch:optimise", args=[tech.pk])).status_code == 404
+    assert login(client, technician).post(reverse("dispatch:optimise_all")).status_code == 403
+    assert client.post(reverse("dispatch:optimise", args=[tech.pk])).status_code == 403
 
 
 # --- my day -----------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def test_my_day_offer_accept_decline_and_pool(client, dispatcher, tech, reg, mak
 
 
 def test_my_day_only_for_technicians(client, dispatcher):
-    assert login(client, dispatcher).get(reverse("dispatch:my_day")).status_code == 404
+    assert login(client, dispatcher).get(reverse("dispatch:my_day")).status_code == 403
 
 
 def test_claim_not_in_pool_is_refused(client, dispatcher, tech, reg):
@@ -253,7 +254,7 @@ def test_technician_pages(client, dispatcher, technician, partner_user, reg, age
     )
     assert technician.technician_profile.absences.count() == 1
     assert login(client, partner_user).get(url).status_code == 404  # not his organization's
-    assert login(client, agent).get(reverse("dispatch:technicians")).status_code == 404
+    assert login(client, agent).get(reverse("dispatch:technicians")).status_code == 403
 
 
 # --- API ------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import msg
 from aftersales.core.sequences import sequence_next
@@ -50,10 +51,10 @@ def _require_technician(actor, request: ServiceRequest) -> None:
     """Only the job's own technician works on its visit (a partner's technician: only his
     organization's jobs). Others who may not see the job get 404, the rest 403."""
     if not actor.is_authenticated or request.assigned_technician_id != actor.pk:
-        if actor.is_authenticated and (actor.is_back_office or actor.role == Role.PARTNER):
-            from aftersales.tickets.services import can_act_on
+        if actor.is_authenticated and (actor.is_back_office or user_is_partner(actor)):
+            from aftersales.tickets.permissions import request_can_act
 
-            if can_act_on(actor, request):
+            if request_can_act(actor, request):
                 raise PermissionDeniedError(_("Only the technician of this job records the visit."))
         raise NotFoundError()
     if actor.role != Role.TECHNICIAN:

@@ -287,7 +287,8 @@ def test_customers_do_not_get_the_technicians_page(client, job, customer_user):
     Customer.objects.filter(pk=job.customer.pk).update(user=customer_user)  # his own request
     assert request_list_for(customer_user).filter(pk=job.request.pk).exists()
     client.force_login(customer_user)
-    assert client.get(reverse("field:job", args=[job.request.pk])).status_code == 404
+    # Not a page for his role: 403, the same answer as every other wrong-role page (was 404).
+    assert client.get(reverse("field:job", args=[job.request.pk])).status_code == 403
 
 
 def test_leaving_for_the_visit_from_the_job_page(client, job):
@@ -326,5 +327,5 @@ def test_prep_fragment_for_my_day(client, job, make_user, dispatcher):
     client.force_login(make_user(Role.TECHNICIAN))
     assert client.get(url).status_code == 404
     client.force_login(make_user(Role.CUSTOMER))
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403  # a wrong role: 403 everywhere
     assert client.post(url).status_code == 405

@@ -14,19 +14,18 @@ from aftersales.core.sequences import sequence_next
 from aftersales.tickets.choices import Status as RequestStatus
 
 from ..choices import (
-    STOCK_ROLES,
     Tracking,
 )
 from ..models import (
     Part,
     Warehouse,
 )
+from ..permissions import JOB_ROLES, is_stock_staff, warehouse_usable_by  # noqa: F401  (re-exported)
 from ..selectors import job_warehouse_list_for
 
 DEFECTIVE_DUE_DAYS = 7
 # Requests on which parts may no longer be booked.
 CLOSED_JOB_STATUSES = frozenset({RequestStatus.CANCELLED, RequestStatus.CLOSED})
-JOB_ROLES = STOCK_ROLES | {Role.TECHNICIAN, Role.PARTNER}
 
 
 class InsufficientStock(ConflictError):
@@ -43,24 +42,9 @@ class IllegalTransition(ValidationFailed):
 # --- permissions ----------------------------------------------------------------------
 
 
-def is_stock_staff(user) -> bool:
-    return user.is_authenticated and user.has_role(*STOCK_ROLES)
-
-
 def _require_stock_staff(actor) -> None:
     if not is_stock_staff(actor):
         raise PermissionDeniedError(_("Only the parts team can do this."))
-
-
-def warehouse_usable_by(user, warehouse: Warehouse) -> bool:
-    """May ``user`` take stock out of / put stock into ``warehouse`` on a job?"""
-    if is_stock_staff(user):
-        return True
-    if user.role == Role.TECHNICIAN:
-        return warehouse.technician_id == user.pk
-    if user.role == Role.PARTNER:
-        return user.organization_id is not None and warehouse.organization_id == user.organization_id
-    return False
 
 
 def warehouse_usable_on_job(user, warehouse: Warehouse) -> bool:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import user_is_partner
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
 
@@ -78,7 +78,7 @@ def transfer_create(
     *, actor, source: Warehouse, destination: Warehouse, lines: list[dict], note: str = ""
 ) -> TransferOrder:
     """Request a transfer; stock moves when it is shipped (out) and received (in)."""
-    if not (is_stock_staff(actor) or (actor.role == Role.PARTNER and warehouse_usable_by(actor, destination))):
+    if not (is_stock_staff(actor) or (user_is_partner(actor) and warehouse_usable_by(actor, destination))):
         raise PermissionDeniedError(_("Only the parts team can do this."))
     if source.pk == destination.pk:
         raise ValidationFailed(fields={"destination": [_("Choose another warehouse than the source.")]})
@@ -96,7 +96,7 @@ def transfer_allowed(user, transfer: TransferOrder, action: str) -> bool:
     t = TRANSFER_TRANSITIONS.get(action)
     if t is None or transfer.status not in t.sources or not user.has_role(*t.roles):
         return False
-    if user.role == Role.PARTNER:
+    if user_is_partner(user):
         return warehouse_usable_by(user, transfer.destination)
     return True
 
@@ -107,7 +107,7 @@ def transfer_transition(*, actor, transfer: TransferOrder, action: str, reason: 
     if t is None:
         raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     transfer = TransferOrder.objects.select_for_update().select_related("source", "destination").get(pk=transfer.pk)
-    partner_foreign = actor.role == Role.PARTNER and not warehouse_usable_by(actor, transfer.destination)
+    partner_foreign = user_is_partner(actor) and not warehouse_usable_by(actor, transfer.destination)
     if not actor.has_role(*t.roles) or partner_foreign:
         raise PermissionDeniedError(_("You cannot %(action)s this transfer.") % {"action": t.action.label})
     if transfer.status not in t.sources:

@@ -92,7 +92,7 @@ def test_panel_shows_van_counts_and_carriers(client, dispatcher, scene):
 def test_panel_forbidden_and_invalid(client, agent, technician, dispatcher, scene):
     for user in (agent, technician):
         client.force_login(user)
-        assert client.get(reverse("dispatch:suggestions", args=[scene["sr"].pk])).status_code == 404
+        assert client.get(reverse("dispatch:suggestions", args=[scene["sr"].pk])).status_code == 403
     client.force_login(dispatcher)
     assert client.get(reverse("dispatch:suggestions", args=[999999])).status_code == 404
 

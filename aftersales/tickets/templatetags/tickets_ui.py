@@ -155,6 +155,6 @@ def bs(bound_field, extra: str = ""):
 @register.filter
 def has_intake_role(user) -> bool:
     """May this user take requests on the intake page?"""
-    from ..views_intake import INTAKE_ROLES
+    from ..permissions import user_can_take_intake
 
-    return bool(user.is_authenticated and user.has_role(*INTAKE_ROLES))
+    return user_can_take_intake(user)

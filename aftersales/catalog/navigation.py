@@ -1,0 +1,9 @@
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import BACK_OFFICE_ROLES
+from aftersales.core.navigation import MenuItem, register
+
+register(
+    "main",
+    MenuItem("catalog:products", _("Products"), icon="box-seam", weight=70, permission=BACK_OFFICE_ROLES),
+)

@@ -1,0 +1,134 @@
+"""Menus from the registry: each role sees only entries it may open, and every entry it sees opens."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+
+from aftersales.accounts.choices import Role
+from aftersales.core.navigation import MenuItem, menu_for, menu_items, menus, register
+
+from .matrix import SUPERUSER_ROLES, declared_routes
+from .world import ROLES
+
+pytestmark = pytest.mark.django_db
+
+NAV_LINK = re.compile(r'<a class="nav-link[^"]*" href="([^"]+)"[^>]*data-nav="([^"]+)"')
+
+
+def _links(html: str) -> list[tuple[str, str]]:
+    return NAV_LINK.findall(html)
+
+
+def test_the_registry_holds_the_menus():
+    assert {"main", "parts", "sla"} <= set(menus())
+    labels = [str(i.label) for i in menu_items("main")]
+    # The menu keeps its order.
+    assert labels == [
+        "Service requests",
+        "New request",
+        "Dispatch board",
+        "My day",
+        "Technicians",
+        "SLA",
+        "Customers",
+        "Products",
+        "Spare parts",
+        "My van",
+        "Administration",
+        "Notifications",
+    ]
+
+
+def test_registering_the_same_entry_twice_is_an_error(monkeypatch):
+    from aftersales.core import navigation
+
+    monkeypatch.setattr(navigation, "_MENUS", dict(navigation._MENUS))
+    register("test-menu", MenuItem("tickets:queue", "x", permission=frozenset()))
+    with pytest.raises(ValueError):
+        register("test-menu", MenuItem("tickets:queue", "y", permission=frozenset()))
+
+
+def test_every_entry_asks_no_more_than_its_route_allows():
+    """An entry's permission is its page's rule or narrower (the route × role matrix holds the rule)."""
+    from aftersales.core.tests.world import ROLES as roles
+
+    routes = {r.name: r for r in declared_routes()}
+    wrong = []
+    for menu in menus():
+        for item in menu_items(menu):
+            if item.url_name.startswith("admin:"):
+                continue
+            route = routes[item.url_name]
+            for role in roles:
+                if callable(item.permission) or role in SUPERUSER_ROLES:
+                    continue
+                if role in item.permission and role not in route.roles:
+                    wrong.append(f"{menu}/{item.url_name}: {role}")
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_visible_entry_answers_an_error(world, role):
+    """Every entry of every menu a role sees (main bar, parts pills, SLA tabs) opens with 200."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world.user(role))
+    with override_settings(MEDIA_ROOT=world.media_root):
+        home = client.get(reverse("tickets:queue"))
+        assert home.status_code == 200
+        to_visit = dict((name, url) for url, name in _links(home.content.decode()))
+        assert to_visit, "the menu is empty"
+        seen, wrong = set(), []
+        while to_visit:
+            name, url = to_visit.popitem()
+            if name in seen:
+                continue
+            seen.add(name)
+            r = client.get(url)
+            if r.status_code != 200:
+                wrong.append(f"{name} {url}: {r.status_code}")
+                continue
+            if r.get("Content-Type", "").startswith("text/html"):
+                for u, n in _links(r.content.decode()):
+                    if n not in seen:
+                        to_visit[n] = u
+    assert not wrong, f"{role}: {wrong}"
+    if role == Role.MANAGER:  # the crawl reached the tabs and pills, not only the top bar
+        assert {"sla:escalations", "sla:preview", "parts:import", "parts:counts", "dispatch:board"} <= seen
+
+
+def test_the_escalation_tab_is_only_for_who_may_open_it(world, rf):
+    """The issue's example: "升级记录" answered 403 to agents and parts clerks."""
+    for role in ROLES:
+        user = world.user(role)
+        names = {e.url_name for e in menu_for("sla", user=user)}
+        may = role in {Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.DISPATCHER}
+        assert ("sla:escalations" in names) == may, role
+
+
+def test_menus_by_role(world):
+    def main(role):
+        return [e.url_name for e in menu_for("main", user=world.user(role))]
+
+    assert main(Role.TECHNICIAN) == [
+        "tickets:queue",
+        "dispatch:my_day",
+        "sla:at_risk",
+        "parts:my_van",
+        "notifications:inbox",
+    ]
+    assert main(Role.PARTNER) == ["tickets:queue", "dispatch:technicians", "sla:at_risk", "notifications:inbox"]
+    assert main(Role.CUSTOMER) == ["tickets:queue", "notifications:inbox"]
+    assert "parts:home" in main(Role.PARTS_CLERK) and "dispatch:board" not in main(Role.PARTS_CLERK)
+    parts_pills = [e.url_name for e in menu_for("parts", user=world.user(Role.AGENT))]
+    assert "parts:counts" not in parts_pills and "parts:import" not in parts_pills and "parts:moves" in parts_pills
+
+
+def test_the_current_page_is_marked(client, world):
+    client.force_login(world.user(Role.MANAGER))
+    html = client.get(reverse("sla:breached")).content.decode()
+    assert re.search(r'class="nav-link active" href="/sla/breached/" aria-current="page"', html)
