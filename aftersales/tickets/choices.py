@@ -2,17 +2,16 @@
 
 ``TRANSITIONS`` is the whole state machine: for each action, the statuses it may start
 from, where it goes, who may do it and whether a reason is required. Only
-``tickets.services.request_transition`` applies it.
+``tickets.services.request_transition`` applies it (through ``core.states.transition_apply``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.core.states import Transition, transitions
 
 
 class Channel(models.TextChoices):
@@ -96,18 +95,7 @@ _FOLLOW = frozenset({Role.AGENT, Role.QUALITY, Role.MANAGER, Role.ADMIN})
 S = Status
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str | None
-    roles: frozenset
-    reason_required: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
+TRANSITIONS: dict[str, Transition] = transitions(
         Transition(Action.ACKNOWLEDGE, frozenset({S.NEW}), S.ACKNOWLEDGED, _OFFICE),
         Transition(Action.RESOLVE_AT_INTAKE, frozenset({S.NEW}), S.CLOSED, _OFFICE),
         Transition(Action.RESOLVE_REMOTELY, frozenset({S.ACKNOWLEDGED, S.REOPENED}), S.COMPLETED, _OFFICE),
@@ -185,8 +173,7 @@ TRANSITIONS: dict[str, Transition] = {
             _FOLLOW,
             reason_required=True,
         ),
-    ]
-}
+)
 
 
 def actions_from(status: str) -> list[Transition]:

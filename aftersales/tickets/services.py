@@ -18,6 +18,7 @@ from aftersales.core.messages import Message
 from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
+from aftersales.core.states import IllegalTransition, transition_apply
 from aftersales.core.uploads import CheckedUpload, upload_check
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.customers.services import customer_refresh_tier
@@ -35,9 +36,7 @@ can_act_on = request_can_act
 CONTACT_NAME_MAX = ServiceRequest._meta.get_field("contact_name").max_length
 
 
-class IllegalTransition(ValidationFailed):
-    code = "illegal_transition"
-    status = 409
+__all__ = ["IllegalTransition"]  # core's, re-exported for the callers that import it from here
 
 
 def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
@@ -239,22 +238,24 @@ def request_transition(
         raise NotFoundError()
     if not actor.has_role(*transition.roles):
         raise PermissionDeniedError(_("Your role cannot %(action)s a request.") % {"action": transition.action.label})
-    if request.status not in transition.sources:
-        raise IllegalTransition(
-            _("A request that is “%(status)s” cannot be moved with “%(action)s”.")
-            % {"status": Status(request.status).label, "action": Action(action).label},
-            extra={"status": request.status, "action": action},
-        )
     reason = _text(reason)
-    if transition.reason_required and not reason:
-        raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
-    if action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION:
+    if (
+        action == Action.RESOLVE_AT_INTAKE
+        and request.status in transition.sources
+        and request.service_type != ServiceType.CONSULTATION
+    ):
         raise IllegalTransition(_("Only a consultation can be answered at first contact."))
 
     now = now or timezone.now()
-    before = request.status
-    target = transition.target if transition.target is not None else _previous_status(request)
-    changes: dict[str, Any] = {"status": target, "status_changed_at": now, "updated_at": now}
+    before, target = transition_apply(
+        request,
+        TRANSITIONS,
+        action,
+        reason=reason,
+        target=_previous_status(request) if transition.target is None and request.status in transition.sources else None,
+        illegal_message=_("A request that is “%(status)s” cannot be moved with “%(action)s”."),
+    )
+    changes: dict[str, Any] = {"status_changed_at": now, "updated_at": now}
     if action == Action.ASSIGN:
         changes.update(_assignment(actor, request, technician, organization))
     elif action == Action.DECLINE:
@@ -281,6 +282,8 @@ def request_transition(
         # Not resolved after all: it no longer counts as a first-contact resolution.
         changes.update({"completed_at": None, "closed_at": None, "first_contact_resolution": False})
     diff = diff_fields(request, changes)
+    if before != target:
+        diff = {"status": [before, target], **diff}
     request.save()
     event_data = dict(data or {})
     if action == Action.ASSIGN:
