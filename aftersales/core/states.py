@@ -110,4 +110,3 @@ def transition_apply(
         raise ValueError(f"transition {action!r} needs an explicit target")
     setattr(obj, field, after)
     return before, after
-
