@@ -138,6 +138,12 @@ class DefectiveStatus(models.TextChoices):
     WAIVED = "waived", _("Waived")
 
 
+DEFECTIVE_TRANSITIONS = transitions(
+    Transition("receive", {DefectiveStatus.PENDING}, DefectiveStatus.RECEIVED),
+    Transition("waive", {DefectiveStatus.PENDING}, DefectiveStatus.WAIVED, reason_required=True),
+)
+
+
 class CountStatus(models.TextChoices):
     OPEN = "open", _("Sheet issued")
     COUNTED = "counted", _("Counted")
