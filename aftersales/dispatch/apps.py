@@ -10,9 +10,11 @@ class DispatchConfig(AppConfig):
     def ready(self):
         from aftersales.core.slots import panel
         from aftersales.tickets.signals import request_changed
-        from aftersales.tickets.slots import REQUEST_SIDE
+        from aftersales.tickets.slots import REQUEST_ASSIGNMENT, REQUEST_SIDE
 
         from . import panels, receivers
+        from .services.offers import request_assignment_apply
 
         request_changed.connect(receivers.on_request_changed, dispatch_uid="dispatch.on_request_changed")
+        REQUEST_ASSIGNMENT.add(request_assignment_apply, order=0)
         REQUEST_SIDE.add(panel("dispatch/_request_panel.html", panels.request_dispatch_context), order=20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.states import Transition, transitions
 from aftersales.tickets.choices import Priority, ServiceType, Status
 
 
@@ -27,6 +28,16 @@ class OfferStatus(models.TextChoices):
 # An offer that holds the job: at most one per request (database constraint).
 ACTIVE_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
 
+# The offer's lifecycle, applied with ``core.states.transition_apply`` by the dispatch services.
+OFFER_TRANSITIONS = transitions(
+    Transition("accept", {OfferStatus.PENDING}, OfferStatus.ACCEPTED),
+    Transition("decline", {OfferStatus.PENDING}, OfferStatus.DECLINED, reason_required=True),
+    Transition("expire", {OfferStatus.PENDING}, OfferStatus.EXPIRED),
+    # Someone else gets the job (a reassignment), or a partner passes its job to one of its technicians.
+    Transition("withdraw", set(ACTIVE_OFFER_STATUSES), OfferStatus.WITHDRAWN),
+    Transition("delegate", set(ACTIVE_OFFER_STATUSES), OfferStatus.DELEGATED),
+)
+
 
 class OfferVia(models.TextChoices):
     DISPATCHER = "dispatcher", _("Dispatcher")
@@ -42,6 +53,15 @@ class AppointmentStatus(models.TextChoices):
     MOVED = "moved", _("Moved")
     CANCELLED = "cancelled", _("Cancelled")
     VISITED = "visited", _("Visited")
+
+
+_OPEN_VISIT = {AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED}
+APPOINTMENT_TRANSITIONS = transitions(
+    Transition("confirm", {AppointmentStatus.PROPOSED}, AppointmentStatus.CONFIRMED),
+    Transition("move", _OPEN_VISIT, AppointmentStatus.MOVED, reason_required=True),
+    Transition("cancel", _OPEN_VISIT, AppointmentStatus.CANCELLED),
+    Transition("visited", _OPEN_VISIT, AppointmentStatus.VISITED),
+)
 
 
 class AskedBy(models.TextChoices):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.states import Transition, transitions
+
 
 class VisitStatus(models.TextChoices):
     ON_SITE = "on_site", _("On site")
@@ -29,16 +31,16 @@ class VisitStep(models.TextChoices):
 
 
 S = VisitStatus
-# step -> statuses it may start from, and where it goes.
-VISIT_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
-    VisitStep.DIAGNOSE: (frozenset({S.ON_SITE, S.DIAGNOSED}), S.DIAGNOSED),
-    VisitStep.QUOTE: (frozenset({S.DIAGNOSED, S.AWAITING_CONSENT}), S.AWAITING_CONSENT),
-    VisitStep.CONSENT: (frozenset({S.AWAITING_CONSENT}), S.WORKING),
-    VisitStep.DECLINE: (frozenset({S.AWAITING_CONSENT}), S.DONE),
-    VisitStep.START_WORK: (frozenset({S.DIAGNOSED}), S.WORKING),
-    VisitStep.CONTINUE: (frozenset({S.ON_SITE}), S.WORKING),
-    VisitStep.CHECK_OUT: (frozenset({S.ON_SITE, S.DIAGNOSED, S.AWAITING_CONSENT, S.WORKING}), S.DONE),
-}
+# step -> statuses it may start from, and where it goes (applied with ``core.states.transition_apply``).
+VISIT_TRANSITIONS: dict[str, Transition] = transitions(
+    Transition(VisitStep.DIAGNOSE, {S.ON_SITE, S.DIAGNOSED}, S.DIAGNOSED),
+    Transition(VisitStep.QUOTE, {S.DIAGNOSED, S.AWAITING_CONSENT}, S.AWAITING_CONSENT),
+    Transition(VisitStep.CONSENT, {S.AWAITING_CONSENT}, S.WORKING),
+    Transition(VisitStep.DECLINE, {S.AWAITING_CONSENT}, S.DONE),
+    Transition(VisitStep.START_WORK, {S.DIAGNOSED}, S.WORKING),
+    Transition(VisitStep.CONTINUE, {S.ON_SITE}, S.WORKING),
+    Transition(VisitStep.CHECK_OUT, {S.ON_SITE, S.DIAGNOSED, S.AWAITING_CONSENT, S.WORKING}, S.DONE),
+)
 
 
 class Outcome(models.TextChoices):
@@ -71,6 +73,13 @@ class QuoteStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     SUPERSEDED = "superseded", _("Replaced by a new quote")
+
+
+QUOTE_TRANSITIONS = transitions(
+    Transition("accept", {QuoteStatus.PENDING}, QuoteStatus.ACCEPTED),
+    Transition("decline", {QuoteStatus.PENDING}, QuoteStatus.DECLINED, reason_required=True),
+    Transition("supersede", {QuoteStatus.PENDING}, QuoteStatus.SUPERSEDED),
+)
 
 
 class SignedVia(models.TextChoices):

@@ -8,12 +8,11 @@ TRANSFER_IN at the destination; between the two the goods are "in transit" (on n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.core.states import Transition, transitions
 
 # Who runs the stores: every stock document, count and adjustment.
 STOCK_ROLES = frozenset({Role.PARTS_CLERK, Role.MANAGER, Role.ADMIN})
@@ -92,32 +91,18 @@ class TransferAction(models.TextChoices):
     CANCEL = "cancel", _("Cancel")
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str
-    roles: frozenset
-    reason_required: bool = False
-
-
 T = TransferStatus
-TRANSFER_TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        Transition(TransferAction.APPROVE, frozenset({T.REQUESTED}), T.APPROVED, STOCK_ROLES),
-        Transition(TransferAction.REJECT, frozenset({T.REQUESTED}), T.REJECTED, STOCK_ROLES, reason_required=True),
-        Transition(TransferAction.SHIP, frozenset({T.APPROVED}), T.SHIPPED, STOCK_ROLES),
-        Transition(TransferAction.DISPATCH, frozenset({T.SHIPPED}), T.IN_TRANSIT, STOCK_ROLES),
-        # The receiving side may be a partner outlet: its staff book the goods in.
-        Transition(
-            TransferAction.RECEIVE, frozenset({T.SHIPPED, T.IN_TRANSIT}), T.RECEIVED, STOCK_ROLES | {Role.PARTNER}
-        ),
-        Transition(
-            TransferAction.CANCEL, frozenset({T.REQUESTED, T.APPROVED}), T.CANCELLED, STOCK_ROLES, reason_required=True
-        ),
-    ]
-}
+TRANSFER_TRANSITIONS: dict[str, Transition] = transitions(
+    Transition(TransferAction.APPROVE, frozenset({T.REQUESTED}), T.APPROVED, STOCK_ROLES),
+    Transition(TransferAction.REJECT, frozenset({T.REQUESTED}), T.REJECTED, STOCK_ROLES, reason_required=True),
+    Transition(TransferAction.SHIP, frozenset({T.APPROVED}), T.SHIPPED, STOCK_ROLES),
+    Transition(TransferAction.DISPATCH, frozenset({T.SHIPPED}), T.IN_TRANSIT, STOCK_ROLES),
+    # The receiving side may be a partner outlet: its staff book the goods in.
+    Transition(TransferAction.RECEIVE, frozenset({T.SHIPPED, T.IN_TRANSIT}), T.RECEIVED, STOCK_ROLES | {Role.PARTNER}),
+    Transition(
+        TransferAction.CANCEL, frozenset({T.REQUESTED, T.APPROVED}), T.CANCELLED, STOCK_ROLES, reason_required=True
+    ),
+)
 
 
 def transfer_actions_from(status: str) -> list[Transition]:
@@ -136,10 +121,27 @@ class ReservationStatus(models.TextChoices):
     RELEASED = "released", _("Released")
 
 
+# The other lifecycles of parts, applied with ``core.states.transition_apply`` by the services.
+VAN_ISSUE_TRANSITIONS = transitions(
+    Transition("approve", {VanIssueStatus.REQUESTED}, VanIssueStatus.APPROVED),
+    Transition("reject", {VanIssueStatus.REQUESTED}, VanIssueStatus.REJECTED, reason_required=True),
+)
+RESERVATION_TRANSITIONS = transitions(
+    Transition("consume", {ReservationStatus.ACTIVE}, ReservationStatus.CONSUMED),
+    Transition("release", {ReservationStatus.ACTIVE}, ReservationStatus.RELEASED),
+)
+
+
 class DefectiveStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting return")
     RECEIVED = "received", _("Received")
     WAIVED = "waived", _("Waived")
+
+
+DEFECTIVE_TRANSITIONS = transitions(
+    Transition("receive", {DefectiveStatus.PENDING}, DefectiveStatus.RECEIVED),
+    Transition("waive", {DefectiveStatus.PENDING}, DefectiveStatus.WAIVED, reason_required=True),
+)
 
 
 class CountStatus(models.TextChoices):
@@ -147,6 +149,15 @@ class CountStatus(models.TextChoices):
     COUNTED = "counted", _("Counted")
     APPROVED = "approved", _("Approved")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+COUNT_TRANSITIONS = transitions(
+    # Entering counts: "counted" once every line has a count, "open" while some are missing.
+    Transition("enter_all", {CountStatus.OPEN, CountStatus.COUNTED}, CountStatus.COUNTED),
+    Transition("enter_some", {CountStatus.OPEN, CountStatus.COUNTED}, CountStatus.OPEN),
+    Transition("approve", {CountStatus.COUNTED}, CountStatus.APPROVED),
+    Transition("cancel", {CountStatus.OPEN, CountStatus.COUNTED}, CountStatus.CANCELLED),
+)
 
 
 class AlertKind(models.TextChoices):

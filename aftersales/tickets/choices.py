@@ -2,17 +2,16 @@
 
 ``TRANSITIONS`` is the whole state machine: for each action, the statuses it may start
 from, where it goes, who may do it and whether a reason is required. Only
-``tickets.services.request_transition`` applies it.
+``tickets.services.request_transition`` applies it (through ``core.states.transition_apply``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
+from aftersales.core.states import Transition, transitions
 
 
 class Channel(models.TextChoices):
@@ -96,97 +95,83 @@ _FOLLOW = frozenset({Role.AGENT, Role.QUALITY, Role.MANAGER, Role.ADMIN})
 S = Status
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str | None
-    roles: frozenset
-    reason_required: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        Transition(Action.ACKNOWLEDGE, frozenset({S.NEW}), S.ACKNOWLEDGED, _OFFICE),
-        Transition(Action.RESOLVE_AT_INTAKE, frozenset({S.NEW}), S.CLOSED, _OFFICE),
-        Transition(Action.RESOLVE_REMOTELY, frozenset({S.ACKNOWLEDGED, S.REOPENED}), S.COMPLETED, _OFFICE),
-        Transition(
-            Action.ASSIGN,
-            frozenset({S.ACKNOWLEDGED, S.REOPENED, S.ASSIGNED, S.ACCEPTED, S.SCHEDULED}),
-            S.ASSIGNED,
-            _DISPATCH | {Role.PARTNER},
+TRANSITIONS: dict[str, Transition] = transitions(
+    Transition(Action.ACKNOWLEDGE, frozenset({S.NEW}), S.ACKNOWLEDGED, _OFFICE),
+    Transition(Action.RESOLVE_AT_INTAKE, frozenset({S.NEW}), S.CLOSED, _OFFICE),
+    Transition(Action.RESOLVE_REMOTELY, frozenset({S.ACKNOWLEDGED, S.REOPENED}), S.COMPLETED, _OFFICE),
+    Transition(
+        Action.ASSIGN,
+        frozenset({S.ACKNOWLEDGED, S.REOPENED, S.ASSIGNED, S.ACCEPTED, S.SCHEDULED}),
+        S.ASSIGNED,
+        _DISPATCH | {Role.PARTNER},
+    ),
+    Transition(Action.ACCEPT, frozenset({S.ASSIGNED}), S.ACCEPTED, _FIELD),
+    Transition(Action.DECLINE, frozenset({S.ASSIGNED}), S.ACKNOWLEDGED, _FIELD, reason_required=True),
+    Transition(
+        Action.SCHEDULE,
+        frozenset({S.ACCEPTED, S.SCHEDULED, S.WAITING_PARTS}),
+        S.SCHEDULED,
+        _FIELD | {Role.AGENT},
+    ),
+    Transition(Action.START, frozenset({S.ACCEPTED, S.SCHEDULED}), S.IN_PROGRESS, _FIELD),
+    Transition(
+        Action.WAIT_PARTS,
+        frozenset({S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS}),
+        S.WAITING_PARTS,
+        _FIELD | {Role.PARTS_CLERK},
+        reason_required=True,
+    ),
+    Transition(
+        Action.WAIT_CUSTOMER,
+        frozenset({S.ACKNOWLEDGED, S.ASSIGNED, S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS, S.REOPENED}),
+        S.WAITING_CUSTOMER,
+        _OFFICE | _FIELD,
+        reason_required=True,
+    ),
+    Transition(
+        Action.CUSTOMER_RESPONDED,
+        frozenset({S.WAITING_CUSTOMER}),
+        RETURN_TO_PREVIOUS,
+        _OFFICE | _FIELD,
+    ),
+    Transition(Action.REQUEST_QUOTE, frozenset({S.IN_PROGRESS}), S.WAITING_QUOTE, _FIELD),
+    Transition(Action.APPROVE_QUOTE, frozenset({S.WAITING_QUOTE}), S.IN_PROGRESS, _FIELD | _OFFICE | {Role.CUSTOMER}),
+    Transition(
+        Action.DECLINE_QUOTE,
+        frozenset({S.WAITING_QUOTE}),
+        S.CANCELLED,
+        _FIELD | _OFFICE | {Role.CUSTOMER},
+        reason_required=True,
+    ),
+    Transition(Action.COMPLETE, frozenset({S.IN_PROGRESS}), S.COMPLETED, _FIELD),
+    Transition(Action.FOLLOW_UP, frozenset({S.COMPLETED}), S.FOLLOWED_UP, _FOLLOW),
+    Transition(Action.CLOSE, frozenset({S.FOLLOWED_UP}), S.CLOSED, _FOLLOW),
+    Transition(
+        Action.CANCEL,
+        frozenset(
+            {
+                S.NEW,
+                S.ACKNOWLEDGED,
+                S.ASSIGNED,
+                S.ACCEPTED,
+                S.SCHEDULED,
+                S.WAITING_PARTS,
+                S.WAITING_CUSTOMER,
+                S.REOPENED,
+            }
         ),
-        Transition(Action.ACCEPT, frozenset({S.ASSIGNED}), S.ACCEPTED, _FIELD),
-        Transition(Action.DECLINE, frozenset({S.ASSIGNED}), S.ACKNOWLEDGED, _FIELD, reason_required=True),
-        Transition(
-            Action.SCHEDULE,
-            frozenset({S.ACCEPTED, S.SCHEDULED, S.WAITING_PARTS}),
-            S.SCHEDULED,
-            _FIELD | {Role.AGENT},
-        ),
-        Transition(Action.START, frozenset({S.ACCEPTED, S.SCHEDULED}), S.IN_PROGRESS, _FIELD),
-        Transition(
-            Action.WAIT_PARTS,
-            frozenset({S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS}),
-            S.WAITING_PARTS,
-            _FIELD | {Role.PARTS_CLERK},
-            reason_required=True,
-        ),
-        Transition(
-            Action.WAIT_CUSTOMER,
-            frozenset({S.ACKNOWLEDGED, S.ASSIGNED, S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS, S.REOPENED}),
-            S.WAITING_CUSTOMER,
-            _OFFICE | _FIELD,
-            reason_required=True,
-        ),
-        Transition(
-            Action.CUSTOMER_RESPONDED,
-            frozenset({S.WAITING_CUSTOMER}),
-            RETURN_TO_PREVIOUS,
-            _OFFICE | _FIELD,
-        ),
-        Transition(Action.REQUEST_QUOTE, frozenset({S.IN_PROGRESS}), S.WAITING_QUOTE, _FIELD),
-        Transition(
-            Action.APPROVE_QUOTE, frozenset({S.WAITING_QUOTE}), S.IN_PROGRESS, _FIELD | _OFFICE | {Role.CUSTOMER}
-        ),
-        Transition(
-            Action.DECLINE_QUOTE,
-            frozenset({S.WAITING_QUOTE}),
-            S.CANCELLED,
-            _FIELD | _OFFICE | {Role.CUSTOMER},
-            reason_required=True,
-        ),
-        Transition(Action.COMPLETE, frozenset({S.IN_PROGRESS}), S.COMPLETED, _FIELD),
-        Transition(Action.FOLLOW_UP, frozenset({S.COMPLETED}), S.FOLLOWED_UP, _FOLLOW),
-        Transition(Action.CLOSE, frozenset({S.FOLLOWED_UP}), S.CLOSED, _FOLLOW),
-        Transition(
-            Action.CANCEL,
-            frozenset(
-                {
-                    S.NEW,
-                    S.ACKNOWLEDGED,
-                    S.ASSIGNED,
-                    S.ACCEPTED,
-                    S.SCHEDULED,
-                    S.WAITING_PARTS,
-                    S.WAITING_CUSTOMER,
-                    S.REOPENED,
-                }
-            ),
-            S.CANCELLED,
-            _OFFICE,
-            reason_required=True,
-        ),
-        Transition(
-            Action.REOPEN,
-            frozenset({S.COMPLETED, S.FOLLOWED_UP, S.CLOSED}),
-            S.REOPENED,
-            _FOLLOW,
-            reason_required=True,
-        ),
-    ]
-}
+        S.CANCELLED,
+        _OFFICE,
+        reason_required=True,
+    ),
+    Transition(
+        Action.REOPEN,
+        frozenset({S.COMPLETED, S.FOLLOWED_UP, S.CLOSED}),
+        S.REOPENED,
+        _FOLLOW,
+        reason_required=True,
+    ),
+)
 
 
 def actions_from(status: str) -> list[Transition]:

@@ -306,7 +306,13 @@ def request_walk(
             kwargs["technician"] = technician
         actor = _actor_for(action, ref.users, technician, technician is not None)
         request = request_transition(
-            actor=actor, request=request, action=action, reason=_reason(rng, action), now=at, **kwargs
+            actor=actor,
+            request=request,
+            action=action,
+            reason=_reason(rng, action),
+            now=at,
+            by_owner=True,  # demo history: written as it was, without dispatch offers
+            **kwargs,
         )
         if action == A.DECLINE:
             technician = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from aftersales.core.messages import Message
 from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
+from aftersales.core.states import IllegalTransition, transition_apply
 from aftersales.core.uploads import CheckedUpload, upload_check
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.customers.services import customer_refresh_tier
@@ -26,6 +28,11 @@ from .choices import PRIORITY_RANK, TRANSITIONS, Action, Channel, Priority, Serv
 from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
 from .signals import request_changed
+from .slots import REQUEST_ASSIGNMENT
+
+# Who holds the job is dispatch's business: these actions go through its services (the offer record, the
+# override reason), which fill the ``REQUEST_ASSIGNMENT`` slot and call back with ``by_owner=True``.
+ASSIGNMENT_ACTIONS = frozenset({Action.ASSIGN, Action.ACCEPT, Action.DECLINE})
 
 # The object rule (who may act on which request) lives in permissions.py; ``can_act_on`` is its
 # in-memory check, kept under this name for the other apps' services.
@@ -35,9 +42,7 @@ can_act_on = request_can_act
 CONTACT_NAME_MAX = ServiceRequest._meta.get_field("contact_name").max_length
 
 
-class IllegalTransition(ValidationFailed):
-    code = "illegal_transition"
-    status = 409
+ILLEGAL_MESSAGE = _("A request that is “%(status)s” cannot be moved with “%(action)s”.")
 
 
 def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
@@ -229,8 +234,12 @@ def request_transition(
     organization=None,
     data: dict | None = None,
     now=None,
+    by_owner: bool = False,
 ) -> ServiceRequest:
-    """Move a request along the lifecycle (R-SR-4). Illegal moves raise and write nothing."""
+    """Move a request along the lifecycle (R-SR-4). Illegal moves raise and write nothing.
+
+    Assign, accept and decline are checked here, then handed to the owner of assignment (the
+    ``REQUEST_ASSIGNMENT`` slot, filled by dispatch) unless the owner itself is calling (``by_owner``)."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
@@ -239,22 +248,44 @@ def request_transition(
         raise NotFoundError()
     if not actor.has_role(*transition.roles):
         raise PermissionDeniedError(_("Your role cannot %(action)s a request.") % {"action": transition.action.label})
-    if request.status not in transition.sources:
-        raise IllegalTransition(
-            _("A request that is “%(status)s” cannot be moved with “%(action)s”.")
-            % {"status": Status(request.status).label, "action": Action(action).label},
-            extra={"status": request.status, "action": action},
-        )
     reason = _text(reason)
-    if transition.reason_required and not reason:
-        raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
-    if action == Action.RESOLVE_AT_INTAKE and request.service_type != ServiceType.CONSULTATION:
+    if action in ASSIGNMENT_ACTIONS and not by_owner:
+        owners = REQUEST_ASSIGNMENT.functions()
+        if not owners:
+            raise ImproperlyConfigured("No owner of assignment fills tickets.slots.REQUEST_ASSIGNMENT.")
+        if request.status not in transition.sources:
+            transition_apply(request, TRANSITIONS, action, illegal_message=ILLEGAL_MESSAGE)  # raises, names the labels
+        if transition.reason_required and not reason:
+            raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
+        return owners[0](
+            actor=actor,
+            request=request,
+            action=action,
+            reason=reason,
+            technician=technician,
+            organization=organization,
+            data=data,
+            now=now,
+        )
+    if (
+        action == Action.RESOLVE_AT_INTAKE
+        and request.status in transition.sources
+        and request.service_type != ServiceType.CONSULTATION
+    ):
         raise IllegalTransition(_("Only a consultation can be answered at first contact."))
 
     now = now or timezone.now()
-    before = request.status
-    target = transition.target if transition.target is not None else _previous_status(request)
-    changes: dict[str, Any] = {"status": target, "status_changed_at": now, "updated_at": now}
+    before, target = transition_apply(
+        request,
+        TRANSITIONS,
+        action,
+        reason=reason,
+        target=_previous_status(request)
+        if transition.target is None and request.status in transition.sources
+        else None,
+        illegal_message=ILLEGAL_MESSAGE,
+    )
+    changes: dict[str, Any] = {"status_changed_at": now, "updated_at": now}
     if action == Action.ASSIGN:
         changes.update(_assignment(actor, request, technician, organization))
     elif action == Action.DECLINE:
@@ -281,6 +312,8 @@ def request_transition(
         # Not resolved after all: it no longer counts as a first-contact resolution.
         changes.update({"completed_at": None, "closed_at": None, "first_contact_resolution": False})
     diff = diff_fields(request, changes)
+    if before != target:
+        diff = {"status": [before, target], **diff}
     request.save()
     event_data = dict(data or {})
     if action == Action.ASSIGN:

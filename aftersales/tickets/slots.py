@@ -7,6 +7,12 @@ QUEUE_ROWS = Slot(
     "fn(rows) -> None: load, in a fixed number of queries, what the queue shows per row for the apps above "
     "(the SLA badge's clocks)",
 )
+REQUEST_ASSIGNMENT = Slot(
+    "tickets.request.assignment",
+    "fn(*, actor, request, action, reason, technician, organization, data, now) -> ServiceRequest: the owner of "
+    "assignment (dispatch) applies assign / accept / decline so that the job's offer record follows. "
+    "``request_transition`` hands those three actions to the first function here.",
+)
 REQUEST_SIDE = Slot(
     "tickets.request.side",
     "fn(request, sr) -> HTML cards at the top of the request page's side column (SLA targets, dispatch, visits)",

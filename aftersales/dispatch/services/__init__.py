@@ -2,7 +2,8 @@
 
 Exactly one holder per job: every path that gives a job to someone locks the request row first
 (``select_for_update``), checks that nobody holds it, and records a ``DispatchOffer``; the database allows one
-pending-or-accepted offer per request. Request state only moves through ``tickets.services``.
+pending-or-accepted offer per request. Request state only moves through ``tickets.services``; its assign /
+accept / decline come back here through ``tickets.slots.REQUEST_ASSIGNMENT`` (``request_assignment_apply``).
 Route plans live in ``routes.py``.
 
 One module per sub-domain, re-exported here: ``profiles``, ``assignment``, ``offers``, ``appointments``,
@@ -18,7 +19,14 @@ from .appointments import (
     appointment_visited,
 )
 from .assignment import dispatch_assign, dispatch_auto, pool_claim
-from .offers import offer_accept, offer_decline, offer_expire, offers_due, offers_expire_due
+from .offers import (
+    offer_accept,
+    offer_decline,
+    offer_expire,
+    offers_due,
+    offers_expire_due,
+    request_assignment_apply,
+)
 from .policies import POLICY_FIELDS, policy_create, policy_delete, policy_update
 from .profiles import PROFILE_FIELDS, absence_add, profile_save
 
@@ -44,4 +52,5 @@ __all__ = [
     "policy_update",
     "pool_claim",
     "profile_save",
+    "request_assignment_apply",
 ]

@@ -12,12 +12,14 @@ from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import msg
+from aftersales.core.states import transition_apply
 from aftersales.tickets.choices import Action, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_add_note, request_transition
 
 from .. import notify
 from ..choices import (
+    APPOINTMENT_TRANSITIONS,
     AppointmentStatus,
     AskedBy,
 )
@@ -103,7 +105,7 @@ def appointment_visited(*, actor, appointment: Appointment, now=None) -> Appoint
     appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appt.status not in (AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED):
         return appt
-    appt.status = AppointmentStatus.VISITED
+    transition_apply(appt, APPOINTMENT_TRANSITIONS, "visited")
     appt.save(update_fields=["status"])
     audit_record(
         actor=actor, action="appointment.visited", obj=appt.request, changes={"appointment": [appt.pk, "visited"]}
@@ -130,7 +132,7 @@ def appointment_confirm(*, actor, appointment: Appointment, agreed_with: str = "
         },
         now=now,
     )
-    appt.status = AppointmentStatus.CONFIRMED
+    transition_apply(appt, APPOINTMENT_TRANSITIONS, "confirm")
     appt.confirmed_at = now
     if agreed_with:
         appt.agreed_with = agreed_with.strip()[:100]
@@ -160,7 +162,7 @@ def appointment_move(
     if old.status not in (AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED):
         raise ConflictError(_("This visit was already moved or cancelled."), code="appointment_state")
     was_confirmed = old.status == AppointmentStatus.CONFIRMED
-    old.status = AppointmentStatus.MOVED
+    transition_apply(old, APPOINTMENT_TRANSITIONS, "move", reason=reason)
     old.reason = reason
     old.asked_by = asked_by
     old.save(update_fields=["status", "reason", "asked_by"])

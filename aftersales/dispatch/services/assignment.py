@@ -15,12 +15,14 @@ from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message
+from aftersales.core.states import transition_apply
 from aftersales.tickets.choices import Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_transition
 
 from .. import notify
 from ..choices import (
+    OFFER_TRANSITIONS,
     UNASSIGNED_STATUSES,
     AppointmentStatus,
     DispatchMode,
@@ -110,7 +112,9 @@ def dispatch_assign(
             fields={"reason": [_("A reason is required when you do not take the top suggestion.")]},
         )
     if active is not None:
-        active.status = OfferStatus.DELEGATED if is_partner and active.technician_id is None else OfferStatus.WITHDRAWN
+        transition_apply(
+            active, OFFER_TRANSITIONS, "delegate" if is_partner and active.technician_id is None else "withdraw"
+        )
         active.answered_at = now
         active.answer_reason = str(reason)
         active.save(update_fields=["status", "answered_at", "answer_reason"])
@@ -128,6 +132,7 @@ def dispatch_assign(
         organization=organization,
         data=data,
         now=now,
+        by_owner=True,
     )
     visit_changes = {}
     if technician is not None:
@@ -191,8 +196,9 @@ def pool_claim(*, actor, request: ServiceRequest, now=None) -> DispatchOffer:
         technician=actor,
         data={"via": OfferVia.POOL, "claimed_by": actor.pk},
         now=now,
+        by_owner=True,
     )
-    sr = request_transition(actor=actor, request=sr, action=Action.ACCEPT, now=now)
+    sr = request_transition(actor=actor, request=sr, action=Action.ACCEPT, now=now, by_owner=True)
     offer = _offer_create(
         request=sr,
         technician=actor,

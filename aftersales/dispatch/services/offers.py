@@ -10,32 +10,37 @@ from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, NotFoundError, ValidationFailed
 from aftersales.core.messages import msg
+from aftersales.core.states import transition_apply
 from aftersales.tickets.choices import Action
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import can_act_on, request_transition
 
 from ..choices import (
+    OFFER_TRANSITIONS,
+    UNASSIGNED_STATUSES,
     OfferStatus,
 )
 from ..models import DispatchOffer
 from ._common import _lock, _redispatch_on_commit
 
 
-def _pending_offer_of(actor, sr: ServiceRequest, active: DispatchOffer | None) -> DispatchOffer:
-    if active is None or active.status != OfferStatus.PENDING or active.technician_id != actor.pk:
+def _pending_offer_of(actor, sr: ServiceRequest, active: DispatchOffer | None, on_behalf: bool) -> DispatchOffer:
+    if active is None or active.status != OfferStatus.PENDING or (active.technician_id != actor.pk and not on_behalf):
         raise ConflictError(_("There is no offer waiting for your answer on this job."), code="no_offer")
     return active
 
 
 @transaction.atomic
-def offer_accept(*, actor, request: ServiceRequest, now=None) -> DispatchOffer:
+def offer_accept(*, actor, request: ServiceRequest, on_behalf: bool = False, now=None) -> DispatchOffer:
+    """The offered technician takes the job; ``on_behalf``: someone else records the answer (the office, or a
+    partner for its organization's offer) from the request page or the requests API."""
     now = now or timezone.now()
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
-    offer = _pending_offer_of(actor, sr, active)
-    request_transition(actor=actor, request=sr, action=Action.ACCEPT, now=now)
-    offer.status = OfferStatus.ACCEPTED
+    offer = _pending_offer_of(actor, sr, active, on_behalf)
+    request_transition(actor=actor, request=sr, action=Action.ACCEPT, now=now, by_owner=True)
+    transition_apply(offer, OFFER_TRANSITIONS, "accept")
     offer.answered_at = now
     offer.save(update_fields=["status", "answered_at"])
     audit_record(actor=actor, action="dispatch.accept", obj=sr, changes={"offer": [OfferStatus.PENDING, offer.status]})
@@ -43,7 +48,7 @@ def offer_accept(*, actor, request: ServiceRequest, now=None) -> DispatchOffer:
 
 
 @transaction.atomic
-def offer_decline(*, actor, request: ServiceRequest, reason: str, now=None) -> DispatchOffer:
+def offer_decline(*, actor, request: ServiceRequest, reason: str, on_behalf: bool = False, now=None) -> DispatchOffer:
     """The technician says no (with a reason); the job goes to the next candidate as the policy says."""
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -52,9 +57,9 @@ def offer_decline(*, actor, request: ServiceRequest, reason: str, now=None) -> D
     sr, active = _lock(request)
     if not can_act_on(actor, sr):
         raise NotFoundError()
-    offer = _pending_offer_of(actor, sr, active)
-    request_transition(actor=actor, request=sr, action=Action.DECLINE, reason=reason, now=now)
-    offer.status = OfferStatus.DECLINED
+    offer = _pending_offer_of(actor, sr, active, on_behalf)
+    request_transition(actor=actor, request=sr, action=Action.DECLINE, reason=reason, now=now, by_owner=True)
+    transition_apply(offer, OFFER_TRANSITIONS, "decline", reason=reason)
     offer.answered_at = now
     offer.answer_reason = reason
     offer.save(update_fields=["status", "answered_at", "answer_reason"])
@@ -78,8 +83,10 @@ def offer_expire(*, offer_id: int, now=None) -> bool:
     minutes = int((active.expires_at - active.created_at).total_seconds() // 60)
     system = system_user()
     reason = msg("dispatch.offer_expired", n=minutes)
-    request_transition(actor=system, request=sr, action=Action.DECLINE, reason=reason, data={"timeout": True}, now=now)
-    active.status = OfferStatus.EXPIRED
+    request_transition(
+        actor=system, request=sr, action=Action.DECLINE, reason=reason, data={"timeout": True}, now=now, by_owner=True
+    )
+    transition_apply(active, OFFER_TRANSITIONS, "expire")
     active.answered_at = now
     active.answer_reason = str(reason)
     active.save(update_fields=["status", "answered_at", "answer_reason"])
@@ -102,3 +109,35 @@ def offers_due(*, now=None, limit: int = 500) -> list[int]:
 def offers_expire_due(*, now=None) -> int:
     """The periodic sweep: every pending offer past its answer time (indexed on status, expires_at)."""
     return sum(1 for pk in offers_due(now=now) if offer_expire(offer_id=pk, now=now))
+
+
+def request_assignment_apply(
+    *, actor, request: ServiceRequest, action: str, reason="", technician=None, organization=None, data=None, now=None
+) -> ServiceRequest:
+    """The ``tickets.slots.REQUEST_ASSIGNMENT`` owner: assign / accept / decline asked for on the request page,
+    through the requests API or by SLA escalation go through the dispatch services, so the offer record (and
+    the reason of an override or a reassignment) always follows the request."""
+    sr, active = _lock(request)
+    if action == Action.ASSIGN:
+        from .assignment import dispatch_assign
+
+        held = not (sr.status in UNASSIGNED_STATUSES and active is None)
+        dispatch_assign(
+            actor=actor,
+            request=sr,
+            technician=technician,
+            organization=organization,
+            reason=reason,
+            reassign=held,
+            now=now,
+        )
+    elif active is None:
+        # A job held without an offer (given before offers were kept): only the request moves.
+        request_transition(actor=actor, request=sr, action=action, reason=reason, data=data, now=now, by_owner=True)
+    else:
+        on_behalf = active.technician_id != actor.pk
+        if action == Action.ACCEPT:
+            offer_accept(actor=actor, request=sr, on_behalf=on_behalf, now=now)
+        else:
+            offer_decline(actor=actor, request=sr, reason=str(reason), on_behalf=on_behalf, now=now)
+    return ServiceRequest.objects.get(pk=sr.pk)

@@ -13,6 +13,7 @@ from aftersales.accounts.permissions import user_is_partner
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import msg
 from aftersales.core.sequences import sequence_next
+from aftersales.core.states import transition_apply
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_add_note
 
@@ -70,14 +71,13 @@ def _lock(actor, visit: Visit) -> Visit:
 
 
 def _move(visit: Visit, step: str) -> None:
-    sources, target = VISIT_TRANSITIONS[step]
-    if visit.status not in sources:
+    if visit.status not in VISIT_TRANSITIONS[step].sources:
         raise IllegalVisitStep(
             _("A visit that is “%(status)s” cannot go on with “%(step)s”.")
             % {"status": VisitStatus(visit.status).label, "step": VisitStep(step).label},
             extra={"status": visit.status, "step": step},
         )
-    visit.status = target
+    transition_apply(visit, VISIT_TRANSITIONS, step)
 
 
 def _note(actor, visit: Visit, key: str, now=None, **params) -> None:

@@ -13,11 +13,13 @@ from aftersales.accounts.system import system_user
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, ValidationFailed
 from aftersales.core.money import money
+from aftersales.core.states import transition_apply
 from aftersales.tickets.choices import Action
 from aftersales.tickets.choices import Status as RequestStatus
 from aftersales.tickets.services import request_transition
 
 from ..choices import (
+    QUOTE_TRANSITIONS,
     ChargeReason,
     LineKind,
     Outcome,
@@ -240,7 +242,7 @@ def quote_accept(*, actor, quote: Quote, signer_name: str, signature: str, via: 
     visit.work_started_at = now
     visit.customer_total = quote.total
     visit.save(update_fields=["status", "work_started_at", "customer_total", "updated_at"])
-    quote.status = QuoteStatus.ACCEPTED
+    transition_apply(quote, QUOTE_TRANSITIONS, "accept")
     quote.decided_at = now
     quote.save(update_fields=["status", "decided_at", "updated_at"])
     Signature.objects.create(
@@ -279,7 +281,7 @@ def quote_decline(*, actor, quote: Quote, reason: str, via: str = SignedVia.PHON
     visit.outcome_reason = reason[:2000]
     visit.checked_out_at = now
     visit.save()
-    quote.status = QuoteStatus.DECLINED
+    transition_apply(quote, QUOTE_TRANSITIONS, "decline", reason=reason)
     quote.decided_at = now
     quote.decline_reason = reason[:2000]
     quote.save(update_fields=["status", "decided_at", "decline_reason", "updated_at"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from aftersales.core.sequences import sequence_next
+from aftersales.core.states import IllegalTransition  # noqa: F401 - one error for every illegal move, re-exported
 from aftersales.tickets.choices import Status as RequestStatus
 
 from ..choices import (
@@ -32,11 +33,6 @@ class InsufficientStock(ConflictError):
     code = "insufficient_stock"
     status = 409
     default_message = _("Not enough stock.")
-
-
-class IllegalTransition(ValidationFailed):
-    code = "illegal_transition"
-    status = 409
 
 
 # --- permissions ----------------------------------------------------------------------

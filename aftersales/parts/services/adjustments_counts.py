@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ConflictError, ValidationFailed
+from aftersales.core.states import transition_apply
 
 from ..choices import (
+    COUNT_TRANSITIONS,
     CountStatus,
     DocType,
     MoveType,
@@ -128,9 +130,8 @@ def count_enter(*, actor, count: StockCount, counted: dict[int, int]) -> StockCo
     for line_id, value in counted.items():
         StockCountLine.objects.filter(pk=line_id).update(counted=value)
     complete = not count.lines.filter(counted__isnull=True).exists()
-    target = CountStatus.COUNTED if complete else CountStatus.OPEN
+    _before, target = transition_apply(count, COUNT_TRANSITIONS, "enter_all" if complete else "enter_some")
     StockCount.objects.filter(pk=count.pk).update(status=target, updated_at=timezone.now())
-    count.status = target
     audit_record(
         actor=actor, action="count.enter", obj=count, changes={"lines": [None, len(counted)], "status": [None, target]}
     )
@@ -161,10 +162,10 @@ def count_approve(*, actor, count: StockCount, now=None) -> StockCount:
                 reason=str(_("Stock count %(n)s") % {"n": count.number}),
                 now=now,
             )
+    transition_apply(count, COUNT_TRANSITIONS, "approve")
     StockCount.objects.filter(pk=count.pk).update(
-        status=CountStatus.APPROVED, approved_by=actor, approved_at=now, updated_at=now
+        status=count.status, approved_by=actor, approved_at=now, updated_at=now
     )
-    count.status = CountStatus.APPROVED
     audit_record(actor=actor, action="count.approve", obj=count, changes={"status": ["counted", "approved"]})
     return count
 
@@ -175,8 +176,8 @@ def count_cancel(*, actor, count: StockCount) -> StockCount:
     count = StockCount.objects.select_for_update().get(pk=count.pk)
     if count.status not in (CountStatus.OPEN, CountStatus.COUNTED):
         raise IllegalTransition(_("This count is closed."))
-    StockCount.objects.filter(pk=count.pk).update(status=CountStatus.CANCELLED, updated_at=timezone.now())
-    count.status = CountStatus.CANCELLED
+    transition_apply(count, COUNT_TRANSITIONS, "cancel")
+    StockCount.objects.filter(pk=count.pk).update(status=count.status, updated_at=timezone.now())
     audit_record(actor=actor, action="count.cancel", obj=count, changes={"status": [None, "cancelled"]})
     return count
 

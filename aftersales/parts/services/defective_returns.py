@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.states import transition_apply
 from aftersales.tickets.services import can_act_on
 
 from ..choices import (
+    DEFECTIVE_TRANSITIONS,
     AlertKind,
     DefectiveStatus,
     DocType,
@@ -63,10 +65,10 @@ def defective_return_receive(
         request=ret.request,
         now=now,
     )
+    transition_apply(ret, DEFECTIVE_TRANSITIONS, "receive")
     diff_fields(
         ret,
         {
-            "status": DefectiveStatus.RECEIVED,
             "received_at": now,
             "received_into": warehouse,
             "note": (note or ret.note)[:500],
@@ -90,7 +92,8 @@ def defective_return_waive(*, actor, defective_return: DefectiveReturn, reason: 
         raise IllegalTransition(_("This old part is not awaited any more."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Give a reason."), fields={"reason": [_("A reason is required for this step.")]})
-    diff_fields(ret, {"status": DefectiveStatus.WAIVED, "note": reason.strip()[:500]})
+    transition_apply(ret, DEFECTIVE_TRANSITIONS, "waive", reason=reason)
+    diff_fields(ret, {"note": reason.strip()[:500]})
     ret.save()
     audit_record(
         actor=actor,

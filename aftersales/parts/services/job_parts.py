@@ -13,9 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from aftersales.core.states import transition_apply
 from aftersales.tickets.services import can_act_on
 
 from ..choices import (
+    RESERVATION_TRANSITIONS,
     DocType,
     MoveType,
     ReservationStatus,
@@ -112,8 +114,8 @@ def reservation_release(*, actor, reservation: Reservation, reason: str = "") ->
         request=res.request,
         reason=reason,
     )
-    Reservation.objects.filter(pk=res.pk).update(status=ReservationStatus.RELEASED, updated_at=timezone.now())
-    res.status = ReservationStatus.RELEASED
+    transition_apply(res, RESERVATION_TRANSITIONS, "release")
+    Reservation.objects.filter(pk=res.pk).update(status=res.status, updated_at=timezone.now())
     audit_record(actor=actor, action="reservation.release", obj=res, changes={"status": ["active", "released"]})
     return res
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.states import transition_apply
 
 from ..choices import (
     TRANSFER_TRANSITIONS,
@@ -135,8 +136,8 @@ def transfer_transition(*, actor, transfer: TransferOrder, action: str, reason: 
                 doc_id=transfer.pk,
                 now=now,
             )
-    before = transfer.status
-    diff_fields(transfer, {"status": t.target, "status_changed_at": now, "reason": reason or transfer.reason})
+    before, _after = transition_apply(transfer, TRANSFER_TRANSITIONS, action, reason=reason)
+    diff_fields(transfer, {"status_changed_at": now, "reason": reason or transfer.reason})
     transfer.save()
     changes = {"status": [before, t.target]}
     if reason:

@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.core.audit import audit_record, diff_fields
 from aftersales.core.errors import PermissionDeniedError, ValidationFailed
+from aftersales.core.states import transition_apply
 
 from ..choices import (
+    VAN_ISSUE_TRANSITIONS,
     DocType,
     MoveType,
     VanIssueStatus,
@@ -78,9 +80,8 @@ def van_issue_decide(*, actor, issue: VanIssue, approve: bool, reason: str = "",
             }
             _post(move_type=MoveType.ISSUE_OUT, warehouse=issue.source, quantity=-line.quantity, **common)
             _post(move_type=MoveType.ISSUE_IN, warehouse=issue.van, quantity=line.quantity, **common)
-    target = VanIssueStatus.APPROVED if approve else VanIssueStatus.REJECTED
-    before = issue.status
-    diff_fields(issue, {"status": target, "decided_by": actor, "decided_at": now, "reason": reason})
+    before, target = transition_apply(issue, VAN_ISSUE_TRANSITIONS, "approve" if approve else "reject", reason=reason)
+    diff_fields(issue, {"decided_by": actor, "decided_at": now, "reason": reason})
     issue.save()
     audit_record(
         actor=actor,

@@ -93,7 +93,9 @@ def step(request: ServiceRequest, action: str, *, users: dict, technician=None, 
         if tech is None:
             raise ValueError("assign needs a technician: pass technician= or users['technician']")
         kwargs["technician"] = tech
-    if t.reason_required or action == Action.RESOLVE_AT_INTAKE:
+    # Reassigning a job someone holds needs a reason too (dispatch owns assignment, R-DSP-2).
+    reassign = action == Action.ASSIGN and request.status in (Status.ASSIGNED, Status.ACCEPTED, Status.SCHEDULED)
+    if t.reason_required or action == Action.RESOLVE_AT_INTAKE or reassign:
         reason = reason or f"test: {action}"
     return request_transition(actor=actor, request=request, action=action, reason=reason, **kwargs)
 
