@@ -473,6 +473,20 @@ def _created(request, *, scope: str, key: str | None, payload: Schema, model, ru
     return obj, 201 if created else 200
 
 
+def _visit_created(request, visit_id: int, *, step: str, key: str | None, payload: Schema, model, run):
+    """Create a record on the visit (``run(visit)``), once per Idempotency-Key; answer 201, or 200 on a replay."""
+    visit = _visit(request, visit_id)
+    obj, status = _created(
+        request, scope=f"field.{step}.{visit.pk}", key=key, payload=payload, model=model, run=lambda: run(visit)
+    )
+    return Reply(status, obj)
+
+
+def _fields(payload: Schema, *names: str) -> dict:
+    """The named fields of the payload as service keyword arguments."""
+    return {name: getattr(payload, name) for name in names}
+
+
 def _quote_of(visit: Visit, quote_id: int) -> Quote:
     quote = visit.quotes.filter(pk=quote_id).first()
     if quote is None:
@@ -542,12 +556,14 @@ def checks_list(request, visit_id: int):
 # --- steps ---------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/check-in",
-    response={201: VisitDetailOut, 200: VisitDetailOut, **ERRORS},
-    summary="Check in",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+def _step_route(path: str, summary: str, *, created=None):
+    """The POST route of a step, for the roles that work on visits: it answers with the visit,
+    or with the ``created`` record (201, or 200 on a replay of the same Idempotency-Key)."""
+    response = {201: created, 200: created, **ERRORS} if created else {200: VisitDetailOut, **ERRORS}
+    return router.post(path, response=response, summary=summary, auth=api_roles(VISIT_WORK_ROLES))
+
+
+@_step_route("/check-in", "Check in", created=VisitDetailOut)
 def check_in(request, payload: CheckInIn, idempotency_key: str | None = IdempotencyKey):
     """Arrive at the customer: opens the visit (the service form's number) and starts the job.
     One open visit per job: a second check-in answers 409 ``visit_open``."""
@@ -565,12 +581,7 @@ def check_in(request, payload: CheckInIn, idempotency_key: str | None = Idempote
     return Reply(status, _detail(request, visit.pk))
 
 
-@router.post(
-    "/visits/{int:visit_id}/diagnose",
-    response={200: VisitDetailOut, **ERRORS},
-    summary="Diagnose",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/diagnose", "Diagnose")
 def diagnose(request, visit_id: int, payload: DiagnoseIn, idempotency_key: str | None = IdempotencyKey):
     """Fault cause (from the fault tree), what was found, the solution and whether anything is chargeable.
     An unknown cause is refused by the service, after the visit is found (a foreign visit answers 404)."""
@@ -585,40 +596,27 @@ def diagnose(request, visit_id: int, payload: DiagnoseIn, idempotency_key: str |
             actor=request.auth,
             visit=visit,
             cause=cause,
-            inspection_result=payload.inspection_result,
-            solution=payload.solution,
-            charge_reason=payload.charge_reason,
+            **_fields(payload, "inspection_result", "solution", "charge_reason"),
         ),
     )
 
 
-@router.post(
-    "/visits/{int:visit_id}/quote",
-    response={201: QuoteOut, 200: QuoteOut, **ERRORS},
-    summary="Quote",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/quote", "Quote", created=QuoteOut)
 def quote(request, visit_id: int, payload: QuoteIn, idempotency_key: str | None = IdempotencyKey):
     """An itemised quote (part, labour, call-out, other); warranty coverage applied. Replaces a pending one."""
-    visit = _visit(request, visit_id)
     lines = [line.dict() for line in payload.lines]
-    obj, status = _created(
+    return _visit_created(
         request,
-        scope=f"field.quote.{visit.pk}",
+        visit_id,
+        step="quote",
         key=idempotency_key,
         payload=payload,
         model=Quote,
-        run=lambda: quote_create(actor=request.auth, visit=visit, lines=lines),
+        run=lambda visit: quote_create(actor=request.auth, visit=visit, lines=lines),
     )
-    return Reply(status, obj)
 
 
-@router.post(
-    "/visits/{int:visit_id}/quote/accept",
-    response={200: VisitDetailOut, **ERRORS},
-    summary="Customer accepts",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/quote/accept", "Customer accepts")
 def quote_accept_api(request, visit_id: int, payload: QuoteAcceptIn, idempotency_key: str | None = IdempotencyKey):
     """The customer signs the quote on the phone; the work may start."""
     return _step(
@@ -630,18 +628,12 @@ def quote_accept_api(request, visit_id: int, payload: QuoteAcceptIn, idempotency
         run=lambda visit: quote_accept(
             actor=request.auth,
             quote=_quote_of(visit, payload.quote),
-            signer_name=payload.signer_name,
-            signature=payload.signature,
+            **_fields(payload, "signer_name", "signature"),
         ),
     )
 
 
-@router.post(
-    "/visits/{int:visit_id}/quote/decline",
-    response={200: VisitDetailOut, **ERRORS},
-    summary="Customer declines",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/quote/decline", "Customer declines")
 def quote_decline_api(request, visit_id: int, payload: QuoteDeclineIn, idempotency_key: str | None = IdempotencyKey):
     """Nothing is repaired: the visit ends and the job is cancelled with the customer's reason."""
     return _step(
@@ -656,12 +648,7 @@ def quote_decline_api(request, visit_id: int, payload: QuoteDeclineIn, idempoten
     )
 
 
-@router.post(
-    "/visits/{int:visit_id}/parts",
-    response={201: VisitPartOut, 200: VisitPartOut, **ERRORS},
-    summary="Use a part",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/parts", "Use a part", created=VisitPartOut)
 def parts_use(request, visit_id: int, payload: PartUseIn, idempotency_key: str | None = IdempotencyKey):
     """A part fitted, taken from the technician's van; the old part's fate is recorded
     (``returned`` opens a defective return)."""
@@ -682,10 +669,7 @@ def parts_use(request, visit_id: int, payload: PartUseIn, idempotency_key: str |
             visit=visit,
             part=part,
             quantity=payload.quantity,
-            lot=payload.lot,
-            old_part=payload.old_part,
-            old_serial=payload.old_serial,
-            note=payload.note,
+            **_fields(payload, "lot", "old_part", "old_serial", "note"),
         ),
     )
     return Reply(
@@ -693,12 +677,7 @@ def parts_use(request, visit_id: int, payload: PartUseIn, idempotency_key: str |
     )
 
 
-@router.post(
-    "/visits/{int:visit_id}/checks",
-    response={200: VisitDetailOut, **ERRORS},
-    summary="Record the checks",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/checks", "Record the checks")
 def checks_record(request, visit_id: int, payload: ChecksIn, idempotency_key: str | None = IdempotencyKey):
     """Function test and use-and-care: every line of ``GET …/checks`` answered (a failure needs a note)."""
     results = {pk: answer.dict() for pk, answer in payload.results.items()}
@@ -714,56 +693,37 @@ def checks_record(request, visit_id: int, payload: ChecksIn, idempotency_key: st
     )
 
 
-@router.post(
-    "/visits/{int:visit_id}/sign",
-    response={201: SignatureOut, 200: SignatureOut, **ERRORS},
-    summary="Customer signs",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/sign", "Customer signs", created=SignatureOut)
 def sign(request, visit_id: int, payload: SignIn, idempotency_key: str | None = IdempotencyKey):
     """The customer signs the service form (a PNG from the signature pad; a blank pad is refused)."""
-    visit = _visit(request, visit_id)
-    obj, status = _created(
+    return _visit_created(
         request,
-        scope=f"field.sign.{visit.pk}",
+        visit_id,
+        step="sign",
         key=idempotency_key,
         payload=payload,
         model=Signature,
-        run=lambda: visit_sign(
-            actor=request.auth, visit=visit, signer_name=payload.signer_name, signature=payload.signature
-        ),
+        run=lambda visit: visit_sign(actor=request.auth, visit=visit, **_fields(payload, "signer_name", "signature")),
     )
-    return Reply(status, obj)
 
 
-@router.post(
-    "/visits/{int:visit_id}/payments",
-    response={201: PaymentOut, 200: PaymentOut, **ERRORS},
-    summary="Record a payment",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/payments", "Record a payment", created=PaymentOut)
 def payments_record(request, visit_id: int, payload: PaymentIn, idempotency_key: str | None = IdempotencyKey):
     """What the customer paid and how; a receipt number is issued. Never more than is owed."""
-    visit = _visit(request, visit_id)
-    obj, status = _created(
+    return _visit_created(
         request,
-        scope=f"field.payments.{visit.pk}",
+        visit_id,
+        step="payments",
         key=idempotency_key,
         payload=payload,
         model=Payment,
-        run=lambda: payment_record(
-            actor=request.auth, visit=visit, method=payload.method, amount=payload.amount, reference=payload.reference
+        run=lambda visit: payment_record(
+            actor=request.auth, visit=visit, **_fields(payload, "method", "amount", "reference")
         ),
     )
-    return Reply(status, obj)
 
 
-@router.post(
-    "/visits/{int:visit_id}/check-out",
-    response={200: VisitDetailOut, **ERRORS},
-    summary="Check out",
-    auth=api_roles(VISIT_WORK_ROLES),
-)
+@_step_route("/visits/{int:visit_id}/check-out", "Check out")
 def check_out(request, visit_id: int, payload: CheckOutIn, idempotency_key: str | None = IdempotencyKey):
     """``completed``: the form must be complete (else 400 ``form_incomplete`` listing ``fields.form``);
     ``second_visit``: with ``second_visit_reason`` and a ``reason``, the job waits."""
@@ -776,8 +736,6 @@ def check_out(request, visit_id: int, payload: CheckOutIn, idempotency_key: str 
         run=lambda visit: visit_check_out(
             actor=request.auth,
             visit=visit,
-            outcome=payload.outcome,
-            reason=payload.reason,
-            second_visit_reason=payload.second_visit_reason,
+            **_fields(payload, "outcome", "reason", "second_visit_reason"),
         ),
     )

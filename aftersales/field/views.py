@@ -239,24 +239,21 @@ def check_in(request, request_id: int):
     )
 
 
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def diagnose(request, pk: int):
+def _posted(request, *names: str) -> dict:
+    """The named form fields as service keyword arguments (a missing one is blank)."""
+    return {name: request.POST.get(name, "") for name in names}
+
+
+def _visit_step(request, pk: int, *, step: str, model, run):
+    """One step on a visit: ``run(visit)`` calls the service; the scope is named after the step."""
     visit = selectors.visit_get_for(request.user, pk)
     return _step(
         request,
         visit.request,
-        step="diagnose",
-        scope=f"field.web.diagnose.{visit.pk}",
-        model=Visit,
-        create=lambda: services.visit_diagnose(
-            actor=request.user,
-            visit=visit,
-            cause=selectors.cause_get(request.POST.get("cause")),
-            inspection_result=request.POST.get("inspection_result", ""),
-            solution=request.POST.get("solution", ""),
-            charge_reason=request.POST.get("charge_reason", ChargeReason.NONE),
-        ),
+        step=step,
+        scope=f"field.web.{step.replace('-', '_')}.{visit.pk}",
+        model=model,
+        create=lambda: run(visit),
     )
 
 
@@ -279,20 +276,6 @@ def _posted_lines(post) -> list[dict]:
             }
         )
     return lines
-
-
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def quote(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
-    return _step(
-        request,
-        visit.request,
-        step="quote",
-        scope=f"field.web.quote.{visit.pk}",
-        model=Quote,
-        create=lambda: services.quote_create(actor=request.user, visit=visit, lines=_posted_lines(request.POST)),
-    )
 
 
 def _pending_quote(visit: Visit) -> Quote:
@@ -319,14 +302,13 @@ def quote_answer(request, pk: int, answer: str):
             return services.quote_accept(
                 actor=request.user,
                 quote=pending,
-                signer_name=request.POST.get("signer_name", ""),
-                signature=request.POST.get("signature", ""),
                 via=SignedVia.PHONE,
+                **_posted(request, "signer_name", "signature"),
             )
     else:
 
         def create():
-            return services.quote_decline(actor=request.user, quote=pending, reason=request.POST.get("reason", ""))
+            return services.quote_decline(actor=request.user, quote=pending, **_posted(request, "reason"))
 
     return _step(
         request, visit.request, step="consent", scope=f"field.web.consent.{visit.pk}", model=Quote, create=create
@@ -338,11 +320,10 @@ def quote_answer(request, pk: int, answer: str):
 def part_use(request, pk: int):
     from aftersales.parts.models import Part
 
-    visit = selectors.visit_get_for(request.user, pk)
     part_id, _sep, lot = (request.POST.get("stock") or "").partition("|")
     part = Part.objects.filter(pk=parse_id(part_id)).first() if parse_id(part_id) else None
 
-    def create():
+    def run(visit):
         if part is None:
             from aftersales.core.errors import ValidationFailed
 
@@ -357,114 +338,74 @@ def part_use(request, pk: int):
             part=part,
             quantity=quantity,
             lot=lot,
-            old_part=request.POST.get("old_part", ""),
-            old_serial=request.POST.get("old_serial", ""),
+            **_posted(request, "old_part", "old_serial"),
         )
 
-    return _step(
-        request, visit.request, step="parts", scope=f"field.web.parts.{visit.pk}", model=VisitPart, create=create
-    )
+    return _visit_step(request, pk, step="parts", model=VisitPart, run=run)
 
 
 @require_POST
 @roles_required(VISIT_WORK_ROLES)
 def photos(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
-
-    def create():
-        return services.visit_photos_add(
-            actor=request.user,
-            visit=visit,
-            uploads=request.FILES.getlist("photos"),
-            phase=request.POST.get("phase", ""),
-        )[0]
-
-    return _step(
-        request, visit.request, step="photos", scope=f"field.web.photos.{visit.pk}", model=VisitPhoto, create=create
+    return _visit_step(
+        request,
+        pk,
+        step="photos",
+        model=VisitPhoto,
+        run=lambda visit: services.visit_photos_add(
+            actor=request.user, visit=visit, uploads=request.FILES.getlist("photos"), **_posted(request, "phase")
+        )[0],
     )
 
 
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def checks(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
+def _posted_checks(post) -> dict:
     results = {}
-    for name, value in request.POST.items():
+    for name, value in post.items():
         if name.startswith("check_"):
             check_id = name.removeprefix("check_")
-            results[check_id] = {"result": value, "note": request.POST.get(f"note_{check_id}", "")}
-    return _step(
-        request,
-        visit.request,
-        step="checks",
-        scope=f"field.web.checks.{visit.pk}",
-        model=Visit,
-        create=lambda: services.visit_checks_record(
-            actor=request.user,
-            visit=visit,
-            results=results,
-            care_instructions=request.POST.get("care_instructions", ""),
-        ),
-    )
+            results[check_id] = {"result": value, "note": post.get(f"note_{check_id}", "")}
+    return results
 
 
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def sign(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
-    return _step(
-        request,
-        visit.request,
-        step="sign",
-        scope=f"field.web.sign.{visit.pk}",
-        model=Signature,
-        create=lambda: services.visit_sign(
-            actor=request.user,
-            visit=visit,
-            signer_name=request.POST.get("signer_name", ""),
-            signature=request.POST.get("signature", ""),
-        ),
-    )
+def _service_step(step: str, model, service: str, *fields: str, extra=None):
+    """The POST view of a step that calls ``services.<service>`` with the visit, the named form
+    fields (blank when missing) and the keyword arguments ``extra(request)`` adds."""
+
+    @require_POST
+    @roles_required(VISIT_WORK_ROLES)
+    def view(request, pk: int):
+        def run(visit):
+            kwargs = _posted(request, *fields) | (extra(request) if extra else {})
+            return getattr(services, service)(actor=request.user, visit=visit, **kwargs)
+
+        return _visit_step(request, pk, step=step, model=model, run=run)
+
+    view.__name__ = view.__qualname__ = step.replace("-", "_")
+    return view
 
 
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def payment(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
-    return _step(
-        request,
-        visit.request,
-        step="payment",
-        scope=f"field.web.payment.{visit.pk}",
-        model=Payment,
-        create=lambda: services.payment_record(
-            actor=request.user,
-            visit=visit,
-            method=request.POST.get("method", ""),
-            amount=request.POST.get("amount", ""),
-            reference=request.POST.get("reference", ""),
-        ),
-    )
-
-
-@require_POST
-@roles_required(VISIT_WORK_ROLES)
-def check_out(request, pk: int):
-    visit = selectors.visit_get_for(request.user, pk)
-    return _step(
-        request,
-        visit.request,
-        step="check-out",
-        scope=f"field.web.check_out.{visit.pk}",
-        model=Visit,
-        create=lambda: services.visit_check_out(
-            actor=request.user,
-            visit=visit,
-            outcome=request.POST.get("outcome", ""),
-            reason=request.POST.get("reason", ""),
-            second_visit_reason=request.POST.get("second_visit_reason", ""),
-        ),
-    )
+diagnose = _service_step(
+    "diagnose",
+    Visit,
+    "visit_diagnose",
+    "inspection_result",
+    "solution",
+    extra=lambda request: {
+        "cause": selectors.cause_get(request.POST.get("cause")),
+        "charge_reason": request.POST.get("charge_reason", ChargeReason.NONE),
+    },
+)
+quote = _service_step("quote", Quote, "quote_create", extra=lambda request: {"lines": _posted_lines(request.POST)})
+checks = _service_step(
+    "checks",
+    Visit,
+    "visit_checks_record",
+    "care_instructions",
+    extra=lambda request: {"results": _posted_checks(request.POST)},
+)
+sign = _service_step("sign", Signature, "visit_sign", "signer_name", "signature")
+payment = _service_step("payment", Payment, "payment_record", "method", "amount", "reference")
+check_out = _service_step("check-out", Visit, "visit_check_out", "outcome", "reason", "second_visit_reason")
 
 
 # --- the customer's consent through a link (no login; the token is the key) --------------------
