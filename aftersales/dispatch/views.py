@@ -423,6 +423,21 @@ def claim(request, pk: int):
     return redirect("dispatch:my_day")
 
 
+def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
+    """Validate the posted form and call ``run(cleaned_data)``; say how it went (``invalid``, the
+    business error, or ``done``) and go back to where the user came from (else to ``fallback``)."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return _next(request, fallback)
+    try:
+        run(form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, domain_error_text(exc))
+    else:
+        messages.success(request, done)
+    return _next(request, fallback)
+
+
 # --- appointments --------------------------------------------------------------------------------
 
 
@@ -430,51 +445,42 @@ def claim(request, pk: int):
 @roles_required(BOOKING_ROLES)
 def appointment_create_view(request, pk: int):
     sr = request_get_for(request.user, pk=pk)
-    form = AppointmentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the start and the end of the window."))
-        return _next(request, "tickets:queue")
-    try:
-        services.appointment_create(actor=request.user, request=sr, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, _("Visit booked; the customer is told."))
-    return _next(request, "tickets:queue")
+    return _form_action(
+        request,
+        AppointmentForm(request.POST),
+        invalid=_("Give the start and the end of the window."),
+        run=lambda data: services.appointment_create(actor=request.user, request=sr, **data),
+        done=_("Visit booked; the customer is told."),
+        fallback="tickets:queue",
+    )
 
 
 @require_POST
 @login_required
 def appointment_move_view(request, pk: int):
     appt = appointment_get_for(request.user, pk)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("A move needs the new window, a reason and who asked."))
-        return _next(request, "tickets:queue")
-    try:
-        services.appointment_move(actor=request.user, appointment=appt, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, _("Visit moved; the customer is told."))
-    return _next(request, "tickets:queue")
+    return _form_action(
+        request,
+        MoveForm(request.POST),
+        invalid=_("A move needs the new window, a reason and who asked."),
+        run=lambda data: services.appointment_move(actor=request.user, appointment=appt, **data),
+        done=_("Visit moved; the customer is told."),
+        fallback="tickets:queue",
+    )
 
 
 @require_POST
 @roles_required(TECHNICIAN_ROLES)
 def appointment_depart_view(request, pk: int):
     appt = appointment_get_for(request.user, pk)
-    form = DepartForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the expected arrival time."))
-        return _next(request, "dispatch:my_day")
-    try:
-        services.appointment_depart(actor=request.user, appointment=appt, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, _("Have a safe trip; the customer is told when you will arrive."))
-    return _next(request, "dispatch:my_day")
+    return _form_action(
+        request,
+        DepartForm(request.POST),
+        invalid=_("Give the expected arrival time."),
+        run=lambda data: services.appointment_depart(actor=request.user, appointment=appt, **data),
+        done=_("Have a safe trip; the customer is told when you will arrive."),
+        fallback="dispatch:my_day",
+    )
 
 
 # --- technicians ------------------------------------------------------------------------------------
