@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import form_add_domain_error
+from aftersales.core.forms import form_page
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.uploads import download_response
@@ -83,68 +82,51 @@ def product_detail(request, pk: int):
 @roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def product_create_view(request):
-    status = 200
-    if request.method == "POST":
-        form = ProductForm(request.POST)
-        if form.is_valid():
-            try:
-                product = product_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Product created."))
-                return redirect("catalog:product", pk=product.pk)
-        status = 400
-    else:
-        form = ProductForm()
-    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
+    return form_page(
+        request,
+        ProductForm(request.POST) if request.method == "POST" else ProductForm(),
+        "catalog/product_form.html",
+        {"product": None},
+        run=lambda form: product_create(actor=request.user, **form.cleaned_data),
+        done=_("Product created."),
+        then=lambda product: redirect("catalog:product", pk=product.pk),
+    )
 
 
 @roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk: int):
     product = _product_or_404(pk)
-    status = 200
     if request.method == "POST":
         form = ProductForm(request.POST, product=product)
-        if form.is_valid():
-            try:
-                product_update(actor=request.user, product=product, **form.cleaned_data)
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Product saved."))
-                return redirect("catalog:product", pk=product.pk)
-        status = 400
     else:
         form = ProductForm(initial=ProductForm.initial_for(product), product=product)
-    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
+    return form_page(
+        request,
+        form,
+        "catalog/product_form.html",
+        {"product": product},
+        run=lambda form: product_update(actor=request.user, product=product, **form.cleaned_data),
+        done=_("Product saved."),
+        then=lambda _result: redirect("catalog:product", pk=product.pk),
+    )
 
 
 @roles_required(MASTER_DATA_ROLES)
 @require_http_methods(["GET", "POST"])
 def manual_add_view(request, pk: int):
     product = _product_or_404(pk)
-    status = 200
-    if request.method == "POST":
-        form = ManualForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                manual_add(
-                    actor=request.user,
-                    product=product,
-                    title=form.cleaned_data["title"],
-                    upload=form.cleaned_data["file"],
-                )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Manual uploaded."))
-                return redirect("catalog:product", pk=product.pk)
-        status = 400
-    else:
-        form = ManualForm()
-    return render(request, "catalog/manual_form.html", {"form": form, "product": product}, status=status)
+    return form_page(
+        request,
+        ManualForm(request.POST, request.FILES) if request.method == "POST" else ManualForm(),
+        "catalog/manual_form.html",
+        {"product": product},
+        run=lambda form: manual_add(
+            actor=request.user, product=product, title=form.cleaned_data["title"], upload=form.cleaned_data["file"]
+        ),
+        done=_("Manual uploaded."),
+        then=lambda _result: redirect("catalog:product", pk=product.pk),
+    )
 
 
 @login_required

@@ -9,6 +9,8 @@ shows the same message the API would answer, at the field it concerns.
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages as flash
+from django.shortcuts import render
 
 from .errors import DomainError
 
@@ -58,3 +60,21 @@ def domain_error_text(exc: DomainError) -> str:
     for messages in exc.fields.values():
         parts.extend(str(m) for m in messages if str(m) not in parts)
     return " ".join(parts)
+
+
+def form_page(request, form: forms.Form, template: str, context: dict, *, run, done: str, then):
+    """A page with one form. A valid POST calls ``run(form)`` (the service): a business error goes
+    back on the form (400); success flashes ``done`` and answers ``then(result)`` (a redirect).
+    A POST the form refuses answers the page with 400; a GET, with 200."""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = run(form)
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                flash.success(request, done)
+                return then(result)
+        status = 400
+    return render(request, template, {**context, "form": form}, status=status)

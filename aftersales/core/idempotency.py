@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
+from ninja.responses import Status
 
 from .errors import ConflictError, ValidationFailed
 from .models import IdempotencyKey
@@ -51,3 +52,14 @@ def idempotent_create(
         record.object_id = obj.pk
         record.save(update_fields=["object_id"])
         return obj, True
+
+
+def idempotent_reply(
+    request, *, scope: str, key: str | None, payload, model: type[M], create: Callable[[], M]
+) -> Status:
+    """An API create through ``idempotent_create`` for the caller (``request.auth``), keyed on the
+    request's schema ``payload``: the object with 201, or with 200 when the key replays a request."""
+    obj, created = idempotent_create(
+        user=request.auth, scope=scope, key=key, payload=payload.dict(), model=model, create=create
+    )
+    return Status(201 if created else 200, obj)

@@ -15,7 +15,7 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status as Reply
 
 from aftersales.core.errors import ValidationFailed
-from aftersales.core.idempotency import idempotent_create
+from aftersales.core.idempotency import idempotent_reply
 from aftersales.core.pagination import Page, keyset_page
 from aftersales.core.permissions import api_roles
 from aftersales.core.phones import phone_display
@@ -173,16 +173,14 @@ def customer_create_api(
 ):
     """A phone already on file answers 409 ``duplicate_phone`` with ``existing_id`` unless
     ``allow_duplicate_phone``. A retry with the same ``Idempotency-Key`` returns the first result (200)."""
-    data = payload.dict()
-    customer, created = idempotent_create(
-        user=request.auth,
+    return idempotent_reply(
+        request,
         scope="customer.create",
         key=idempotency_key,
-        payload=data,
+        payload=payload,
         model=Customer,
-        create=lambda: customer_create(actor=request.auth, **data),
+        create=lambda: customer_create(actor=request.auth, **payload.dict()),
     )
-    return Reply(201 if created else 200, customer)
 
 
 @router.get("/regions", response={200: list[RegionOut], **ERRORS}, summary="List service regions")

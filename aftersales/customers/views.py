@@ -3,7 +3,6 @@ writes are for back-office roles only and go through ``customers.services``."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import form_add_domain_error
+from aftersales.core.forms import form_page
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.phones import phone_display
@@ -95,39 +94,31 @@ def customer_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    status = 200
     if request.method == "POST":
         form = CustomerForm(request.POST)
-        if form.is_valid():
-            try:
-                customer_update(actor=request.user, customer=customer, **form.cleaned_data)
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Customer details saved."))
-                return redirect("customers:detail", pk=customer.pk)
-        status = 400
     else:
         form = CustomerForm(initial=CustomerForm.initial_for(customer))
-    return render(request, "customers/customer_form.html", {"customer": customer, "form": form}, status=status)
+    return form_page(
+        request,
+        form,
+        "customers/customer_form.html",
+        {"customer": customer},
+        run=lambda form: customer_update(actor=request.user, customer=customer, **form.cleaned_data),
+        done=_("Customer details saved."),
+        then=lambda _result: redirect("customers:detail", pk=customer.pk),
+    )
 
 
 @roles_required(WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def address_add(request, pk: int):
     customer = customer_get_for(request.user, pk)
-    status = 200
-    if request.method == "POST":
-        form = AddressForm(request.POST)
-        if form.is_valid():
-            try:
-                address_create(actor=request.user, customer=customer, **form.service_kwargs())
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Address added."))
-                return redirect("customers:detail", pk=customer.pk)
-        status = 400
-    else:
-        form = AddressForm()
-    return render(request, "customers/address_form.html", {"customer": customer, "form": form}, status=status)
+    return form_page(
+        request,
+        AddressForm(request.POST) if request.method == "POST" else AddressForm(),
+        "customers/address_form.html",
+        {"customer": customer},
+        run=lambda form: address_create(actor=request.user, customer=customer, **form.service_kwargs()),
+        done=_("Address added."),
+        then=lambda _result: redirect("customers:detail", pk=customer.pk),
+    )

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import ValidationFailed
-from aftersales.core.idempotency import idempotent_create
+from aftersales.core.idempotency import idempotent_reply
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Id, InputSchema, Integer, PageInfo, PageSize, page_out, text
@@ -475,11 +475,11 @@ def availability(request, part_ids: text(500), region: Id | None = None):
 def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = IdempotencyKey):
     wh = warehouse_get_for(request.auth, payload.warehouse)
     lines = _lines(request.auth, payload.lines)
-    receipt, created = idempotent_create(
-        user=request.auth,
+    return idempotent_reply(
+        request,
         scope="parts.receipt.create",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=PurchaseReceipt,
         create=lambda: receipt_create(
             actor=request.auth,
@@ -490,7 +490,6 @@ def receipts_create(request, payload: ReceiptIn, idempotency_key: str | None = I
             lines=lines,
         ),
     )
-    return Reply(201 if created else 200, receipt)
 
 
 @router.get("/transfers", response={200: list[TransferOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
@@ -507,15 +506,14 @@ def transfers_create(request, payload: TransferIn, idempotency_key: str | None =
     src = get_object_or_404(warehouse_source_list_for(request.auth), pk=payload.source)
     dst = warehouse_get_for(request.auth, payload.destination)
     lines = _lines(request.auth, payload.lines)
-    transfer, created = idempotent_create(
-        user=request.auth,
+    return idempotent_reply(
+        request,
         scope="parts.transfer.create",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=TransferOrder,
         create=lambda: transfer_create(actor=request.auth, source=src, destination=dst, lines=lines, note=payload.note),
     )
-    return Reply(201 if created else 200, transfer)
 
 
 def _transfer_for(user, pk: int) -> TransferOrder:
@@ -562,31 +560,29 @@ def consume(request, payload: JobPartIn, idempotency_key: str | None = Idempoten
         args["reservation"] = get_object_or_404(
             reservation_list_for(request.auth), pk=payload.reservation, request=args["request"]
         )
-    c, created = idempotent_create(
-        user=request.auth,
+    return idempotent_reply(
+        request,
         scope="parts.consume",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=Consumption,
         create=lambda: part_consume(
             old_serial=payload.old_serial, expect_return=payload.expect_return, note=payload.note, **args
         ),
     )
-    return Reply(201 if created else 200, c)
 
 
 @router.post("/reserve", response={201: ReservationOut, 200: ReservationOut, **ERRORS}, auth=api_roles(JOB_ROLES))
 def reserve(request, payload: JobPartIn, idempotency_key: str | None = IdempotencyKey):
     args = _job_args(request.auth, payload)
-    reservation, created = idempotent_create(
-        user=request.auth,
+    return idempotent_reply(
+        request,
         scope="parts.reserve",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=Reservation,
         create=lambda: part_reserve(**args),
     )
-    return Reply(201 if created else 200, reservation)
 
 
 @router.post(
@@ -673,15 +669,14 @@ def van_issues_create(request, payload: VanIssueIn, idempotency_key: str | None 
     lines = [
         {"part": part_get_for(user, line.part), "quantity": line.quantity, "lot": line.lot} for line in payload.lines
     ]
-    issue, created = idempotent_create(
-        user=user,
+    return idempotent_reply(
+        request,
         scope="parts.van_issue.create",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=VanIssue,
         create=lambda: van_issue_request(actor=user, van=van, source=source, lines=lines, note=payload.note),
     )
-    return Reply(201 if created else 200, issue)
 
 
 @router.get("/van-issues/{issue_id}", response={200: VanIssueOut, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))
@@ -716,11 +711,11 @@ def adjustments_create(request, payload: AdjustmentIn, idempotency_key: str | No
     user = request.auth
     warehouse = warehouse_get_for(user, payload.warehouse)
     part = part_get_for(user, payload.part)
-    adjustment, created = idempotent_create(
-        user=user,
+    return idempotent_reply(
+        request,
         scope="parts.adjustment.create",
         key=idempotency_key,
-        payload=payload.dict(),
+        payload=payload,
         model=Adjustment,
         create=lambda: adjustment_create(
             actor=user,
@@ -732,7 +727,6 @@ def adjustments_create(request, payload: AdjustmentIn, idempotency_key: str | No
             lot=payload.lot,
         ),
     )
-    return Reply(201 if created else 200, adjustment)
 
 
 @router.get("/adjustments/{adjustment_id}", response={200: AdjustmentOut, **ERRORS}, auth=api_roles(STOCK_ROLES))

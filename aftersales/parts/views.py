@@ -98,6 +98,22 @@ def _form_page(request, form, template, context=None, status=200):
     return render(request, template, {"form": form, **(context or {})}, status=status)
 
 
+def _form_view(request, form, context, *, run, then, done=None):
+    """The page of one form (``parts/form.html``): a valid POST calls ``run()``, flashes ``done``
+    (a text, or a function of the result) and answers ``then(result)``; a business error goes
+    back on the form (400), a refused POST answers 400."""
+    if request.method == "POST" and form.is_valid():
+
+        def go():
+            result = run()
+            if done:
+                messages.success(request, done(result) if callable(done) else done)
+            return then(result)
+
+        return _run(request, form, go, "parts/form.html", context)
+    return _form_page(request, form, "parts/form.html", context, status=400 if form.errors else 200)
+
+
 def _run(request, form, fn, template, context=None):
     """Call ``fn`` and redirect to its answer, or show the domain error on the form (400)."""
     try:
@@ -168,30 +184,27 @@ def part_edit(request, pk):
     part = part_get_for(request.user, pk)
     form = F.PartEditForm(request.POST or None, initial=F.PartEditForm.initial_for(part))
     ctx = {"title": _("Edit part %(code)s") % {"code": part.code}, "cancel_url": reverse("parts:part", args=[part.pk])}
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            part_update(actor=request.user, part=part, **form.cleaned_data)
-            messages.success(request, _("Part saved."))
-            return redirect("parts:part", part.pk)
-
-        return _run(request, form, go, "parts/form.html", ctx)
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: part_update(actor=request.user, part=part, **form.cleaned_data),
+        done=_("Part saved."),
+        then=lambda _result: redirect("parts:part", part.pk),
+    )
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def part_new(request):
     form = F.PartForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _run(
-            request,
-            form,
-            lambda: redirect("parts:part", part_create(actor=request.user, **form.cleaned_data).pk),
-            "parts/form.html",
-            {"title": _("New part")},
-        )
-    return _form_page(request, form, "parts/form.html", {"title": _("New part")}, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        {"title": _("New part")},
+        run=lambda: part_create(actor=request.user, **form.cleaned_data),
+        then=lambda obj: redirect("parts:part", obj.pk),
+    )
 
 
 @reader_required
@@ -205,16 +218,12 @@ def warehouse_list_view(request):
 @require_http_methods(["GET", "POST"])
 def warehouse_new(request):
     form = F.WarehouseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _run(
-            request,
-            form,
-            lambda: redirect("parts:warehouse", warehouse_create(actor=request.user, **form.cleaned_data).pk),
-            "parts/form.html",
-            {"title": _("New warehouse")},
-        )
-    return _form_page(
-        request, form, "parts/form.html", {"title": _("New warehouse")}, status=400 if form.errors else 200
+    return _form_view(
+        request,
+        form,
+        {"title": _("New warehouse")},
+        run=lambda: warehouse_create(actor=request.user, **form.cleaned_data),
+        then=lambda obj: redirect("parts:warehouse", obj.pk),
     )
 
 
@@ -227,15 +236,14 @@ def warehouse_edit(request, pk):
         "title": _("Edit warehouse %(code)s") % {"code": wh.code},
         "cancel_url": reverse("parts:warehouse", args=[wh.pk]),
     }
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            warehouse_update(actor=request.user, warehouse=wh, **form.cleaned_data)
-            messages.success(request, _("Warehouse saved."))
-            return redirect("parts:warehouse", wh.pk)
-
-        return _run(request, form, go, "parts/form.html", ctx)
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: warehouse_update(actor=request.user, warehouse=wh, **form.cleaned_data),
+        done=_("Warehouse saved."),
+        then=lambda _result: redirect("parts:warehouse", wh.pk),
+    )
 
 
 @staff_required
@@ -292,15 +300,14 @@ def reorder_rule_edit(request, pk):
         "title": _("Reorder rule: %(part)s at %(wh)s") % {"part": rule.part.code, "wh": rule.warehouse.code},
         "cancel_url": reverse("parts:reorder_rules", args=[rule.warehouse_id]),
     }
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            reorder_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
-            messages.success(request, _("Reorder rule saved."))
-            return redirect("parts:reorder_rules", rule.warehouse_id)
-
-        return _run(request, form, go, "parts/form.html", ctx)
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: reorder_rule_update(actor=request.user, rule=rule, **form.cleaned_data),
+        done=_("Reorder rule saved."),
+        then=lambda _result: redirect("parts:reorder_rules", rule.warehouse_id),
+    )
 
 
 @staff_required
@@ -364,15 +371,14 @@ def move_list_view(request):
 def receipt_new(request):
     form = F.ReceiptForm(request.POST or None)
     ctx = {"title": _("Purchase receipt")}
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            r = receipt_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Receipt %(n)s booked.") % {"n": r.number})
-            return redirect("parts:warehouse", r.warehouse_id)
-
-        return _run(request, form, go, "parts/form.html", ctx)
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: receipt_create(actor=request.user, **form.cleaned_data),
+        done=lambda r: _("Receipt %(n)s booked.") % {"n": r.number},
+        then=lambda r: redirect("parts:warehouse", r.warehouse_id),
+    )
 
 
 @reader_required
@@ -394,15 +400,13 @@ def transfer_list(request):
 def transfer_new(request):
     form = F.TransferForm(request.POST or None)
     ctx = {"title": _("New transfer")}
-    if request.method == "POST" and form.is_valid():
-        return _run(
-            request,
-            form,
-            lambda: redirect("parts:transfer", transfer_create(actor=request.user, **form.cleaned_data).pk),
-            "parts/form.html",
-            ctx,
-        )
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: transfer_create(actor=request.user, **form.cleaned_data),
+        then=lambda obj: redirect("parts:transfer", obj.pk),
+    )
 
 
 def _transfer_for(user, pk):
@@ -568,15 +572,14 @@ def defective_list(request):
 def adjustment_new(request):
     form = F.AdjustmentForm(request.POST or None)
     ctx = {"title": _("Stock adjustment")}
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            adj = adjustment_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Adjustment booked."))
-            return redirect("parts:warehouse", adj.warehouse_id)
-
-        return _run(request, form, go, "parts/form.html", ctx)
-    return _form_page(request, form, "parts/form.html", ctx, status=400 if form.errors else 200)
+    return _form_view(
+        request,
+        form,
+        ctx,
+        run=lambda: adjustment_create(actor=request.user, **form.cleaned_data),
+        done=_("Adjustment booked."),
+        then=lambda adj: redirect("parts:warehouse", adj.warehouse_id),
+    )
 
 
 @staff_required
