@@ -507,6 +507,7 @@ class SlaEscalation(models.Model):
 
         return level_name(self.level_name)
 
+
 class SlaRefreshPending(models.Model):
     """A request whose clocks the worker must recompute (``services.sla_refresh_mark``).
 
