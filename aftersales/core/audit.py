@@ -39,6 +39,26 @@ def audit_record(*, actor, action: str, obj: models.Model, changes: dict | None 
     )
 
 
+def audit_record_many(*, actor, action: str, entries: list[tuple[models.Model, dict]]) -> list[AuditEvent]:
+    """Like :func:`audit_record` for many objects (one insert): ``entries`` of (obj, changes)."""
+    by = actor if actor is not None and actor.is_authenticated else None
+    label = actor.get_username() if by is not None else "system"
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=by,
+                actor_label=label,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                changes=_plain(changes or {}),
+            )
+            for obj, changes in entries
+        ]
+    )
+
+
 def diff_fields(instance: models.Model, data: dict[str, Any]) -> dict[str, list]:
     """Apply ``data`` to ``instance`` and return {field: [old, new]} for what changed."""
     changes: dict[str, list] = {}

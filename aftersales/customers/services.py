@@ -126,11 +126,16 @@ def customer_update(*, actor, customer: Customer, allow_duplicate_phone: bool = 
     return customer
 
 
-def customer_refresh_tier(*, customer: Customer) -> int:
+def customer_refresh_tier(*, customer: Customer, grew: bool = False) -> int:
     """Derive ★/★★ from history (what the apps above count for him: ``slots.HISTORY_COUNT``, the
-    requests he filed); ★★★ (VIP) and any override come from ``tier_override``."""
+    requests he filed); ★★★ (VIP) and any override come from ``tier_override``.
+
+    ``grew``: the customer has just filed one more request, so a returning customer stays
+    returning and nothing needs counting."""
     if customer.tier_override:
         tier = customer.tier_override
+    elif grew and customer.tier == CustomerTier.RETURNING:
+        return customer.tier
     else:
         counted = sum(HISTORY_COUNT.call(customer))
         tier = CustomerTier.RETURNING if counted > RETURNING_AFTER_REQUESTS else CustomerTier.NEW

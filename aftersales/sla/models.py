@@ -506,3 +506,20 @@ class SlaEscalation(models.Model):
         from .defaults import level_name
 
         return level_name(self.level_name)
+
+
+class SlaRefreshPending(models.Model):
+    """A request whose clocks the worker must recompute (``services.sla_refresh_mark``).
+
+    A set, not a queue of messages: a burst of changes is refreshed in a few batches
+    (``sla_refresh_pending``), each request once, however often it changed."""
+
+    request = models.OneToOneField(ServiceRequest, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending SLA refresh")
+        verbose_name_plural = _("pending SLA refreshes")
+
+    def __str__(self):
+        return str(self.request_id)

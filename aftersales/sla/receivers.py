@@ -12,13 +12,16 @@ REFRESH_ON = frozenset({"created", "transition", "update"})
 def on_request_changed(sender, request_id: int, kind: str, action: str = "", **kwargs) -> None:
     """Recompute the request's clocks after every committed change that can move them.
 
-    The signal is sent on commit; the work goes to the background worker (inline in
-    tests, where Huey runs in immediate mode)."""
+    The signal is sent on commit: the request is marked pending and a drain is queued
+    for the background worker unless one is queued already (inline in tests, where Huey
+    runs in immediate mode), so a burst of changes is refreshed in batches."""
     if kind not in REFRESH_ON:
         return
-    from .tasks import sla_refresh_task
+    from .services import sla_refresh_mark
+    from .tasks import sla_refresh_soon
 
-    sla_refresh_task(request_id)
+    sla_refresh_mark([request_id])
+    sla_refresh_soon()
 
 
 def _calendar_changed(sender, instance, **kwargs) -> None:

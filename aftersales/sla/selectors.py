@@ -112,17 +112,26 @@ def policy_match_for(request: ServiceRequest, rules: list[SlaPolicy] | None = No
     return rules_match(policy_rules_active() if rules is None else rules, request_facts(request))
 
 
-def policy_targets_for(request: ServiceRequest, rules: list[SlaPolicy] | None = None) -> dict[str, TargetSpec]:
+# ``default_calendar`` not given: read it from the database when a rule needs it.
+LOOK_UP = object()
+
+
+def policy_targets_for(
+    request: ServiceRequest, rules: list[SlaPolicy] | None = None, *, default_calendar=LOOK_UP
+) -> dict[str, TargetSpec]:
     """The matched targets of ``request`` with their calendars, ready for clocks_compute.
 
     A target on business time counts on its rule's calendar, or the default calendar;
-    with neither it falls back to 24×7 (the reason says so)."""
-    return targets_for_facts(request_facts(request), rules)
+    with neither it falls back to 24×7 (the reason says so). A batch passes
+    ``default_calendar`` (read once) instead of a query per request."""
+    return targets_for_facts(request_facts(request), rules, default_calendar=default_calendar)
 
 
-def targets_for_facts(facts: RequestFacts, rules: list[SlaPolicy] | None = None) -> dict[str, TargetSpec]:
+def targets_for_facts(
+    facts: RequestFacts, rules: list[SlaPolicy] | None = None, *, default_calendar=LOOK_UP
+) -> dict[str, TargetSpec]:
     """Like :func:`policy_targets_for`, for facts rather than a stored request (the preview)."""
-    default = None
+    default = None if default_calendar is LOOK_UP else default_calendar
     targets: dict[str, TargetSpec] = {}
     matches = rules_match(policy_rules_active() if rules is None else rules, facts)
     for kind, match in matches.items():
@@ -132,7 +141,8 @@ def targets_for_facts(facts: RequestFacts, rules: list[SlaPolicy] | None = None)
         if getattr(rule, f"{kind}_business"):
             calendar = rule.calendar
             if calendar is None:
-                default = default or calendar_default()
+                if default_calendar is LOOK_UP:
+                    default = default or calendar_default()
                 calendar = default
             if calendar is None:
                 why = (*why, msg("sla.no_calendar"))

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from aftersales.core.audit import audit_record
+from aftersales.core.audit import audit_record, audit_record_many
 from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
 from . import china
+from .businesstime import NoWorkingTime
 from .clocks import ClockResult, clocks_compute
-from .models import Calendar, CalendarDay, ClockState, SlaClock
-from .selectors import policy_rules_active, policy_targets_for
+from .models import Calendar, CalendarDay, ClockState, SlaClock, SlaRefreshPending, TargetKind
+from .selectors import calendar_default, policy_rules_active, policy_targets_for
+
+logger = logging.getLogger(__name__)
 
 # Columns of SlaClock that clocks_compute owns (the escalation columns are not here).
 COMPUTED_FIELDS = (
@@ -119,57 +123,151 @@ def _apply(clock: SlaClock, result: ClockResult, *, request_open: bool = True) -
     return changes
 
 
-@transaction.atomic
+# Every column a refresh may write (computed + the escalation bookkeeping _apply resets).
+WRITTEN_FIELDS = (
+    *COMPUTED_FIELDS,
+    "computed_at",
+    "warned_at",
+    "warn_at",
+    "escalated_at",
+    "escalation_level",
+    "escalation_anchor_at",
+    "escalate_at",
+)
+
+
 def sla_refresh(request_id: int, *, now: dt.datetime | None = None, rules=None) -> list[SlaClock]:
     """Recompute every clock of one request from its timeline and upsert them.
 
     Idempotent: running it twice at the same moment writes the same rows. Targets no
     rule sets any more are removed. An audit row records due-time, rule and state changes.
     """
-    # Lock the request so two refreshes of it never race on the upsert, and so the
-    # escalation sweep (which locks requests too, SKIP LOCKED) never acts on a clock
-    # while it is being recomputed.
-    locked = ServiceRequest.objects.select_for_update().filter(pk=request_id).values_list("pk", flat=True)
-    if not list(locked):
-        return []
+    return sla_refresh_many([request_id], now=now, rules=rules).get(request_id, [])
+
+
+@transaction.atomic
+def sla_refresh_many(
+    request_ids: Iterable[int], *, now: dt.datetime | None = None, rules=None, skip_unplaceable: bool = False
+) -> dict[int, list[SlaClock]]:
+    """:func:`sla_refresh` for many requests at once, in a fixed number of queries
+    (about ten, however many requests): what the worker runs for a burst of changes.
+
+    Returns {request id: its clocks}; ids of requests that no longer exist are skipped.
+    ``skip_unplaceable``: a request whose calendar has no working time is logged and left
+    as it was instead of failing the whole batch."""
+    ids = sorted(set(request_ids))
+    # Lock the requests (in id order: two batches never deadlock) so two refreshes of one
+    # request never race on the upsert, and so the escalation sweep (which locks requests
+    # too, SKIP LOCKED) never acts on a clock while it is being recomputed.
+    locked = list(
+        ServiceRequest.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+    )
+    if not locked:
+        return {}
     # "Now" once the lock is held: a sweep that finished while we waited saw an earlier now.
     now = now or timezone.now()
-    request = ServiceRequest.objects.select_related("customer", "product", "unit__product").get(pk=request_id)
-    events = list(
-        ServiceRequestEvent.objects.filter(
-            request_id=request_id,
-            kind__in=[ServiceRequestEvent.Kind.CREATED, ServiceRequestEvent.Kind.TRANSITION],
-        ).order_by("at", "id")
-    )
-    targets = policy_targets_for(request, rules)
-    results = clocks_compute(request, events, targets, now=now)
+    requests = ServiceRequest.objects.select_related("customer", "product", "unit__product").in_bulk(locked)
+    events: dict[int, list] = {pk: [] for pk in locked}
+    for event in ServiceRequestEvent.objects.filter(
+        request_id__in=locked,
+        kind__in=[ServiceRequestEvent.Kind.CREATED, ServiceRequestEvent.Kind.TRANSITION],
+    ).order_by("request_id", "at", "id"):
+        events[event.request_id].append(event)
+    rules = policy_rules_active() if rules is None else rules
+    default_calendar = calendar_default() if any(_needs_default(r) for r in rules) else None
     # Locked too: their escalation columns belong to the sweep and must be read fresh.
-    existing = {c.kind: c for c in SlaClock.objects.select_for_update().filter(request_id=request_id)}
-    request_open = request.status != Status.CANCELLED
-    clocks, audited = [], {}
-    for result in results:
-        clock = existing.pop(result.kind, None) or SlaClock(request_id=request_id, kind=result.kind)
-        adding = clock._state.adding
-        changes = _apply(clock, result, request_open=request_open)
-        clock.computed_at = now
-        clock.save()
-        if adding:
-            audited[result.kind] = {"created": [None, {"due_at": clock.due_at.isoformat(), "state": clock.state}]}
-        elif changes:
-            audited[result.kind] = changes
-        clocks.append(clock)
-    for gone in existing.values():
-        audited[gone.kind] = {"removed": [{"due_at": gone.due_at.isoformat(), "state": gone.state}, None]}
-        gone.delete()
-    if audited:
-        audit_record(actor=None, action="sla.refresh", obj=request, changes=audited)
-    return clocks
+    existing: dict[int, dict[str, SlaClock]] = {pk: {} for pk in locked}
+    for clock in SlaClock.objects.select_for_update().filter(request_id__in=locked):
+        existing[clock.request_id][clock.kind] = clock
+    out: dict[int, list[SlaClock]] = {}
+    created, updated, removed, audits = [], [], [], []
+    for pk in locked:
+        request = requests[pk]
+        targets = policy_targets_for(request, rules, default_calendar=default_calendar)
+        try:
+            results = clocks_compute(request, events[pk], targets, now=now)
+        except NoWorkingTime:
+            if not skip_unplaceable:
+                raise
+            # A calendar without working hours cannot place a deadline; report the
+            # misconfiguration instead of retrying forever.
+            logger.warning("SLA clocks of request %s not computed: a calendar has no working time.", pk)
+            continue
+        mine = existing[pk]
+        request_open = request.status != Status.CANCELLED
+        clocks, audited = [], {}
+        for result in results:
+            clock = mine.pop(result.kind, None) or SlaClock(request_id=pk, kind=result.kind)
+            adding = clock._state.adding
+            changes = _apply(clock, result, request_open=request_open)
+            clock.computed_at = now
+            if adding:
+                created.append(clock)
+                audited[result.kind] = {"created": [None, {"due_at": clock.due_at.isoformat(), "state": clock.state}]}
+            else:
+                updated.append(clock)
+                if changes:
+                    audited[result.kind] = changes
+            clocks.append(clock)
+        for gone in mine.values():
+            audited[gone.kind] = {"removed": [{"due_at": gone.due_at.isoformat(), "state": gone.state}, None]}
+            removed.append(gone.pk)
+        if audited:
+            audits.append((request, audited))
+        out[pk] = clocks
+    if removed:
+        SlaClock.objects.filter(pk__in=removed).delete()
+    if created or updated:
+        # One upsert on (request, kind): bulk_update's CASE WHEN per row and column cost
+        # the worker more than the clocks' arithmetic.
+        SlaClock.objects.bulk_create(
+            created + updated,
+            update_conflicts=True,
+            unique_fields=["request", "kind"],
+            update_fields=WRITTEN_FIELDS,
+        )
+    if audits:
+        audit_record_many(actor=None, action="sla.refresh", entries=audits)
+    return out
+
+
+def _needs_default(rule) -> bool:
+    return rule.calendar_id is None and any(getattr(rule, f"{kind}_business") for kind in TargetKind.values)
+
+
+# Requests refreshed in one transaction: few enough that the row locks are brief.
+REFRESH_CHUNK = 100
+
+
+def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
+    """Refresh the requests marked by ``sla_refresh_mark`` (oldest first), a chunk per
+    transaction, until none is left or ``limit`` were done. Returns how many."""
+    done = 0
+    while done < limit:
+        ids = list(SlaRefreshPending.objects.order_by("marked_at").values_list("request_id", flat=True)[:REFRESH_CHUNK])
+        if not ids:
+            break
+        with transaction.atomic():
+            # Unmark first: a change committed after this point marks the request again.
+            SlaRefreshPending.objects.filter(request_id__in=ids).delete()
+            sla_refresh_many(ids, skip_unplaceable=True)
+        done += len(ids)
+    return done
+
+
+def sla_refresh_mark(request_ids: Iterable[int]) -> None:
+    """Mark requests whose clocks must be recomputed by the worker (a set: a request
+    changed ten times in a burst is refreshed once)."""
+    SlaRefreshPending.objects.bulk_create(
+        [SlaRefreshPending(request_id=pk) for pk in request_ids], ignore_conflicts=True
+    )
 
 
 def sla_refresh_open(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     """Recompute the clocks of every open request (after a rule or calendar edit).
 
-    One short transaction per request; returns how many requests were refreshed."""
+    One short transaction per chunk of ``REFRESH_CHUNK`` requests (:func:`sla_refresh_many`);
+    returns how many requests were refreshed."""
     now = now or timezone.now()
     rules = policy_rules_active()
     count = 0
@@ -182,7 +280,7 @@ def sla_refresh_open(*, now: dt.datetime | None = None, batch: int = 500) -> int
         )
         if not ids:
             return count
-        for pk in ids:
-            sla_refresh(pk, now=now, rules=rules)
+        for i in range(0, len(ids), REFRESH_CHUNK):
+            sla_refresh_many(ids[i : i + REFRESH_CHUNK], now=now, rules=rules)
         count += len(ids)
         last = ids[-1]

@@ -24,6 +24,41 @@ def sla_refresh_task(request_id: int) -> None:
         logger.warning("SLA clocks of request %s not computed: a calendar has no working time.", request_id)
 
 
+# Set while a drain of the pending refreshes is queued: a burst of changes queues one.
+PENDING_FLAG = "sla.refresh-pending"
+REFRESH_DELAY_SECONDS = 1
+
+
+def sla_refresh_soon() -> None:
+    """Queue a drain of the pending refreshes unless one is queued already."""
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.put_if_empty(PENDING_FLAG, "1"):
+        if HUEY.immediate:
+            sla_refresh_pending_task()
+        else:
+            # A moment's wait gathers a burst of changes into one batch.
+            sla_refresh_pending_task.schedule(delay=REFRESH_DELAY_SECONDS)
+
+
+@db_task(retries=3, retry_delay=5)
+def sla_refresh_pending_task() -> int:
+    """Recompute the clocks of every request marked since the last drain, in batches
+    (``services.sla_refresh_pending``): a burst of N creates costs a few batch refreshes,
+    not N single ones."""
+    from huey.contrib.djhuey import HUEY
+
+    from .services import sla_refresh_pending
+
+    # Cleared before reading: a request marked from now on queues the next drain.
+    HUEY.delete(PENDING_FLAG)
+    done = total = sla_refresh_pending()
+    while done:  # more came in while this batch ran
+        done = sla_refresh_pending()
+        total += done
+    return total
+
+
 @db_task()
 def sla_refresh_open_task() -> int:
     """Recompute every open request's clocks after a rule or calendar edit (batched)."""
@@ -38,8 +73,14 @@ def sla_sweep_task() -> dict:
 
     With several consumers (Redis) each may enqueue and run it at the same moment; the
     sweep is built for that (rows are claimed, see escalation.py)."""
-    from .escalation import sla_sweep
+    from huey.contrib.djhuey import HUEY
 
+    from .escalation import sla_sweep
+    from .services import sla_refresh_pending
+
+    # A drain lost with a worker that died leaves its flag set: the sweep catches up.
+    HUEY.delete(PENDING_FLAG)
+    sla_refresh_pending(limit=10_000_000)
     result = sla_sweep()
     if result.flipped or result.warned or result.escalated:
         logger.info("SLA sweep: %s", result.as_dict())

@@ -167,7 +167,9 @@ class RequestPageOut(PageInfo):
 
 
 class RequestListQuery(Schema):
-    q: text(100) | None = Field(None, description="Number (SR…), phone, serial number or customer name.")
+    q: text(100) | None = Field(
+        None, description="Number (SR…), phone, serial number, customer name or words of the problem description."
+    )
     status: list[Status] | None = None
     service_type: list[ServiceType] | None = None
     priority: list[Priority] | None = None
@@ -312,7 +314,9 @@ def request_create_api(
             actor=user, customer=customer, unit=unit, product=product, address=address, **data
         ),
     )
-    return Reply(201 if created else 200, _detail(request, obj.pk))
+    # A new request is answered from the objects in hand (no re-read); a replay reads
+    # the first request back.
+    return Reply(201, obj) if created else Reply(200, _detail(request, obj.pk))
 
 
 # --- one request ----------------------------------------------------------------------

@@ -365,7 +365,7 @@ def demo_bulk(ctx: DemoContext) -> None:
         )
     ctx.log(
         f"Added {stats.requests:,} requests, {stats.customers:,} customers, {stats.addresses:,} addresses, "
-        f"{stats.units:,} units, {stats.events:,} timeline rows on {connection.vendor} "
+        f"{stats.units:,} units, {stats.events:,} timeline rows, {stats.terms:,} search terms on {connection.vendor} "
         f"in {stats.seconds:.1f} s: {stats.requests / stats.seconds:,.0f} requests/s, "
         f"{stats.rows / stats.seconds:,.0f} rows/s."
     )

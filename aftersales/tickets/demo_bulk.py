@@ -53,6 +53,7 @@ from aftersales.customers.demo import (
 )
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.customers.services import RETURNING_AFTER_REQUESTS
+from aftersales.tickets.search import search_terms_rows, search_terms_write
 
 from .choices import PRIORITY_RANK, ServiceType, Status
 from .demo import (
@@ -105,11 +106,12 @@ class BulkStats:
     addresses: int = 0
     units: int = 0
     events: int = 0
+    terms: int = 0
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return self.requests + self.customers + self.addresses + self.units + self.events
+        return self.requests + self.customers + self.addresses + self.units + self.events + self.terms
 
 
 def _status_for(rng: random.Random, age_days: float) -> str:
@@ -355,6 +357,8 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
                 }
             )
         writer.write(requests)
+        # The description search terms (what request_create writes beside the row).
+        stats.terms += search_terms_write(search_terms_rows(requests))
 
         # 5. One CREATED timeline row per request (what request_create writes first).
         if events:

@@ -28,8 +28,11 @@ class ServiceRequest(ChoiceLabels, models.Model):
     priority_rank = models.PositiveSmallIntegerField(default=3, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
 
+    # Foreign keys without an index of their own are covered by a composite index below
+    # (customer, region, technician, organization) or never searched by (product,
+    # address, created_by: only a rare delete of the parent checks them).
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="requests"
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="requests", db_index=False
     )
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
@@ -42,13 +45,31 @@ class ServiceRequest(ChoiceLabels, models.Model):
         related_name="requests",
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     address = models.ForeignKey(
-        CustomerAddress, verbose_name=_("address"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        CustomerAddress,
+        verbose_name=_("address"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     region = models.ForeignKey(
-        Region, verbose_name=_("service region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=_("service region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     region_class = models.CharField(
         _("region class"), max_length=8, choices=RegionClass.choices, default=RegionClass.URBAN
@@ -64,6 +85,7 @@ class ServiceRequest(ChoiceLabels, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     assigned_technician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,12 +94,18 @@ class ServiceRequest(ChoiceLabels, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_requests",
+        db_index=False,
     )
     first_contact_resolution = models.BooleanField(_("resolved at first contact"), default=False)
     resolution = models.TextField(_("resolution"), blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
@@ -204,3 +232,26 @@ class Attachment(ChoiceLabels, models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class RequestSearchTerm(models.Model):
+    """One word of a request's problem description (see ``tickets.search``): a Chinese
+    character bigram or a lower-cased Latin/digit token, with the request's status.
+
+    The key (term, status, request) is the one index a description search reads: a
+    term within the statuses the dispatcher filters on is a few index ranges, so a
+    common word among the open requests costs what its open matches cost, not what all
+    its matches in the history cost. ``request_transition`` moves the rows along with
+    the status (their key is known, so that is a few index lookups)."""
+
+    pk = models.CompositePrimaryKey("term", "status", "request")
+    term = models.CharField(max_length=32)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self):
+        return self.term

@@ -19,7 +19,10 @@ def unit_scope(user):
 
 
 def customer_history_count(customer) -> int:
-    return request_count_for_customer(customer)
+    """His requests that were not cancelled, counted only as far as the tier rule looks."""
+    from aftersales.customers.services import RETURNING_AFTER_REQUESTS
+
+    return request_count_for_customer(customer, up_to=RETURNING_AFTER_REQUESTS + 1)
 
 
 def customer_requests_context(request, customer) -> dict:

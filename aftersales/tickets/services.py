@@ -27,6 +27,7 @@ from aftersales.customers.services import customer_refresh_tier
 from .choices import PRIORITY_RANK, TRANSITIONS, Action, Channel, Priority, ServiceType, Status
 from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
+from .search import search_terms_move, search_terms_store
 from .signals import request_changed
 from .slots import REQUEST_ASSIGNMENT
 
@@ -133,9 +134,12 @@ def request_create(
     phone = phone_normalize(contact_phone, field="contact_phone") if contact_phone else customer.phone
     checked_uploads = uploads_check(uploads, field="files")
     if address is None:
-        address = (unit.address if unit is not None and unit.address_id else None) or customer.addresses.order_by(
-            "-is_default", "id"
-        ).first()
+        # The unit's address, else the customer's default: one query, with its region.
+        addresses = CustomerAddress.objects.select_related("region")
+        if unit is not None and unit.address_id:
+            address = addresses.filter(pk=unit.address_id).first()
+        if address is None:
+            address = addresses.filter(customer=customer).order_by("-is_default", "id").first()
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     warranty_end = unit.warranty_end if unit is not None else None
@@ -171,15 +175,48 @@ def request_create(
         data={"channel": channel, "service_type": service_type, "priority": priority},
     )
     audit_record(actor=actor, action="request.create", obj=request, changes={"status": [None, Status.NEW]})
-    customer_refresh_tier(customer=customer)
+    # A new request only raises the count: a returning customer stays returning.
+    customer_refresh_tier(customer=customer, grew=True)
     for checked in checked_uploads:
         _attachment_store(actor=actor, request=request, checked=checked)
     _emit(request, "created")
+    filed = request
     if answer:
-        request = request_transition(actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer)
+        request = request_transition(
+            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False
+        )
     elif acknowledge:
-        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE)
-    return request
+        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False)
+    # Written once, with the status the request ends up in.
+    search_terms_store(request)
+    return _keep_related(filed, request)
+
+
+# The relations a request's detail shows; whatever the caller already holds is reused.
+DETAIL_RELATED = (
+    "customer",
+    "unit",
+    "product",
+    "address",
+    "region",
+    "assigned_technician",
+    "assigned_organization",
+    "created_by",
+)
+
+
+def _keep_related(source: ServiceRequest, target: ServiceRequest) -> ServiceRequest:
+    """Give ``target`` (the same request, read again) the related objects ``source``
+    already holds, so rendering it needs no further query."""
+    if source is target:
+        return target
+    for name in DETAIL_RELATED:
+        field = ServiceRequest._meta.get_field(name)
+        if field.is_cached(source) and not field.is_cached(target):
+            related = field.get_cached_value(source)
+            if getattr(target, field.attname) == (related.pk if related is not None else None):
+                field.set_cached_value(target, related)
+    return target
 
 
 def transition_allowed(user, request: ServiceRequest, action: str) -> bool:
@@ -235,11 +272,14 @@ def request_transition(
     data: dict | None = None,
     now=None,
     by_owner: bool = False,
+    move_terms: bool = True,
 ) -> ServiceRequest:
     """Move a request along the lifecycle (R-SR-4). Illegal moves raise and write nothing.
 
     Assign, accept and decline are checked here, then handed to the owner of assignment (the
-    ``REQUEST_ASSIGNMENT`` slot, filled by dispatch) unless the owner itself is calling (``by_owner``)."""
+    ``REQUEST_ASSIGNMENT`` slot, filled by dispatch) unless the owner itself is calling (``by_owner``).
+    ``move_terms``: False only for ``request_create``, which writes the description's
+    search terms after its first steps."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(_("Unknown action."), fields={"action": [_("Unknown action.")]})
@@ -315,6 +355,8 @@ def request_transition(
     if before != target:
         diff = {"status": [before, target], **diff}
     request.save()
+    if move_terms and target != before:
+        search_terms_move(request, from_status=before)
     event_data = dict(data or {})
     if action == Action.ASSIGN:
         event_data.update(
@@ -386,11 +428,14 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
         if data["address"].customer_id != request.customer_id:
             raise ValidationFailed(fields={"address": [_("This address belongs to another customer.")]})
         data.update(region=data["address"].region, region_class=data["address"].region_class)
+    old_description = request.description
     diff = diff_fields(request, data)
     if not diff:
         return request
     request.updated_at = timezone.now()
     request.save()
+    if "description" in diff:
+        search_terms_store(request, old_description=old_description)
     shown = {
         k: [str(v[0]) if v[0] is not None else "", str(v[1]) if v[1] is not None else ""]
         for k, v in diff.items()

@@ -1,0 +1,145 @@
+"""Queries per request on the hot paths, pinned so they cannot creep back (issue 12).
+
+Counted through Django's test client inside the test's transaction, so the SLA refresh
+that the worker does after commit is not in these counts (``sla/tests/test_refresh_batch``
+pins that batch), and every transaction block shows as SAVEPOINT/RELEASE. A change that
+adds a query here must say why in the test.
+
+Before issue 12 → now (SQLite): API create 16 → 14, with an Idempotency-Key 23 → 20,
+intake page 23 → 21; queue page with a search 8 → 10 and API list 5 → 7 (the page's
+keys first without a join, then its 25 rows by pk, units and technicians by pk: a join
+ran for every candidate when the planner sorted them); request page 7 → 10 and API
+detail 2 → 5
+(three joins instead of nine, the rest read by primary key: PostgreSQL spent 7–18 ms
+planning the nine-join query and 0.3 ms executing it).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from aftersales.accounts.services import api_token_create
+from aftersales.catalog.tests.factories import UnitFactory
+from aftersales.customers.tests.factories import AddressFactory
+from aftersales.tickets.models import ServiceRequest
+from aftersales.tickets.services import request_create
+
+pytestmark = pytest.mark.django_db
+
+# A request number: SQLite bumps a counter row (UPDATE + SELECT), PostgreSQL calls nextval.
+SEQ = 2 if connection.vendor == "sqlite" else 1
+
+
+@pytest.fixture
+def unit(agent):
+    unit = UnitFactory()
+    AddressFactory(customer=unit.owner)
+    # Two requests already: the customer is returning, so a create does not recount.
+    for _ in range(2):
+        request_create(
+            actor=agent, customer=unit.owner, unit=unit, channel="phone", service_type="repair", description="异响"
+        )
+    return unit
+
+
+@pytest.fixture
+def bearer(agent):
+    _token, secret = api_token_create(actor=agent, user=agent, name="counts")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client.get("/api/requests?size=1")  # the token's last-use stamp is written once, here
+    return client
+
+
+@pytest.fixture
+def web(agent):
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+def _body(unit, **extra):
+    return {
+        "customer_id": unit.owner_id,
+        "unit_id": unit.pk,
+        "channel": "phone",
+        "service_type": "repair",
+        "description": "热水器底部漏水，显示E4故障",
+        **extra,
+    }
+
+
+def test_api_create(unit, bearer, django_assert_num_queries):
+    # token, customer, unit; savepoint, address+region, number (savepoint, SEQ, release),
+    # request, CREATED event, audit, search terms; release. No re-read for the answer.
+    with django_assert_num_queries(12 + SEQ):
+        r = bearer.post("/api/requests", _body(unit), content_type="application/json")
+    assert r.status_code == 201
+    assert r.json()["region"] is not None and r.json()["product"] is not None
+
+
+def test_api_create_with_idempotency_key(unit, bearer, django_assert_num_queries):
+    # + a savepoint pair around the whole, one around the key's insert, the key row, and
+    # its object id afterwards.
+    with django_assert_num_queries(18 + SEQ):
+        r = bearer.post("/api/requests", _body(unit), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert r.status_code == 201
+    # The replay: token, customer, unit; the key's insert refused (savepoints), the key
+    # read, the first request read back as the detail reads it.
+    with django_assert_num_queries(15):
+        again = bearer.post("/api/requests", _body(unit), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+
+
+def test_intake_page_create(unit, web, django_assert_num_queries):
+    # session, user, customer, unit; the create as above; then acknowledged at once
+    # (savepoint, lock, update, event, audit, release: rule R-SR-3).
+    with django_assert_num_queries(19 + SEQ):
+        r = web.post(
+            reverse("tickets:intake"),
+            {
+                "customer": unit.owner_id,
+                "unit": unit.pk,
+                "channel": "phone",
+                "service_type": "repair",
+                "priority": "normal",
+                "description": "热水器底部漏水",
+                "submit": "acknowledge",
+            },
+        )
+    assert r.status_code == 302
+
+
+def test_queue_page_with_filters_and_search(unit, web, django_assert_num_queries):
+    # session, user; name prefix (customers), serial; the page's keys (no join), its
+    # rows by pk (customer, product, region joined), its count; units by pk (and
+    # technicians, when any is assigned); regions for the filter; SLA badges.
+    with django_assert_num_queries(10):
+        r = web.get("/requests/?status=new&status=acknowledged&q=异响")
+    assert r.status_code == 200
+
+
+def test_api_list_with_filters_and_search(unit, bearer, django_assert_num_queries):
+    # token; customers, serial; the page's keys, its rows, its count; units by pk.
+    with django_assert_num_queries(7):
+        r = bearer.get("/api/requests?status=new&status=acknowledged&q=异响")
+    assert r.status_code == 200 and r.json()["count"] == 2
+
+
+def test_request_page(unit, web, django_assert_num_queries):
+    pk = ServiceRequest.objects.filter(customer=unit.owner).values_list("pk", flat=True).first()
+    # session, user; the request (customer, product, region joined); unit, address,
+    # users by pk; timeline, attachments, SLA clocks, visits.
+    with django_assert_num_queries(10):
+        r = web.get(f"/requests/{pk}/")
+    assert r.status_code == 200
+
+
+def test_api_detail(unit, bearer, django_assert_num_queries):
+    pk = ServiceRequest.objects.filter(customer=unit.owner).values_list("pk", flat=True).first()
+    # token; the request (customer, product, region joined); unit, address, users by pk.
+    with django_assert_num_queries(5):
+        r = bearer.get(f"/api/requests/{pk}")
+    assert r.status_code == 200
