@@ -117,6 +117,7 @@ def test_only_a_few_routes_are_public():
         "api:api-root",
         "api:openapi-json",
         "api:openapi-view",
+        "complaints:track",
         "field:consent",
         "field:public_form",
     ]

@@ -30,6 +30,7 @@ ROLES = [
     Role.TECHNICIAN,
     Role.PARTS_CLERK,
     Role.QUALITY,
+    Role.QUALITY_MANAGER,
     Role.MANAGER,
     Role.ADMIN,
     Role.PARTNER,
@@ -269,4 +270,13 @@ def build_world() -> World:
         ),
     )
     w.extra["region"] = region
+
+    # A complaint about the own job (complaints are shared by the roles that read them).
+    from aftersales.complaints.services import complaint_create
+
+    complaint = complaint_create(
+        actor=manager, category="attitude", description="师傅没有穿鞋套", demand="道歉", request=jobs["own"].request
+    )
+    w.share("complaint", complaint)
+    w.share("complaint_token", complaint)
     return w
