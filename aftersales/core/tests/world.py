@@ -277,6 +277,16 @@ def build_world() -> World:
     complaint = complaint_create(
         actor=manager, category="attitude", description="师傅没有穿鞋套", demand="道歉", request=jobs["own"].request
     )
+    from aftersales.complaints.services import complaint_evidence_add
+
     w.share("complaint", complaint)
     w.share("complaint_token", complaint)
+    w.share(
+        "complaint_evidence",
+        complaint_evidence_add(
+            actor=manager,
+            complaint=complaint,
+            uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
+        )[0],
+    )
     return w
