@@ -61,17 +61,17 @@ class IntakeForm(_PeopleMixin, BootstrapMixin, forms.Form):
     partner = forms.ModelChoiceField(queryset=None, required=False, label=_("Partner concerned"))
     investigator = forms.ModelChoiceField(queryset=None, required=False, label=_("Investigator"))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._people()
+    IDENTITY = ("request_number", "contact_name", "contact_phone")
 
-    def clean(self):
-        data = super().clean()
-        if data.get("anonymous"):
-            for name in ("request_number", "contact_name", "contact_phone"):
-                if (data.get(name) or "").strip():
-                    self.add_error(name, _("Not with an anonymous complaint."))
-        return data
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("anonymous") not in (None, "", "off", "false", "0"):
+            # Anonymous: whatever identity was typed (the page hides those fields) is dropped here,
+            # so it is neither stored nor shown again if the form comes back with an error.
+            data = data.copy()
+            for name in self.IDENTITY:
+                data[name] = ""
+        super().__init__(data, *args, **kwargs)
+        self._people()
 
 
 class EditForm(_PeopleMixin, BootstrapMixin, forms.Form):

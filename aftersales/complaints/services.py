@@ -465,7 +465,8 @@ def complaint_create(
         request_add_note(actor=actor, request=request, text=msg("complaints.filed_about", number=complaint.number))
     chain = chain_load()
     if investigator is not None:
-        complaint = complaint_assign(actor=actor, complaint=complaint, investigator=investigator, now=now)
+        # Whoever takes the complaint may name its investigator.
+        complaint = _assign(complaint, actor=actor, investigator=investigator, now=now)
     else:
         handlers = next((row for row in chain if row.level == 0), None)
         if handlers is not None:
@@ -486,10 +487,13 @@ def complaint_create(
 def complaint_assign(*, actor, complaint: Complaint, investigator, now=None) -> Complaint:
     """Name the investigator (seed 001 §6.2: 指定专人); he is told."""
     complaint = _load_for(actor, complaint)
+    return _assign(complaint, actor=actor, investigator=investigator, now=now or timezone.now())
+
+
+def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
     _investigator_check(investigator)
-    if complaint.investigator_id == investigator.pk and complaint.status != Status.OPEN:
-        return complaint
-    now = now or timezone.now()
+    if complaint.investigator_id == investigator.pk and complaint.status == Status.INVESTIGATING:
+        return complaint  # already his
     before, after = _move(complaint, Action.ASSIGN, actor=actor, now=now)
     old = complaint.investigator_id
     complaint.investigator = investigator
