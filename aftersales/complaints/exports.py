@@ -19,7 +19,7 @@ def _when(value) -> str:
 
 def _header() -> list[str]:
     return [
-        _("Number"),
+        _("Complaint no."),
         _("Tracking code"),
         _("Received at"),
         _("Channel"),
