@@ -21,7 +21,7 @@ def _header() -> list[str]:
     return [
         _("Complaint no."),
         _("Tracking code"),
-        _("Received at"),
+        _("Taken at"),
         _("Channel"),
         _("Category"),
         _("Severity"),

@@ -505,7 +505,7 @@ def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
         action=Action.ASSIGN,
         from_status=before,
         to_status=after,
-        note=msg("complaints.investigator_named", name=investigator.get_full_name() or investigator.get_username()),
+        note=msg("complaints.investigator_named", name=investigator.display_name),
         at=now,
     )
     changes = {"investigator": [old, investigator.pk]}
