@@ -52,9 +52,10 @@ from .permissions import (
 from .selectors import (
     appointment_get_for,
     board_days,
+    board_points,
+    booking_window_default,
     local_day,
-    my_day,
-    offers_pending_for,
+    my_day_for,
     partner_organizations,
     policy_default,
     policy_list_for,
@@ -101,20 +102,23 @@ def _pct(moment, day: dt.date) -> float:
 
 
 def _timeline(techday, day):
-    """Bars on the day axis: travel, work and break blocks as left/width percentages."""
+    """Bars on the day axis as left/width percentages: the drive and the work of each planned stop, a visit
+    booked but not planned yet at its agreed window, and the break."""
     blocks = []
-    for stop in techday.stops:
-        travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
-        left = _pct(travel_start, day)
-        blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day) - left)})
-        left = _pct(stop.start, day)
+    for visit in techday.visits:
+        stop = visit.stop
+        if stop is not None:
+            travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
+            left = _pct(travel_start, day)
+            blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day) - left)})
+        left = _pct(visit.start, day)
         blocks.append(
             {
-                "kind": "work",
+                "kind": "work" if stop is not None else "booked",
                 "left": left,
-                "width": max(0.8, _pct(stop.end, day) - left),
-                "stop": stop,
-                "priority": stop.request.priority,
+                "width": max(0.8, _pct(visit.end, day) - left),
+                "visit": visit,
+                "priority": visit.request.priority,
             }
         )
     plan = techday.plan
@@ -138,33 +142,7 @@ def board(request):
     day = _day_param(request)
     days = board_days(day)
     jobs = unassigned_jobs()
-    points = []
-    for j in jobs:
-        a = j.address
-        if a is not None and a.latitude is not None:
-            points.append(
-                {
-                    "kind": "job",
-                    "name": j.number,
-                    "value": [float(a.longitude), float(a.latitude)],
-                    "priority": j.priority,
-                }
-            )
-    for d in days:
-        p = d.profile
-        points.append(
-            {"kind": "tech", "name": p.user.display_name, "value": [float(p.home_longitude), float(p.home_latitude)]}
-        )
-        for s in d.stops:
-            a = s.request.address
-            if a is not None and a.latitude is not None:
-                points.append(
-                    {
-                        "kind": "stop",
-                        "name": f"{s.request.number} · {p.user.display_name}",
-                        "value": [float(a.longitude), float(a.latitude)],
-                    }
-                )
+    points = board_points(jobs, days)
     rows = [{"day": d, "blocks": _timeline(d, day)} for d in days]
     hours = list(range(DAY_START_HOUR, DAY_END_HOUR + 1))
     context = {
@@ -177,6 +155,7 @@ def board(request):
             {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
         ],
         "points": points,
+        "is_today": day == local_day(),
         "selected": str(parse_id(request.GET.get("job")) or ""),
         "map_tiles": _map_tiles(),
     }
@@ -357,33 +336,18 @@ def rebalance_apply_view(request):
 def my_day_view(request):
     user = request.user
     day = _day_param(request)
-    techday = my_day(user, day)
-    stops = techday.stops if techday else []
-    planned_ids = {s.request_id for s in stops}
-    unplanned = [j for j in (techday.jobs if techday else []) if j.pk not in planned_ids]
-    from .selectors import appointment_open
-
-    for s in stops:
-        s.appointment = appointment_open(s.request)
-    reasons = {
-        u["request"]: routes.reason_label(u["reason"])
-        for u in (techday.plan.unplanned if techday and techday.plan else [])
-    }
-    for j in unplanned:
-        j.appointment = appointment_open(j)
-        j.unplanned_reason = reasons.get(j.pk, "")
+    mine = my_day_for(user, day)
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
-        "techday": techday,
-        "stops": stops,
-        "unplanned": unplanned,
+        "techday": mine.techday,
+        "route": mine.route,
+        "others": mine.others,
+        "offers": mine.offers,
         "is_today": day == local_day(),
-        "offers": offers_pending_for(user),
         "pool": pool_for(user),
-        "profile": profile_of(user),
-        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "profile": mine.techday.profile if mine.techday else profile_of(user),
     }
     return render(request, "dispatch/my_day.html", context)
 
@@ -445,14 +409,31 @@ def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
 @roles_required(BOOKING_ROLES)
 def appointment_create_view(request, pk: int):
     sr = request_get_for(request.user, pk=pk)
-    return _form_action(
+    form = AppointmentForm(request.POST)
+    response = _form_action(
         request,
-        AppointmentForm(request.POST),
+        form,
         invalid=_("Give the start and the end of the window."),
         run=lambda data: services.appointment_create(actor=request.user, request=sr, **data),
         done=_("Visit booked; the customer is told."),
         fallback="tickets:queue",
     )
+    if request.POST.get("from") == "board" and form.is_valid():
+        # Booked from the board: show the day of the visit, where it now is on the technician's timeline.
+        day = local_day(form.cleaned_data["window_start"])
+        return redirect(f"{reverse('dispatch:board')}?day={day.isoformat()}")
+    return response
+
+
+@require_GET
+@roles_required(CREW_ROLES)
+def book_panel(request, pk: int):
+    """The board's side panel: book a visit for a job a technician holds (posts to ``appointment_create``)."""
+    sr = request_get_for(request.user, pk=pk)
+    day = _day_param(request)
+    start, end = booking_window_default(sr, day)
+    context = {"sr": sr, "day": day, "window_start": start, "window_end": end}
+    return render(request, "dispatch/_book.html", context)
 
 
 @require_POST
