@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -446,11 +447,15 @@ class TechDay:
     def full(self) -> bool:
         return self.booked >= self.capacity
 
-    @property
+    @cached_property
     def off_timeline(self) -> list[ServiceRequest]:
-        """Held jobs of the day that have no place on the timeline (not planned, no visit that day)."""
+        """Held jobs of the day that have no place on the timeline (not planned, no visit that day), each with
+        ``reason``: why the stored plan left it out (empty when the plan is older than the job)."""
         on = {v.request.pk for v in self.visits}
-        return [j for j in self.jobs if j.pk not in on]
+        out = [j for j in self.jobs if j.pk not in on]
+        for j in out:
+            j.reason = self.unplanned_reason(j.pk)
+        return out
 
     @property
     def awaiting(self) -> list[ServiceRequest]:
@@ -462,7 +467,7 @@ class TechDay:
         """Jobs he holds with no visit agreed yet, which can be booked now (accepted)."""
         return [j for j in self.jobs if j.booking is None and transition_allowed(j, TRANSITIONS, Action.SCHEDULE)]
 
-    @property
+    @cached_property
     def to_book_ids(self) -> set[int]:
         return {j.pk for j in self.to_book}
 
@@ -671,7 +676,7 @@ class MyDay:
 def my_day_for(user, day: dt.date, *, now: dt.datetime | None = None) -> MyDay:
     """The technician's day. Jobs offered to him and not accepted yet are kept apart (``offers``), never on the
     route; each visit on the route carries ``departure`` ("Leaving now"'s estimate, or None) and each other job
-    ``reason`` (why the plan left it out)."""
+    ``reason`` (why the plan left it out, see ``TechDay.off_timeline``)."""
     now = now or timezone.now()
     techday = my_day(user, day)
     offers = offers_pending_for(user)
@@ -687,8 +692,6 @@ def my_day_for(user, day: dt.date, *, now: dt.datetime | None = None) -> MyDay:
             drive = dt.timedelta(seconds=v.stop.travel_seconds) if v.stop else drive_estimate(home, v.request)
             v.departure = departure_estimate(appt, drive=drive, now=now)
     others = [j for j in techday.off_timeline if j.pk not in offered]
-    for j in others:
-        j.reason = techday.unplanned_reason(j.pk)
     return MyDay(techday=techday, route=route, offers=offers, others=others)
 
 

@@ -69,7 +69,8 @@ from .selectors import (
 )
 from .slots import SUGGESTIONS
 
-DAY_START_HOUR, DAY_END_HOUR = 7, 21
+# The board's day axis: at least this span; widened to every shift and visit shown.
+DAY_START_HOUR, DAY_END_HOUR = 8, 18
 
 
 def _next_url(request, default: str) -> str:
@@ -94,14 +95,29 @@ def _day_param(request) -> dt.date:
     return day
 
 
-def _pct(moment, day: dt.date) -> float:
+def _axis(days, day: dt.date) -> tuple[int, int]:
+    """First and last hour of the day axis: the technicians' shifts and the visits shown, at least 8–18."""
+    first, last = DAY_START_HOUR, DAY_END_HOUR
+    for d in days:
+        first = min(first, d.profile.shift_start.hour)
+        last = max(last, d.profile.shift_end.hour + (1 if d.profile.shift_end.minute else 0))
+        for v in d.visits:
+            start = v.start - dt.timedelta(seconds=v.stop.travel_seconds if v.stop else 0)
+            start, end = timezone.localtime(start), timezone.localtime(v.end)
+            if start.date() == day:
+                first = min(first, start.hour)
+            last = 24 if end.date() > day else max(last, end.hour + (1 if end.minute else 0))
+    return first, last
+
+
+def _pct(moment, day: dt.date, axis: tuple[int, int]) -> float:
+    first, last = axis
     local = timezone.localtime(moment)
     hours = (local.date() - day).days * 24 + local.hour + local.minute / 60
-    span = DAY_END_HOUR - DAY_START_HOUR
-    return round(min(100.0, max(0.0, (hours - DAY_START_HOUR) / span * 100)), 2)
+    return round(min(100.0, max(0.0, (hours - first) / (last - first) * 100)), 2)
 
 
-def _timeline(techday, day):
+def _timeline(techday, day, axis):
     """Bars on the day axis as left/width percentages: the drive and the work of each planned stop, a visit
     booked but not planned yet at its agreed window, and the break."""
     blocks = []
@@ -109,22 +125,22 @@ def _timeline(techday, day):
         stop = visit.stop
         if stop is not None:
             travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
-            left = _pct(travel_start, day)
-            blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day) - left)})
-        left = _pct(visit.start, day)
+            left = _pct(travel_start, day, axis)
+            blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day, axis) - left)})
+        left = _pct(visit.start, day, axis)
         blocks.append(
             {
                 "kind": "work" if stop is not None else "booked",
                 "left": left,
-                "width": max(0.8, _pct(visit.end, day) - left),
+                "width": max(0.8, _pct(visit.end, day, axis) - left),
                 "visit": visit,
                 "priority": visit.request.priority,
             }
         )
     plan = techday.plan
     if plan is not None and plan.break_start and plan.break_end:
-        left = _pct(plan.break_start, day)
-        blocks.append({"kind": "break", "left": left, "width": max(0.5, _pct(plan.break_end, day) - left)})
+        left = _pct(plan.break_start, day, axis)
+        blocks.append({"kind": "break", "left": left, "width": max(0.5, _pct(plan.break_end, day, axis) - left)})
     return blocks
 
 
@@ -143,17 +159,16 @@ def board(request):
     days = board_days(day)
     jobs = unassigned_jobs()
     points = board_points(jobs, days)
-    rows = [{"day": d, "blocks": _timeline(d, day)} for d in days]
-    hours = list(range(DAY_START_HOUR, DAY_END_HOUR + 1))
+    axis = _axis(days, day)
+    rows = [{"day": d, "blocks": _timeline(d, day, axis)} for d in days]
+    first, last = axis
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
         "jobs": jobs,
         "rows": rows,
-        "hours": [
-            {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
-        ],
+        "hours": [{"h": h, "left": round((h - first) / (last - first) * 100, 2)} for h in range(first, last + 1)],
         "points": points,
         "is_today": day == local_day(),
         "selected": str(parse_id(request.GET.get("job")) or ""),
