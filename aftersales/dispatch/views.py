@@ -145,7 +145,7 @@ def _timeline(techday, day, axis):
 
 
 def _map_tiles() -> dict | None:
-    """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline plot."""
+    """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline schematic."""
     url = conf.map_tiles
     if not url:
         return None
