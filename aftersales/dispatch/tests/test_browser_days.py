@@ -25,6 +25,7 @@ from django.utils import timezone
 from aftersales.dispatch import services
 from aftersales.dispatch.models import Appointment, RoutePlan
 from aftersales.dispatch.selectors import local_day
+from aftersales.sla.tests.calendars import seed_migration_data
 from aftersales.tickets.choices import Priority
 
 from .factories import committed, job, region, tech_profile
@@ -75,6 +76,7 @@ def test_book_a_visit_from_the_board_and_it_is_on_the_timeline(browser, live_ser
 
     from aftersales.accounts.choices import Role
 
+    seed_migration_data()  # the SLA rules, which an earlier transactional test's flush removed
     reg = region()
     tech = make_user(Role.TECHNICIAN, last_name="张", first_name="师傅")
     other = make_user(Role.TECHNICIAN, last_name="李", first_name="师傅")
