@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError
-from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.forms import domain_error_text, form_action, form_add_domain_error
 from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
@@ -403,18 +403,8 @@ def claim(request, pk: int):
 
 
 def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
-    """Validate the posted form and call ``run(cleaned_data)``; say how it went (``invalid``, the
-    business error, or ``done``) and go back to where the user came from (else to ``fallback``)."""
-    if not form.is_valid():
-        messages.error(request, invalid)
-        return _next(request, fallback)
-    try:
-        run(form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, done)
-    return _next(request, fallback)
+    """``core.forms.form_action``, going back to where the user came from (else to ``fallback``)."""
+    return form_action(request, form, invalid=invalid, run=run, done=done, back=lambda: _next(request, fallback))
 
 
 # --- appointments --------------------------------------------------------------------------------
