@@ -415,19 +415,22 @@ def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
 def appointment_create_view(request, pk: int):
     sr = request_get_for(request.user, pk=pk)
     form = AppointmentForm(request.POST)
-    response = _form_action(
+
+    def back():
+        if request.POST.get("from") == "board" and form.is_valid():
+            # Booked from the board: its day of the visit, where the visit now is on the technician's timeline.
+            day = local_day(form.cleaned_data["window_start"])
+            return redirect(f"{reverse('dispatch:board')}?day={day.isoformat()}")
+        return _next(request, "tickets:queue")
+
+    return form_action(
         request,
         form,
         invalid=_("Give the start and the end of the window."),
         run=lambda data: services.appointment_create(actor=request.user, request=sr, **data),
         done=_("Visit booked; the customer is told."),
-        fallback="tickets:queue",
+        back=back,
     )
-    if request.POST.get("from") == "board" and form.is_valid():
-        # Booked from the board: show the day of the visit, where it now is on the technician's timeline.
-        day = local_day(form.cleaned_data["window_start"])
-        return redirect(f"{reverse('dispatch:board')}?day={day.isoformat()}")
-    return response
 
 
 @require_GET
