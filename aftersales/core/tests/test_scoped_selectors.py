@@ -134,9 +134,9 @@ def test_escalation_log_scope(world):
 
 def _scope_cases():
     from aftersales.accounts.models import User
+    from aftersales.complaints.models import Complaint
     from aftersales.dispatch.models import TechnicianProfile
     from aftersales.parts.models import StockMove, VanIssue, Warehouse
-    from aftersales.complaints.models import Complaint
     from aftersales.tickets.models import ServiceRequest
 
     return {
