@@ -33,6 +33,8 @@ ROUTES = [
     Route("parts:transfer_new", roles=STOCK_ROLES),
     Route("parts:transfer", obj="transfer", roles=STAFF_ROLES),
     Route("parts:van_issues", roles=VAN_ISSUE_ROLES),
+    Route("parts:van_issue_picker", roles=VAN_ISSUE_ROLES),
+    Route("parts:van_issue", obj="van_issue", roles=VAN_ISSUE_ROLES),
     Route("parts:van_issue_decide", "POST", obj="van_issue", roles=STOCK_ROLES, ok=302),
     Route("parts:job", obj="request", roles=STAFF_ROLES, params={}, kwargs=lambda r: {"request_id": r.pk}),
     Route("parts:reservation_release", "POST", obj="reservation", roles=STAFF_ROLES, ok=302),
