@@ -36,12 +36,12 @@ from .permissions import (
     transfer_list_for,
 )
 from .selectors import (
-    alert_list_for,
     defective_list_for,
     defective_overdue_for,
     job_parts_cost,
     job_warehouse_list_for,
     level_list_for,
+    low_stock_for,
     move_list_for,
     overstock_for,
     part_availability,
@@ -136,10 +136,12 @@ def _run(request, form, fn, template, context=None):
 def home(request):
     user = request.user
     values = stock_value_by_warehouse(user)
+    low = low_stock_for(user)
     context = {
         "values": values,
         "total_value": sum((v["value"] for v in values), 0),
-        "alerts": alert_list_for(user)[:10],
+        "low": low[:10],
+        "low_count": len(low),
         "overdue_count": defective_overdue_for(user).count(),
         "can_edit": is_stock_staff(user),
     }
@@ -718,15 +720,19 @@ def trace(request):
 @reader_required
 @require_GET
 def replenishment(request):
+    """What to order (the low-stock list: the same rule and rows as the alerts), the reorder points
+    that demand suggests with the method in words, slow-moving and overstock."""
     user = request.user
+    suggestions = replenishment_suggestions(user)
     return render(
         request,
         "parts/replenishment.html",
         {
-            "suggestions": replenishment_suggestions(user),
-            "alerts": alert_list_for(user)[:100],
+            "low": low_stock_for(user),
+            "suggestions": suggestions,
             "slow": slow_moving_for(user)[:100],
-            "overstock": overstock_for(user)[:100],
+            "overstock": overstock_for(user, suggestions=suggestions)[:100],
+            "can_edit": is_stock_staff(user),
         },
     )
 

@@ -54,6 +54,7 @@ ROUTES = [
     Route("GET /api/parts/warehouses", roles=STAFF_ROLES),
     Route("GET /api/parts/warehouses/{warehouse_id}", obj="warehouse", roles=STAFF_ROLES),
     Route("GET /api/parts/levels", roles=STAFF_ROLES),
+    Route("GET /api/parts/low-stock", roles=STAFF_ROLES),
     Route("GET /api/parts/moves", roles=STAFF_ROLES),
     Route("GET /api/parts/availability", roles=READER_ROLES, ok=422),
     Route("POST /api/parts/receipts", roles=STOCK_ROLES, ok=422),
