@@ -200,8 +200,12 @@ class ReceiptForm(BootstrapMixin, forms.Form):
 
 
 class TransferForm(BootstrapMixin, forms.Form):
-    source = forms.ModelChoiceField(label=_("From"), queryset=Warehouse.objects.filter(is_active=True))
-    destination = forms.ModelChoiceField(label=_("To"), queryset=Warehouse.objects.filter(is_active=True))
+    source = forms.ModelChoiceField(
+        label=pgettext_lazy("warehouse", "From"), queryset=Warehouse.objects.filter(is_active=True)
+    )
+    destination = forms.ModelChoiceField(
+        label=pgettext_lazy("warehouse", "To"), queryset=Warehouse.objects.filter(is_active=True)
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     lines = LinesField(label=_("Lines"))
 
@@ -295,7 +299,7 @@ class JobPartForm(BootstrapMixin, forms.Form):
 class AdjustmentForm(BootstrapMixin, forms.Form):
     warehouse = _warehouses(Warehouse.objects.filter(is_active=True))
     part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.filter(is_active=True))
-    store = forms.ChoiceField(label=_("Store"), choices=Store.choices)
+    store = forms.ChoiceField(label=pgettext_lazy("stock", "Store"), choices=Store.choices)
     lot = forms.CharField(label=_("Batch / serial"), max_length=64, required=False)
     quantity = forms.IntegerField(label=_("Change (+/-)"), min_value=-1_000_000, max_value=1_000_000)
     reason = forms.CharField(label=_("Reason"), max_length=200)
