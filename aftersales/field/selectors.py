@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .choices import ChargeReason, LineKind
+from .choices import ChargeReason, LineKind, SignaturePurpose, SignerRole
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
 from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
     payment_list_for,
@@ -18,6 +18,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     visit_part_list_for,
     visit_photo_list_for,
 )
+from .signatures import signature_data_uri
 
 
 def visit_get_for(user, pk: int) -> Visit:
@@ -41,6 +42,19 @@ def visit_get_for(user, pk: int) -> Visit:
     if visit is None:
         raise Http404
     return visit
+
+
+def form_signature(visit: Visit):
+    """The customer's latest signature on the visit's service form, with ``data_uri`` (its image, for the page);
+    None before the customer has signed."""
+    sig = (
+        visit.signatures.filter(purpose=SignaturePurpose.FORM, role=SignerRole.CUSTOMER)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if sig is not None:
+        sig.data_uri = signature_data_uri(sig.image)
+    return sig
 
 
 def visit_by_token(token: str) -> Visit:
