@@ -16,6 +16,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     visit_part_list_for,
     visit_photo_list_for,
 )
+from .sanbao import SanbaoFacts, unit_sanbao_facts  # noqa: F401  (the 三包 counters, read by returns)
 
 
 def visit_get_for(user, pk: int) -> Visit:
@@ -181,3 +182,8 @@ def job_prep(request, *, viewer, technician=None, history_limit: int = 10) -> Jo
                 stock[row["part_id"]] = row["n"]
         prep.likely_parts = [LikelyPart(part=p, in_van=stock.get(p.pk, 0)) for p in parts]
     return prep
+
+
+def fault_list() -> QuerySet[Fault]:
+    """Active faults of the fault tree (for choosing the fault a return or exchange is about)."""
+    return Fault.objects.filter(is_active=True).select_related("category").order_by("category__sort", "sort", "code")
