@@ -112,6 +112,9 @@ def _mount():
     from aftersales.field.api import router as field_router
 
     api.add_router("/field", field_router)
+    from aftersales.returns.api import router as returns_router
+
+    api.add_router("/returns", returns_router)
 
 
 _mount()
