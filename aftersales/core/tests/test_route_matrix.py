@@ -119,4 +119,5 @@ def test_only_a_few_routes_are_public():
         "api:openapi-view",
         "field:consent",
         "field:public_form",
+        "returns:public",
     ]

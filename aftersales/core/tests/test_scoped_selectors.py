@@ -16,6 +16,7 @@ from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
 from aftersales.field import permissions as field
 from aftersales.parts import permissions as parts
+from aftersales.returns import permissions as returns
 from aftersales.sla import permissions as sla
 from aftersales.tickets import permissions as tickets
 
@@ -66,6 +67,7 @@ CASES = {
     "parts.transfer_list_for": Case(parts.transfer_list_for, "transfer", STAFF_ROLES, BACK_OFFICE_ROLES),
     "parts.reservation_list_for": Case(parts.reservation_list_for, "reservation", ALL_ROLES, BACK_OFFICE_ROLES),
     "parts.defective_list_for": Case(parts.defective_list_for, "defective", ALL_ROLES, BACK_OFFICE_ROLES),
+    "returns.rma_list_for": Case(returns.rma_list_for, "rma", returns.VIEW_ROLES, BACK_OFFICE_ROLES),
 }
 
 
@@ -129,6 +131,7 @@ def _scope_cases():
     from aftersales.accounts.models import User
     from aftersales.dispatch.models import TechnicianProfile
     from aftersales.parts.models import StockMove, VanIssue, Warehouse
+    from aftersales.returns.models import Rma
     from aftersales.tickets.models import ServiceRequest
 
     return {
@@ -142,6 +145,7 @@ def _scope_cases():
         "parts.STOCK_TEAM_SCOPE": (parts.STOCK_TEAM_SCOPE, Warehouse),
         "parts.STAFF_SCOPE": (parts.STAFF_SCOPE, Warehouse),
         "sla.ESCALATION_SCOPE": (sla.ESCALATION_SCOPE, ServiceRequest),
+        "returns.RMA_SCOPE": (returns.RMA_SCOPE, Rma),
     }
 
 
@@ -158,6 +162,7 @@ def _scope_cases():
         "parts.STOCK_TEAM_SCOPE",
         "parts.STAFF_SCOPE",
         "sla.ESCALATION_SCOPE",
+        "returns.RMA_SCOPE",
     ],
 )
 def test_scope_allows_agrees_with_its_queryset(world, name):
