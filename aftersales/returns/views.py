@@ -344,7 +344,7 @@ def exchange(request, pk: int):
             old_unit_fate=d["old_unit_fate"],
             old_unit_note=d["old_unit_note"],
         ),
-        _("Exchange recorded: the new unit's warranty starts today."),
+        _("Exchange recorded: the new unit's warranty starts on the exchange day."),
     )
 
 
