@@ -16,7 +16,17 @@ from aftersales.field.selectors import fault_list
 from .choices import Exclusion, FaultFinding, GoodsCondition, OldUnitFate, Reason, RefundMethod, Resolution
 from .models import ReturnPolicy
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO, whatever the language (<input type=date>)
+
+
+class RadioMixin(BootstrapMixin):
+    """``BootstrapMixin`` gives radio buttons the text-box class: they are check inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                field.widget.attrs["class"] = "form-check-input"
 
 
 class FaultChoiceField(forms.ModelChoiceField):
@@ -24,7 +34,7 @@ class FaultChoiceField(forms.ModelChoiceField):
         return f"{obj.category.name} · {obj.name}"
 
 
-class RmaForm(BootstrapMixin, forms.Form):
+class RmaForm(RadioMixin, forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices, widget=forms.RadioSelect)
     description = forms.CharField(
         label=_("What the customer says"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
@@ -64,7 +74,7 @@ class ReceiveForm(BootstrapMixin, forms.Form):
     returned_on = DayField(label=_("Received on"), widget=DATE)
 
 
-class InspectForm(BootstrapMixin, forms.Form):
+class InspectForm(RadioMixin, forms.Form):
     control_size = "sm"
     fault_finding = forms.ChoiceField(label=_("Finding"), choices=FaultFinding.choices, widget=forms.RadioSelect)
     goods_condition = forms.ChoiceField(label=_("Goods"), choices=GoodsCondition.choices, widget=forms.RadioSelect)
@@ -75,7 +85,7 @@ class InspectForm(BootstrapMixin, forms.Form):
     )
 
 
-class DecideForm(BootstrapMixin, forms.Form):
+class DecideForm(RadioMixin, forms.Form):
     control_size = "sm"
     resolution = forms.ChoiceField(label=_("Decision"), choices=Resolution.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -114,7 +124,7 @@ class CancelForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ChoiceForm(forms.Form):
+class ChoiceForm(RadioMixin, forms.Form):
     remedy = forms.ChoiceField(label=_("Your choice"), widget=forms.RadioSelect)
 
     def __init__(self, *args, remedies=(), **kwargs):

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.catalog.selectors import unit_find_by_serial, unit_get_for, unit_list_for, unit_warranty
@@ -51,7 +51,7 @@ from .selectors import (
 )
 
 VIEW_LABELS = {
-    "open": gettext_lazy("Open"),
+    "open": pgettext_lazy("returns worklist", "Open"),
     "check": gettext_lazy("To check"),
     "inspect": gettext_lazy("To inspect"),
     "decide": gettext_lazy("To decide"),
