@@ -35,6 +35,7 @@ def test_the_registry_holds_the_menus():
         "My day",
         "Technicians",
         "SLA",
+        "Returns",
         "Customers",
         "Products",
         "Spare parts",
