@@ -199,7 +199,7 @@ def unit_exchange(
     installed anew, so no installation date), the
     product's warranty term, and a warranty that starts afresh on ``exchanged_on``; it records which
     unit it replaced. A unit is exchanged once; the new serial must be free."""
-    unit = ProductUnit.objects.select_for_update().select_related("product").get(pk=unit.pk)
+    unit = ProductUnit.objects.select_for_update(of=("self",)).select_related("product").get(pk=unit.pk)
     product = product or unit.product
     serial = (serial_number or "").strip().upper()
     errors: dict[str, list] = {}

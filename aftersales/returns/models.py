@@ -17,6 +17,7 @@ from aftersales.core.messages import known_name, render
 from aftersales.core.models import ChoiceLabels, ImmutableModel
 
 from .choices import (
+    OPEN_STATUSES,
     Action,
     Exclusion,
     FaultFinding,
@@ -246,6 +247,10 @@ class Rma(ChoiceLabels, models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(refund_amount__isnull=True) | Q(refund_amount__gt=0), name="rma_refund_positive"
+            ),
+            # One open RMA per unit (``rma_create`` locks the unit and says so with a 409).
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status__in=sorted(OPEN_STATUSES)), name="rma_one_open_per_unit"
             ),
         ]
 

@@ -117,7 +117,11 @@ def _tell_customer(rma: Rma, key: str, **params) -> None:
 
 
 def _lock(actor, rma: Rma) -> Rma:
-    rma = Rma.objects.select_for_update().select_related("unit", "unit__product", "customer", "request").get(pk=rma.pk)
+    rma = (
+        Rma.objects.select_for_update(of=("self",))
+        .select_related("unit", "unit__product", "customer", "request")
+        .get(pk=rma.pk)
+    )
     if not rma_can_act(actor, rma):
         raise NotFoundError()
     return rma
@@ -220,6 +224,8 @@ def rma_create(
         organization = None  # our own staff: no partner organization
     if errors:
         raise ValidationFailed(fields=errors)
+    # One open RMA per unit: the unit's row is the lock (a second desk waits, then sees the first RMA).
+    ProductUnit.objects.select_for_update().filter(pk=unit.pk).first()
     if Rma.objects.filter(unit=unit, status__in=sorted(OPEN_STATUSES)).exists():
         raise ConflictError(_("This unit already has an open return/exchange."), code="rma_open")
     if organization is None and request is not None and request.assigned_organization_id:
@@ -658,7 +664,7 @@ def rma_customer_choose(*, rma: Rma, remedy: str, actor=None, now=None) -> Rma:
         if not user_has_role(actor, OFFICE_ROLES):
             raise PermissionDeniedError()
         rma = _lock(actor, rma)
-    rma = Rma.objects.select_for_update().select_related("eligibility", "created_by").get(pk=rma.pk)
+    rma = Rma.objects.select_for_update(of=("self",)).select_related("eligibility", "created_by").get(pk=rma.pk)
     if rma.status not in CHOICE_STATUSES or rma.eligibility is None:
         raise IllegalTransition(_("There is nothing to choose at this stage."))
     if remedy not in rma.eligibility.remedies:
