@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
+from .choices import SignaturePurpose, SignerRole
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
 from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
     payment_list_for,
@@ -17,6 +18,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     visit_photo_list_for,
 )
 from .sanbao import SanbaoFacts, unit_sanbao_facts  # noqa: F401  (the 三包 counters, read by returns)
+from .signatures import signature_data_uri
 
 
 def visit_get_for(user, pk: int) -> Visit:
@@ -40,6 +42,19 @@ def visit_get_for(user, pk: int) -> Visit:
     if visit is None:
         raise Http404
     return visit
+
+
+def form_signature(visit: Visit):
+    """The customer's latest signature on the visit's service form, with ``data_uri`` (its image, for the page);
+    None before the customer has signed."""
+    sig = (
+        visit.signatures.filter(purpose=SignaturePurpose.FORM, role=SignerRole.CUSTOMER)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if sig is not None:
+        sig.data_uri = signature_data_uri(sig.image)
+    return sig
 
 
 def visit_by_token(token: str) -> Visit:

@@ -70,7 +70,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     pending = (
         shown.quotes.filter(status=QuoteStatus.PENDING).prefetch_related("lines").first() if shown is not None else None
     )
-    from aftersales.dispatch.selectors import appointment_open
+    from aftersales.dispatch.selectors import appointment_open, departure_for
     from aftersales.parts.selectors import van_of, van_stock
 
     van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
@@ -87,13 +87,16 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         visit.status == VisitStatus.WORKING
         or (visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE)
     )
+    appointment = appointment_open(sr)
+    departure = departure_for(appointment) if appointment is not None else None
     return {
         "sr": sr,
         "visit": shown,
         "open_visit": visit,
         "visits": visits,
         "can_act": _is_technician_of(request.user, sr),
-        "appointment": appointment_open(sr),
+        "appointment": appointment,
+        "departure": departure,
         "prep": prep,
         "counters": counters,
         "fault_tree": selectors.fault_tree_for(sr) if visit else [],
@@ -118,7 +121,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
             else []
         ),
         "checks": checks,
-        "form_signed": bool(shown) and shown.signatures.filter(purpose="form", role="customer").exists(),
+        "form_signature": selectors.form_signature(shown) if shown else None,
         "payments": list(selectors.payment_list_for(request.user).filter(visit=shown) if shown else []),
         "paid": paid,
         "owed": (shown.customer_total - paid) if shown else Decimal("0"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import form_add_domain_error
+from aftersales.core.forms import form_add_domain_error, form_page
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
@@ -94,33 +94,9 @@ staff_required = roles_required(STOCK_ROLES)
 reader_required = roles_required(READER_ROLES)
 
 
-def _form_page(request, form, template, context=None, status=200):
-    return render(request, template, {"form": form, **(context or {})}, status=status)
-
-
 def _form_view(request, form, context, *, run, then, done=None):
-    """The page of one form (``parts/form.html``): a valid POST calls ``run()``, flashes ``done``
-    (a text, or a function of the result) and answers ``then(result)``; a business error goes
-    back on the form (400), a refused POST answers 400."""
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            result = run()
-            if done:
-                messages.success(request, done(result) if callable(done) else done)
-            return then(result)
-
-        return _run(request, form, go, "parts/form.html", context)
-    return _form_page(request, form, "parts/form.html", context, status=400 if form.errors else 200)
-
-
-def _run(request, form, fn, template, context=None):
-    """Call ``fn`` and redirect to its answer, or show the domain error on the form (400)."""
-    try:
-        return fn()
-    except DomainError as exc:
-        form_add_domain_error(form, exc)
-        return _form_page(request, form, template, context, status=400)
+    """The page of one form (``parts/form.html``), as ``core.forms.form_page`` answers it."""
+    return form_page(request, form, "parts/form.html", context, run=lambda _form: run(), done=done, then=then)
 
 
 # --- home, catalogue, warehouses ------------------------------------------------------

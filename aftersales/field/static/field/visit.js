@@ -176,6 +176,9 @@
     }
     window.addEventListener("resize", resize);
     resize();
+    // A pad inside a closed <details> ("Sign again") has no size until it is opened.
+    var details = canvas.closest("details");
+    if (details) details.addEventListener("toggle", function () { if (details.open) resize(); });
     var box = canvas.closest(".signature-box");
     var clear = box && box.querySelector("[data-clear-signature]");
     if (clear) clear.addEventListener("click", function () { pad.clear(); });
