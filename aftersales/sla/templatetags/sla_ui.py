@@ -23,6 +23,8 @@ COLOUR_CLASS = {
     "warning": "text-bg-warning",
     "breached": "text-bg-danger",
     "paused": "text-bg-secondary",
+    # Stopped after its due time: on record, nothing to chase (never the red alarm).
+    "late": "text-bg-light border border-secondary text-secondary-emphasis",
     "met": "text-bg-light border",
 }
 COLOUR_ICON = {
@@ -30,12 +32,18 @@ COLOUR_ICON = {
     "warning": "bi-hourglass-split",
     "breached": "bi-alarm",
     "paused": "bi-pause-circle",
+    "late": "bi-clock-history",
     "met": "bi-check2-circle",
 }
 
 
 def sla_text(status: TargetStatus) -> str:
-    """ "3 h 20 min left", "overdue 25 min", "paused · 7 h left", "met", "stopped"."""
+    """ "3 h 20 min left", "overdue 25 min", "paused · 7 h left", "met", "met 25 min late", "stopped"."""
+    if status.colour == "late":
+        late = duration_text(status.breach_by) if status.breach_by else ""
+        if status.met_at is not None:
+            return _("met %(by)s late") % {"by": late} if late else _("met late")
+        return _("stopped %(by)s late") % {"by": late} if late else _("stopped late")
     if status.colour == "breached":
         return _("overdue %(by)s") % {"by": duration_text(status.breach_by)} if status.breach_by else _("overdue")
     if status.colour == "met":
@@ -73,10 +81,10 @@ def sla_badge(context, service_request):
     """The most pressing target of a queue row, from its prefetched clocks (no query)."""
     if not sla_visible(context.get("user")):
         return ""
-    head = sla_headline(sla_statuses(service_request.sla_clocks.all()))
+    head = sla_headline(sla_statuses(service_request.sla_clocks.all(), request_status=service_request.status))
     if head is None:
         return mark_safe('<span class="text-muted" data-sla="none">—</span>')  # noqa: S308 - a constant
-    return format_html('{} <span class="small text-muted">{}</span>', sla_badge_html(head), head.label)
+    return format_html('{}<div class="small text-muted sla-target">{}</div>', sla_badge_html(head), head.label)
 
 
 @register.simple_tag
