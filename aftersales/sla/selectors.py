@@ -505,3 +505,134 @@ def followup_window_for(service_type: str) -> tuple[dt.timedelta, dt.timedelta] 
     if row is None:
         return None
     return dt.timedelta(hours=row.earliest_hours), dt.timedelta(hours=row.latest_hours)
+
+
+# --- the settings pages' previews: the clocks' own arithmetic on unsaved edits ----------
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    kind: str
+    label: str
+    duration: dt.timedelta
+    business: bool
+    calendar_name: str
+    due_at: dt.datetime | None
+    warning_at: dt.datetime | None
+    error: str = ""
+
+
+def rule_deadlines(rule: SlaPolicy, *, received_at: dt.datetime) -> list[DeadlineRow]:
+    """When a request received at ``received_at`` would be due on each target ``rule`` sets
+    (saved or a draft from the settings form), computed as its clocks would be
+    (:func:`target_spec` and ``clocks.clock_compute``). Reads only."""
+    from .businesstime import NoWorkingTime
+    from .clocks import clock_compute
+
+    default: dict = {}
+    out = []
+    for kind in TargetKind.values:
+        duration = getattr(rule, kind)
+        if duration is None:
+            continue
+        spec = target_spec(rule, kind, default=default)
+        calendar = None
+        if spec.calendar_id is not None:
+            calendar = rule.calendar if rule.calendar_id == spec.calendar_id else default.get("calendar")
+        try:
+            result = clock_compute(spec, received_at, [], now=received_at)
+            due, warning, error = result.due_at, result.warning_at, ""
+        except NoWorkingTime:
+            due = warning = None
+            error = gettext("The calendar has no working time after this moment.")
+        out.append(
+            DeadlineRow(
+                kind=kind,
+                label=str(TargetKind(kind).label),
+                duration=duration,
+                business=spec.calendar_id is not None,
+                calendar_name=calendar_shown(calendar.name) if calendar is not None else gettext("24×7"),
+                due_at=timezone.localtime(due) if due else None,
+                warning_at=timezone.localtime(warning) if warning else None,
+                error=error,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarDeadline:
+    duration: dt.timedelta
+    rules: tuple[str, ...]  # the rules (and targets) that count this long on the calendar
+    due_at: dt.datetime | None
+
+
+# Lengths always shown besides the ones the rules count on the calendar.
+SAMPLE_DURATIONS = (dt.timedelta(minutes=30), dt.timedelta(hours=4), dt.timedelta(hours=24))
+
+
+def calendar_deadlines(
+    calendar: Calendar | None, snapshot: CalendarSnapshot, *, received_at: dt.datetime
+) -> list[CalendarDeadline]:
+    """For each length of working time the active rules count on ``calendar`` (and a few
+    samples), when a request received at ``received_at`` would be due on ``snapshot``
+    (the calendar, or a draft of it): ``businesstime.add_business_time``, as the clocks."""
+    from .businesstime import NoWorkingTime, add_business_time
+
+    uses: dict[dt.timedelta, list[str]] = defaultdict(list)
+    if calendar is not None and calendar.pk:
+        for rule in policy_rules_active():
+            counts_here = rule.calendar_id == calendar.pk or (rule.calendar_id is None and calendar.is_default)
+            for kind in TargetKind.values:
+                duration = getattr(rule, kind)
+                if counts_here and duration is not None and getattr(rule, f"{kind}_business"):
+                    uses[duration].append(f"{rule.display_name} · {TargetKind(kind).label}")
+    durations = sorted(set(uses) | set(SAMPLE_DURATIONS))
+    out = []
+    for duration in durations:
+        try:
+            due = timezone.localtime(add_business_time(snapshot, received_at, duration))
+        except NoWorkingTime:
+            due = None
+        out.append(CalendarDeadline(duration=duration, rules=tuple(uses.get(duration, ())), due_at=due))
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarDayView:
+    date: dt.date
+    spans: tuple[tuple[dt.time, dt.time], ...]
+    day: CalendarDay | None  # the override of that date, if any
+
+
+def calendar_days_ahead(snapshot: CalendarSnapshot, calendar: Calendar | None, *, start: dt.date, days: int = 14):
+    """The working hours of the next ``days`` dates on ``snapshot``, with each date's
+    override (holiday, make-up day) if it has one: the calendar page's strip."""
+    overrides = {}
+    if calendar is not None and calendar.pk:
+        end = start + dt.timedelta(days=days)
+        overrides = {d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__gte=start, date__lt=end)}
+    out = []
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        spans = tuple(
+            (
+                (dt.datetime.min + dt.timedelta(seconds=a)).time(),
+                (dt.datetime.min + dt.timedelta(seconds=b % 86400)).time(),
+            )
+            for a, b in snapshot.local_spans(day)
+        )
+        out.append(CalendarDayView(date=day, spans=spans, day=overrides.get(day)))
+    return out
+
+
+def calendar_list() -> list[Calendar]:
+    """Every calendar with its weekly hours, for the settings pages."""
+    return list(Calendar.objects.prefetch_related("periods").order_by("-is_default", "name"))
+
+
+def policy_list() -> list[SlaPolicy]:
+    """Every rule, active first, in the order they are tried."""
+    return list(
+        SlaPolicy.objects.select_related("calendar", "product_category").order_by("-is_active", "precedence", "id")
+    )

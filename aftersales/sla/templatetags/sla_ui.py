@@ -112,3 +112,60 @@ def sla_actions(entries):
         return actions_text(entries)
     except (KeyError, TypeError, ValueError):
         return str(entries)
+
+
+@register.filter
+def sla_target(value, business=False) -> str:
+    """A target's length as rules state it: "24 h", "30 min of working time"."""
+    from ..format import target_text
+
+    return target_text(value, business=bool(business))
+
+
+@register.simple_tag
+def rule_criteria(rule) -> str:
+    """A rule's criteria in words ("type=Repair, region=Urban"), or "any request"."""
+    from ..rules import criterion_text
+    from ..rules import rule_criteria as criteria
+
+    shown = []
+    for attr, _label, value in criteria(rule):
+        if attr == "product_category_id":
+            shown.append(f"{_label}={rule.product_category}")
+        else:
+            shown.append(criterion_text(attr, value))
+    return ", ".join(shown) if shown else _("any request")
+
+
+@register.simple_tag
+def rule_targets(rule):
+    """(label, text) for every target the rule sets."""
+    from ..format import target_text
+    from ..models import TargetKind
+
+    return [
+        (TargetKind(kind).label, target_text(getattr(rule, kind), business=getattr(rule, f"{kind}_business")))
+        for kind in TargetKind.values
+        if getattr(rule, kind) is not None
+    ]
+
+
+@register.filter
+def weekday_label(value) -> str:
+    from ..models import Weekday
+
+    try:
+        return str(Weekday(int(value)).label)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def shifts(periods) -> str:
+    """(start, end) pairs as "09:00–12:00, 13:30–18:00" (an end of 00:00 is 24:00)."""
+    import datetime as _dt
+
+    out = []
+    for start, end in periods:
+        out.append(f"{start:%H:%M}–{'24:00' if end == _dt.time(0) else format(end, '%H:%M')}")
+    return ", ".join(out)
