@@ -118,8 +118,8 @@ class DurationField(forms.MultiValueField):
     def __init__(self, *, allow_zero: bool = False, **kwargs):
         self.allow_zero = allow_zero
         fields = (
-            forms.IntegerField(min_value=0, max_value=525600),
-            forms.ChoiceField(choices=DURATION_UNITS),
+            forms.IntegerField(min_value=0, max_value=525600, required=False),
+            forms.ChoiceField(choices=DURATION_UNITS, required=False),
         )
         kwargs.setdefault("require_all_fields", False)
         super().__init__(fields, **kwargs)

@@ -409,7 +409,7 @@ def level_edit(request, pk: int):
     form = LevelForm(request.POST)
     if form.is_valid():
         try:
-            level = services.escalation_level_update(actor=request.user, level=level, **form.data_for_service())
+            level = services.escalation_level_update(actor=request.user, row=level, **form.data_for_service())
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -443,7 +443,7 @@ def level_active(request, pk: int):
         messages.error(request, _("Say whether the level is to be active."))
         return redirect("sla:levels")
     try:
-        services.escalation_level_set_active(actor=request.user, level=level, active=active == "1")
+        services.escalation_level_set_active(actor=request.user, row=level, active=active == "1")
     except DomainError as exc:
         messages.error(request, domain_error_text(exc))
     else:

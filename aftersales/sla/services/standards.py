@@ -549,12 +549,12 @@ def escalation_level_create(*, actor, notify_users=(), **data) -> EscalationLeve
 
 
 @transaction.atomic
-def escalation_level_update(*, actor, level: EscalationLevel, notify_users=None, **data) -> EscalationLevel:
+def escalation_level_update(*, actor, row: EscalationLevel, notify_users=None, **data) -> EscalationLevel:
     _require(actor)
     unknown = set(data) - set(LEVEL_FIELDS)
     if unknown:
         raise ValueError(f"Unknown level fields: {sorted(unknown)}")
-    level = EscalationLevel.objects.select_for_update().get(pk=level.pk)
+    level = EscalationLevel.objects.select_for_update().get(pk=row.pk)
     merged = {field: getattr(level, field) for field in LEVEL_FIELDS}
     merged.update(data)
     data = _level_clean(merged, level=level)
@@ -574,10 +574,10 @@ def escalation_level_update(*, actor, level: EscalationLevel, notify_users=None,
 
 
 @transaction.atomic
-def escalation_level_set_active(*, actor, level: EscalationLevel, active: bool) -> EscalationLevel:
+def escalation_level_set_active(*, actor, row: EscalationLevel, active: bool) -> EscalationLevel:
     """Switch a row of the matrix off (the sweep skips it) or on again."""
     _require(actor)
-    level = EscalationLevel.objects.select_for_update().get(pk=level.pk)
+    level = EscalationLevel.objects.select_for_update().get(pk=row.pk)
     if level.is_active != active:
         level.is_active = active
         level.save(update_fields=["is_active", "updated_at"])
