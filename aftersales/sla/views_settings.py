@@ -223,7 +223,7 @@ def _calendar_page(request, form, calendar, *, day_form=None, status=200):
     context = {
         "form": form,
         "calendar": calendar,
-        "day_form": day_form or CalendarDayForm(),
+        "day_form": day_form or CalendarDayForm(prefix="day"),
         "days": days,
         "year": year,
         "years": [year - 1, year, year + 1],
@@ -282,7 +282,7 @@ def calendar_preview(request, pk: int):
 @settings_required
 def calendar_day_add(request, pk: int):
     calendar = get_object_or_404(Calendar.objects.prefetch_related("periods"), pk=pk)
-    day_form = CalendarDayForm(request.POST)
+    day_form = CalendarDayForm(request.POST, prefix="day")
     if day_form.is_valid():
         data = day_form.cleaned_data
         try:

@@ -181,16 +181,18 @@ def test_calendar_days_add_and_remove(admin_user):
     calendar = Calendar.objects.get(code="standard")
     client = web(admin_user)
     url = reverse("sla:calendar_day_add", args=[calendar.pk])
-    response = client.post(url, {"date": "2026-03-09", "kind": "holiday", "name": "公司假日", "periods": ""})
+    response = client.post(
+        url, {"day-date": "2026-03-09", "day-kind": "holiday", "day-name": "公司假日", "day-periods": ""}
+    )
     assert response.status_code == 302 and response["Location"].endswith("?year=2026#days")
     day = CalendarDay.objects.get(calendar=calendar, date=dt.date(2026, 3, 9))
     page = client.get(reverse("sla:calendar_edit", args=[calendar.pk]), {"year": "2026"}).content.decode()
     assert 'data-date="2026-03-09" data-kind="holiday"' in page
     # a holiday with hours: refused, the form says why, nothing written
-    response = client.post(url, {"date": "2026-03-10", "kind": "holiday", "periods": "09:00-12:00"})
+    response = client.post(url, {"day-date": "2026-03-10", "day-kind": "holiday", "day-periods": "09:00-12:00"})
     assert response.status_code == 400 and "A holiday has no working hours." in response.content.decode()
     assert not CalendarDay.objects.filter(calendar=calendar, date=dt.date(2026, 3, 10)).exists()
-    response = client.post(url, {"date": "not a date", "kind": "workday"})
+    response = client.post(url, {"day-date": "not a date", "day-kind": "workday"})
     assert response.status_code == 400 and "Enter a valid date." in response.content.decode()
     client.post(reverse("sla:calendar_day_delete", args=[calendar.pk, day.pk]))
     assert not CalendarDay.objects.filter(pk=day.pk).exists()
