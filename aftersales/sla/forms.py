@@ -338,7 +338,7 @@ class CalendarPreviewForm(forms.Form):
     """When a request would be received, for the previews (default: now)."""
 
     received_at = MomentField(
-        label=_("Received at"),
+        label=_("Request received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],

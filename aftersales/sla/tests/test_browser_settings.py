@@ -194,6 +194,6 @@ def test_manager_edits_the_escalation_matrix_with_the_preview(manager_page, live
     assert EscalationLevel.objects.get(pk=level.pk).delay == dt.timedelta(minutes=30)
     # switch it off: the preview no longer lists it
     page.locator('#level-list tr[data-level="2"][data-kind=""] button:has-text("Switch off")').click()
-    expect(page.locator('#level-list tr[data-level="2"][data-kind=""]')).to_contain_text("off")
+    expect(page.locator('#level-list tr[data-level="2"][data-kind=""]')).to_contain_text("inactive")
     expect(page.locator('#level-schedule [data-level="2"]')).to_have_count(0)
     assert AuditEvent.objects.filter(action="sla.escalation_level_deactivate").exists()
