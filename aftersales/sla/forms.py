@@ -13,7 +13,7 @@ from aftersales.core.forms import BootstrapMixin
 from aftersales.customers.choices import CustomerTier, RegionClass
 from aftersales.tickets.choices import Channel, Priority, ServiceType, Status
 
-from .defaults import calendar_name, rule_name
+from .defaults import calendar_name, level_name, rule_name
 from .models import Calendar, CalendarDay, TargetKind, Weekday
 from .rules import RequestFacts
 
@@ -399,6 +399,9 @@ class LevelForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         from aftersales.accounts.models import Organization, User
 
+        name = self.initial.get("name") or ""
+        if name and level_name(name) != name:
+            self.fields["name"].help_text = _("Shown as “%(name)s” while unchanged.") % {"name": level_name(name)}
         staff = (
             User.objects.filter(is_active=True).exclude(role=Role.CUSTOMER).order_by("last_name", "first_name", "id")
         )
