@@ -409,8 +409,9 @@ class LevelForm(BootstrapMixin, forms.Form):
         self.fields["act_as"].queryset = staff
         self.fields["reassign_technician"].queryset = staff.filter(role=Role.TECHNICIAN)
         self.fields["reassign_organization"].queryset = Organization.objects.order_by("name")
-        for name in ("notify_users", "act_as", "reassign_technician"):
-            self.fields[name].label_from_instance = lambda u: u.display_name
+        for name in ("notify_users", "act_as"):
+            self.fields[name].label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
+        self.fields["reassign_technician"].label_from_instance = lambda u: u.display_name
 
     @staticmethod
     def initial_for(level) -> dict:
