@@ -269,6 +269,14 @@ def build_world() -> World:
             upload=SimpleUploadedFile("manual.pdf", PDF, content_type="application/pdf"),
         ),
     )
+    # The service standards (seeded by the SLA migrations): configuration, shared.
+    from aftersales.sla.models import Calendar, CalendarDay, EscalationLevel, SlaPolicy
+
+    standard = Calendar.objects.get(code="standard")
+    w.share("sla_rule", SlaPolicy.objects.order_by("pk").first())
+    w.share("sla_calendar", standard)
+    w.share("sla_calendar_day", CalendarDay.objects.filter(calendar=standard).order_by("date").first())
+    w.share("sla_level", EscalationLevel.objects.order_by("pk").first())
     w.extra["region"] = region
 
     # A complaint about the own job (complaints are shared by the roles that read them).
