@@ -289,4 +289,19 @@ def build_world() -> World:
             uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
         )[0],
     )
+
+    # A case of the library (shared by the quality team and the managers).
+    from aftersales.quality.services import case_create
+
+    w.share(
+        "quality_case",
+        case_create(
+            actor=manager,
+            title="热水器底部漏水",
+            kind="bad",
+            summary="安装后漏水",
+            lessons="试水十分钟",
+            request=jobs["own"].request,
+        ),
+    )
     return w

@@ -1,0 +1,17 @@
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.navigation import MenuItem, register
+
+from .permissions import QUALITY_ROLES
+
+register(
+    "main",
+    MenuItem(
+        "quality:case_list",
+        _("Case library"),
+        icon="journal-bookmark",
+        weight=47,
+        permission=QUALITY_ROLES,
+        active_prefix="quality:",
+    ),
+)
