@@ -7,19 +7,21 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
+from ninja.responses import Status as Reply
 
+from aftersales.accounts.models import User
 from aftersales.complaints.permissions import complaint_list_for
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_reply
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Id, InputSchema, PageSize, text
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageSize, text
 from aftersales.tickets.selectors import request_list_for
 
 from . import services
-from .choices import CaseAction, CaseKind, CaseStatus
+from .choices import CaseAction, CaseKind, CaseStatus, InspectionMethod, InspectionStatus
 from .models import Case
-from .permissions import QUALITY_ROLES
-from .selectors import case_get_for, case_search
+from .permissions import INSPECTION_READ_ROLES, QUALITY_ROLES
+from .selectors import case_get_for, case_search, compliance_by_technician, inspection_get_for, inspection_rows
 
 router = Router(tags=["quality"])
 QUALITY = api_roles(QUALITY_ROLES)
@@ -198,3 +200,149 @@ def case_transition_api(request, case_id: int, payload: TransitionIn):
     case = case_get_for(request.auth, case_id)
     services.case_transition(actor=request.auth, case=case, action=payload.action)
     return case_get_for(request.auth, case_id)
+
+
+# --- inspections (R-QA-1) -----------------------------------------------------------------------
+
+INSPECT_READ = api_roles(INSPECTION_READ_ROLES)
+
+
+class ResultOut(Schema):
+    item_id: int
+    item: str
+    passed: bool
+
+    @staticmethod
+    def resolve_item(obj):
+        return str(obj.item)
+
+
+class CorrectiveOut(Schema):
+    id: int
+    text: str
+    owner_id: int
+    due_date: datetime.date
+    status: str
+
+
+class InspectionOut(Schema):
+    id: int
+    visit_id: int
+    visit_number: str
+    technician_id: int
+    sampled: bool
+    method: str
+    status: str
+    findings: str
+    inspected_at: datetime.datetime | None
+    passed_count: int
+    item_count: int
+    compliance: int | None
+    results: list[ResultOut]
+    actions: list[CorrectiveOut]
+
+    @staticmethod
+    def resolve_visit_number(obj):
+        return obj.visit.number
+
+    @staticmethod
+    def resolve_results(obj):
+        return list(obj.results.select_related("item"))
+
+    @staticmethod
+    def resolve_actions(obj):
+        return list(obj.actions.all())
+
+
+class InspectionListQuery(Schema):
+    status: InspectionStatus | None = None
+    limit: PageSize = 50
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+class RecordIn(InputSchema):
+    method: InspectionMethod
+    results: dict[str, bool] = Field(description="Checklist item id → passed.")
+    findings: text(5000) = ""
+
+
+class CorrectiveIn(InputSchema):
+    text: text(300, min_length=1)
+    owner_id: Id
+    due_date: Day
+
+
+class ComplianceOut(Schema):
+    technician_id: int
+    technician: str
+    inspections: int
+    passed: int
+    items: int
+    rate: float | None
+    open_actions: int
+
+
+@router.get(
+    "/inspections", response={200: list[InspectionOut], **ERRORS}, summary="List inspections", auth=INSPECT_READ
+)
+def inspection_list_api(request, query: Query[InspectionListQuery]):
+    qs = inspection_rows(request.auth, status=query.status or "")
+    return list(qs[query.offset : query.offset + query.limit])
+
+
+@router.get(
+    "/inspections/compliance",
+    response={200: list[ComplianceOut], **ERRORS},
+    summary="Norm-compliance rate per technician",
+    auth=INSPECT_READ,
+)
+def compliance_api(request):
+    return [
+        {**r, "technician_id": r["technician"].pk, "technician": r["technician"].display_name}
+        for r in compliance_by_technician(request.auth)
+    ]
+
+
+@router.get(
+    "/inspections/{int:inspection_id}",
+    response={200: InspectionOut, **ERRORS},
+    summary="Get an inspection",
+    auth=INSPECT_READ,
+)
+def inspection_get_api(request, inspection_id: int):
+    return inspection_get_for(request.auth, inspection_id)
+
+
+@router.post(
+    "/inspections/{int:inspection_id}/record",
+    response={200: InspectionOut, **ERRORS},
+    summary="Record an inspection's result",
+    auth=QUALITY,
+)
+def inspection_record_api(request, inspection_id: int, payload: RecordIn):
+    inspection = inspection_get_for(request.auth, inspection_id)
+    services.inspection_record(
+        actor=request.auth,
+        inspection=inspection,
+        method=payload.method,
+        results=payload.results,
+        findings=payload.findings,
+    )
+    return inspection_get_for(request.auth, inspection_id)
+
+
+@router.post(
+    "/inspections/{int:inspection_id}/actions",
+    response={201: CorrectiveOut, **ERRORS},
+    summary="Add a corrective action",
+    auth=QUALITY,
+)
+def corrective_add_api(request, inspection_id: int, payload: CorrectiveIn):
+    inspection = inspection_get_for(request.auth, inspection_id)
+    owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
+    if owner is None:
+        raise ValidationFailed(fields={"owner_id": [_("Not found.")]})
+    action = services.corrective_action_add(
+        actor=request.auth, inspection=inspection, text=payload.text, owner=owner, due_date=payload.due_date
+    )
+    return Reply(201, action)

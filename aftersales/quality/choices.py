@@ -41,3 +41,43 @@ CASE_TRANSITIONS: dict[str, Transition] = transitions(
     Transition(CaseAction.ARCHIVE, frozenset({S.DRAFT, S.PUBLISHED}), S.ARCHIVED, QUALITY_MANAGER_ROLES),
     Transition(CaseAction.RESTORE, frozenset({S.ARCHIVED}), S.DRAFT, QUALITY_MANAGER_ROLES),
 )
+
+
+# --- inspections (R-QA-1; seed 001 §3.4, §7.1) -------------------------------------------------
+
+
+class InspectionMethod(models.TextChoices):
+    CALL = "call", _("By phone call")
+    ONSITE = "onsite", _("On site")
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class InspectionAction(models.TextChoices):
+    RECORD = "record", _("Record the result")
+    CANCEL = "cancel", _("Cancel")
+
+
+IS = InspectionStatus
+INSPECTION_TRANSITIONS: dict[str, Transition] = transitions(
+    Transition(InspectionAction.RECORD, frozenset({IS.PLANNED}), IS.DONE, QUALITY_ROLES),
+    Transition(InspectionAction.CANCEL, frozenset({IS.PLANNED}), IS.CANCELLED, QUALITY_ROLES, reason_required=True),
+)
+
+
+class CorrectiveStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class CorrectiveStep(models.TextChoices):
+    COMPLETE = "complete", _("Mark done")
+
+
+CORRECTIVE_TRANSITIONS: dict[str, Transition] = transitions(
+    Transition(CorrectiveStep.COMPLETE, frozenset({CorrectiveStatus.OPEN}), CorrectiveStatus.DONE, QUALITY_ROLES),
+)

@@ -1,15 +1,27 @@
-"""Demo case library (``manage.py demo_data``): two hand-written cases (a good one published, a bad
+"""Demo quality data: the case library (``manage.py demo_data``): two hand-written cases (a good one published, a bad
 one about a demo request as a draft) and a bad case from every closed demo complaint with lessons
-learned (through ``case_from_complaint``: no complainant identity)."""
+learned (through ``case_from_complaint``: no complainant identity); inspections sampled from
+the last month's completed jobs, one recorded with a failed norm and a corrective action."""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
 
 from aftersales.complaints.permissions import complaint_list_for
 from aftersales.complaints.selectors import complaint_lessons_handoff
 from aftersales.tickets.permissions import request_list_for
 
 from .models import Case
-from .services import case_create, case_from_complaint, case_transition
+from .services import (
+    case_create,
+    case_from_complaint,
+    case_transition,
+    corrective_action_add,
+    inspection_record,
+    inspection_sample,
+)
 
 DEMO_ORDER = 90
 
@@ -48,3 +60,24 @@ def demo_load(ctx) -> None:
         if complaint_lessons_handoff(complaint) is not None:
             case_from_complaint(actor=author, complaint=complaint)
     ctx.log(f"{Case.objects.count()} cases")
+    _demo_inspections(ctx, author, users.get("manager") or author)
+
+
+def _demo_inspections(ctx, author, manager) -> None:
+    """Sample the last month's completed demo jobs and record the first inspection (one norm
+    failed, a corrective action for the technician)."""
+    now = timezone.now()
+    sampled = inspection_sample(start=now - dt.timedelta(days=30), end=now, seed=1, actor=manager)
+    if not sampled:
+        return
+    first = sampled[0]
+    results = {i.pk: i.code != "shoe_covers" for i in first.template.items.all()}
+    inspection_record(actor=author, inspection=first, method="call", results=results, findings="客户反映未穿鞋套。")
+    corrective_action_add(
+        actor=author,
+        inspection=first,
+        text="复习上门服务规范，下次上门前自查鞋套。",
+        owner=first.technician,
+        due_date=timezone.localdate() + dt.timedelta(days=7),
+    )
+    ctx.log(f"{len(sampled)} inspections sampled")

@@ -11,3 +11,12 @@ urlpatterns = [
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/<str:action>/", views.case_transition, name="case_transition"),
 ]
+urlpatterns += [
+    path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/sample/", views.inspection_sample, name="inspection_sample"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/record/", views.inspection_record, name="inspection_record"),
+    path("inspections/<int:pk>/cancel/", views.inspection_cancel, name="inspection_cancel"),
+    path("inspections/<int:pk>/actions/", views.corrective_add, name="corrective_add"),
+    path("corrective-actions/<int:pk>/done/", views.corrective_complete, name="corrective_complete"),
+]

@@ -304,4 +304,24 @@ def build_world() -> World:
             request=jobs["own"].request,
         ),
     )
+
+    # Inspections of the own and the foreign technician's visits, each with a corrective action
+    # owned by its technician (the quality team sees all; a technician his own).
+    from aftersales.quality.services import corrective_action_add, inspection_create
+
+    inspections = {k: inspection_create(actor=manager, visit=visits[k]) for k in ("own", "foreign")}
+    w.put("inspection", **inspections)
+    w.put(
+        "corrective",
+        **{
+            k: corrective_action_add(
+                actor=manager,
+                inspection=i,
+                text="重新培训上门规范",
+                owner=i.technician,
+                due_date=timezone.localdate() + dt.timedelta(days=7),
+            )
+            for k, i in inspections.items()
+        },
+    )
     return w
