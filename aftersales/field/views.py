@@ -83,6 +83,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     paid = selectors.visit_paid_total(shown) if shown else Decimal("0")
     counters = sanbao.unit_counters(sr.unit) if sr.unit_id else None
     posted = request.POST if failed_step else {}
+    quote_rows = _quote_rows(visit, prep, posted if failed_step == "quote" else {})
     work_open = visit is not None and (
         visit.status == VisitStatus.WORKING
         or (visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE)
@@ -105,7 +106,9 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         "quote_link": (
             request.build_absolute_uri(reverse("field:consent", args=[pending.token])) if pending is not None else ""
         ),
-        "quote_rows": _quote_rows(sr, prep, posted),
+        "quote_rows": quote_rows,
+        "quote_totals": selectors.quote_totals(quote_rows),
+        "may_cover": visit is not None and selectors.quote_may_cover(visit),
         "van": van,
         "van_levels": van_levels,
         "parts_used": list(
@@ -145,7 +148,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     }
 
 
-def _quote_rows(sr, prep, posted) -> list[dict]:
+def _quote_rows(visit, prep, posted) -> list[dict]:
     if posted:
         return [
             {
@@ -158,28 +161,13 @@ def _quote_rows(sr, prep, posted) -> list[dict]:
             }
             for i in range(QUOTE_ROWS)
         ]
-    rows = [
-        {
-            "kind": LineKind.CALL_OUT,
-            "description": _("Call-out fee"),
-            "quantity": "1",
-            "unit_price": settings.FIELD_CALL_OUT_FEE,
-        },
-        {"kind": LineKind.LABOUR, "description": _("Labour"), "quantity": "1", "unit_price": settings.FIELD_LABOUR_FEE},
-    ]
-    for likely in prep.likely_parts[:1]:
-        rows.append(
-            {
-                "kind": LineKind.PART,
-                "part": str(likely.part.pk),
-                "description": likely.part.name,
-                "quantity": "1",
-                "unit_price": str(likely.part.price),
-            }
-        )
-    while len(rows) < QUOTE_ROWS:
-        rows.append({"kind": "", "description": "", "quantity": "", "unit_price": ""})
-    return rows
+    return selectors.quote_draft_rows(
+        visit,
+        prep.likely_parts,
+        size=QUOTE_ROWS,
+        call_out_fee=settings.FIELD_CALL_OUT_FEE,
+        labour_fee=settings.FIELD_LABOUR_FEE,
+    )
 
 
 def _render_job(request, sr, *, error=None, failed_step="", status=200):

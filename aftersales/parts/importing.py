@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
 from aftersales.catalog.selectors import model_codes_parse
@@ -203,7 +204,7 @@ def levels_export(levels) -> bytes:
             _("Warehouse"),
             _("Part"),
             _("Name"),
-            _("Store"),
+            pgettext("stock", "Store"),
             _("Batch / serial"),
             _("On hand"),
             _("Reserved"),

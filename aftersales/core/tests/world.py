@@ -289,39 +289,23 @@ def build_world() -> World:
             uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
         )[0],
     )
-
-    # A case of the library (shared by the quality team and the managers).
-    from aftersales.quality.services import case_create
-
-    w.share(
-        "quality_case",
-        case_create(
-            actor=manager,
-            title="热水器底部漏水",
-            kind="bad",
-            summary="安装后漏水",
-            lessons="试水十分钟",
-            request=jobs["own"].request,
-        ),
-    )
-
-    # Inspections of the own and the foreign technician's visits, each with a corrective action
-    # owned by its technician (the quality team sees all; a technician his own).
-    from aftersales.quality.services import corrective_action_add, inspection_create
-
-    inspections = {k: inspection_create(actor=manager, visit=visits[k]) for k in ("own", "foreign")}
-    w.put("inspection", **inspections)
-    w.put(
-        "corrective",
-        **{
-            k: corrective_action_add(
-                actor=manager,
-                inspection=i,
-                text="重新培训上门规范",
-                owner=i.technician,
-                due_date=timezone.localdate() + dt.timedelta(days=7),
-            )
-            for k, i in inspections.items()
-        },
-    )
+    _extend(w)
     return w
+
+
+def _extend(w: World) -> None:
+    """The apps above add their own objects: ``world_extend(world)`` in ``<app>/tests/world.py``."""
+    import importlib
+
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("aftersales.") or app == "aftersales.core":
+            continue
+        try:
+            module = importlib.import_module(f"{app}.tests.world")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.tests.world":
+                raise
+            continue
+        module.world_extend(w)
