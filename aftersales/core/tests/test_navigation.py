@@ -37,6 +37,8 @@ def test_the_registry_holds_the_menus():
         "SLA",
         "Complaints",
         "Returns",
+        "Case library",
+        "Inspections",
         "Customers",
         "Products",
         "Spare parts",
