@@ -16,5 +16,6 @@ urlpatterns = [
     path("field/", include("aftersales.field.urls")),
     path("sla/", include("aftersales.sla.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
+    path("feedback/", include("aftersales.feedback.urls")),
     path("", include("aftersales.tickets.urls")),
 ]
