@@ -112,6 +112,9 @@ def _mount():
     from aftersales.field.api import router as field_router
 
     api.add_router("/field", field_router)
+    from aftersales.complaints.api import router as complaints_router
+
+    api.add_router("/complaints", complaints_router)
     from aftersales.feedback.api import router as feedback_router
 
     api.add_router("/feedback", feedback_router)

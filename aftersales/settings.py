@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "aftersales.field",
     "aftersales.parts",
     "aftersales.notifications",
+    "aftersales.complaints",
     "aftersales.feedback",
 ]
 

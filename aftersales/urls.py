@@ -16,6 +16,7 @@ urlpatterns = [
     path("field/", include("aftersales.field.urls")),
     path("sla/", include("aftersales.sla.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
+    path("complaints/", include("aftersales.complaints.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
     PARTS_CLERK = "parts_clerk", _("Parts clerk")
     QUALITY = "quality", _("Quality / complaints")
+    QUALITY_MANAGER = "quality_manager", _("Quality manager")
     MANAGER = "manager", _("After-sales manager")
     ADMIN = "admin", _("Administrator")
     PARTNER = "partner", _("Partner staff")
@@ -20,4 +21,6 @@ class Role(models.TextChoices):
 
 
 # Staff of the own company who see every service request.
-BACK_OFFICE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.PARTS_CLERK, Role.QUALITY, Role.MANAGER, Role.ADMIN})
+BACK_OFFICE_ROLES = frozenset(
+    {Role.AGENT, Role.DISPATCHER, Role.PARTS_CLERK, Role.QUALITY, Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN}
+)

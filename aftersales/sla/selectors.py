@@ -16,7 +16,7 @@ from aftersales.core.messages import msg
 from aftersales.tickets.choices import Status
 from aftersales.tickets.models import ServiceRequest
 
-from .businesstime import ALWAYS, CalendarSnapshot, business_time_between
+from .businesstime import ALWAYS, CalendarSnapshot, add_business_time, business_time_between
 from .clocks import TargetSpec
 from .defaults import calendar_name as calendar_shown
 from .defaults import rule_name
@@ -24,6 +24,7 @@ from .models import (
     Calendar,
     CalendarDay,
     ClockState,
+    ComplaintCategory,
     EscalationLevel,
     FollowUpWindow,
     SlaClock,
@@ -390,3 +391,39 @@ def followup_window_for(service_type: str) -> tuple[dt.timedelta, dt.timedelta] 
     if row is None:
         return None
     return dt.timedelta(hours=row.earliest_hours), dt.timedelta(hours=row.latest_hours)
+
+
+# --- complaint reply deadlines (R-SLA-1, seed 002; read by the complaints app) ----------------
+
+# When no category row matches (an administrator deleted it): seed 002's "other problems".
+COMPLAINT_FALLBACK_HOURS = 72
+COMPLAINT_WARNING_PERCENT = 80
+
+
+@dataclass(frozen=True)
+class ComplaintDeadline:
+    """When a complaint filed at ``filed_at`` must be answered, and when it is at risk."""
+
+    due_at: dt.datetime
+    warning_at: dt.datetime
+    hours: int
+    business: bool
+
+
+def complaint_deadline_for(category: str, filed_at: dt.datetime) -> ComplaintDeadline:
+    """The reply deadline of a complaint of ``category`` (a ``ComplaintCategory`` code), filed at
+    ``filed_at``: its hours on the default business calendar (holidays, 调休) when the category
+    counts business time, else around the clock. The warning falls at 80 % of the time."""
+    rows = {row.code: row for row in ComplaintCategory.objects.filter(code__in=[category, "other"])}
+    row = rows.get(category) or rows.get("other")
+    hours = row.reply_hours if row is not None else COMPLAINT_FALLBACK_HOURS
+    business = bool(row is not None and row.business_time)
+    duration = dt.timedelta(hours=hours)
+    warn = duration * COMPLAINT_WARNING_PERCENT / 100
+    cal = calendar_snapshot(calendar_default()) if business else ALWAYS
+    return ComplaintDeadline(
+        due_at=add_business_time(cal, filed_at, duration),
+        warning_at=add_business_time(cal, filed_at, warn),
+        hours=hours,
+        business=business,
+    )

@@ -112,11 +112,15 @@ def test_only_a_few_routes_are_public():
     """A guard on the declarations themselves: everything else needs a signed-in user."""
     public = sorted(r.name for r in declared_routes() if r.public)
     assert public == [
+        "GET /api/complaints/track/{token}",
+        "POST /api/complaints/track/{token}/answer",
         "accounts:login",
         "accounts:logout",
         "api:api-root",
         "api:openapi-json",
         "api:openapi-view",
+        "complaints:track",
+        "complaints:track_respond",
         "field:consent",
         "field:public_form",
     ]

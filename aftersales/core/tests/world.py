@@ -30,6 +30,7 @@ ROLES = [
     Role.TECHNICIAN,
     Role.PARTS_CLERK,
     Role.QUALITY,
+    Role.QUALITY_MANAGER,
     Role.MANAGER,
     Role.ADMIN,
     Role.PARTNER,
@@ -269,4 +270,23 @@ def build_world() -> World:
         ),
     )
     w.extra["region"] = region
+
+    # A complaint about the own job (complaints are shared by the roles that read them).
+    from aftersales.complaints.services import complaint_create
+
+    complaint = complaint_create(
+        actor=manager, category="attitude", description="师傅没有穿鞋套", demand="道歉", request=jobs["own"].request
+    )
+    from aftersales.complaints.services import complaint_evidence_add
+
+    w.share("complaint", complaint)
+    w.share("complaint_token", complaint)
+    w.share(
+        "complaint_evidence",
+        complaint_evidence_add(
+            actor=manager,
+            complaint=complaint,
+            uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
+        )[0],
+    )
     return w
