@@ -32,7 +32,7 @@ from .choices import (
     SurveyStatus,
 )
 from .models import FollowUp, FollowUpAttempt, Remedy, Survey
-from .permissions import CALL_ROLES, QUALITY_ROLES, REPORT_ROLES
+from .permissions import CALL_ROLES, QUALITY_ROLES, READ_ROLES, REPORT_ROLES
 from .selectors import (
     WORKLIST_VIEWS,
     figures,
@@ -390,7 +390,7 @@ def _period(query: PeriodQuery) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-@router.get("/surveys", response={200: list[SurveyOut], **ERRORS}, auth=api_roles(CALL_ROLES), summary="Answers")
+@router.get("/surveys", response={200: list[SurveyOut], **ERRORS}, auth=api_roles(READ_ROLES), summary="Answers")
 def survey_list(request, query: Query[PeriodQuery]):
     """Answered surveys in the period (default: the last 30 days), newest first; at most 200."""
     start, end = _period(query)
@@ -398,7 +398,7 @@ def survey_list(request, query: Query[PeriodQuery]):
 
 
 @router.get(
-    "/surveys/{int:survey_id}", response={200: SurveyOut, **ERRORS}, auth=api_roles(CALL_ROLES), summary="One survey"
+    "/surveys/{int:survey_id}", response={200: SurveyOut, **ERRORS}, auth=api_roles(READ_ROLES), summary="One survey"
 )
 def survey_get(request, survey_id: int):
     return survey_get_for(request.auth, survey_id)

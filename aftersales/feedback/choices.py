@@ -14,10 +14,12 @@ from aftersales.core.states import Transition, transitions
 
 # Who calls customers back and works the follow-up list (the same roles tickets lets record a follow-up).
 CALL_ROLES = frozenset({Role.AGENT, Role.QUALITY, Role.MANAGER, Role.ADMIN})
+# Who reads the survey answers.
+READ_ROLES = CALL_ROLES | {Role.QUALITY_MANAGER}
 # Who handles remedies (the quality team) and reads the figures.
-QUALITY_ROLES = frozenset({Role.QUALITY, Role.MANAGER, Role.ADMIN})
+QUALITY_ROLES = frozenset({Role.QUALITY, Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN})
 # Who hands follow-ups to another agent.
-SUPERVISOR_ROLES = frozenset({Role.QUALITY, Role.MANAGER, Role.ADMIN})
+SUPERVISOR_ROLES = QUALITY_ROLES
 
 
 class FollowUpKind(models.TextChoices):

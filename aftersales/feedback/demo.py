@@ -216,7 +216,9 @@ def _remedies(rng: random.Random, now: dt.datetime) -> None:
     """The older remedies had their outcome recorded and the customer was asked again; the newest
     stays open for the quality team."""
     quality = User.objects.filter(role=Role.QUALITY, is_active=True).order_by("id").first()
-    remedies = list(Remedy.objects.filter(status=RemedyStatus.OPEN).select_related("survey", "request").order_by("created_at"))
+    remedies = list(
+        Remedy.objects.filter(status=RemedyStatus.OPEN).select_related("survey", "request").order_by("created_at")
+    )
     for remedy in remedies[:-1]:
         resolved = remedy.created_at + dt.timedelta(hours=rng.uniform(3, 40))
         if remedy.created_at >= now - dt.timedelta(days=3) or resolved >= now - dt.timedelta(hours=6):

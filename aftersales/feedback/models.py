@@ -401,7 +401,15 @@ class Remedy(ChoiceLabels, models.Model):
         USER, verbose_name=_("quality handler"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     due_at = models.DateTimeField(_("due at"))
-    complaint_id = models.BigIntegerField(_("complaint"), null=True, blank=True)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The complaint a complaint remedy opened in the complaints app."),
+    )
     created_at = models.DateTimeField(_("opened at"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=16, choices=RemedyOutcome.choices, blank=True)
     outcome_note = models.TextField(_("what was done"), blank=True)

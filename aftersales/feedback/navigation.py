@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.navigation import MenuItem, register
 
-from .permissions import CALL_ROLES, QUALITY_ROLES, REPORT_ROLES
+from .permissions import CALL_ROLES, QUALITY_ROLES, READ_ROLES, REPORT_ROLES
 
 
 def _is_staff(user) -> bool:
@@ -15,9 +15,18 @@ register(
         "feedback:worklist",
         _("Follow-ups"),
         icon="telephone-outbound",
-        weight=45,
+        weight=46,
         permission=CALL_ROLES,
-        active_prefix="feedback:",
+        active_prefix="feedback:followup",
+    ),
+    # The quality team's worklist (remedies opened by dissatisfied answers).
+    MenuItem(
+        "feedback:remedies",
+        _("Remedies"),
+        icon="bandaid",
+        weight=47,
+        permission=QUALITY_ROLES,
+        active_prefix="feedback:remed",
     ),
 )
 register(
@@ -35,7 +44,7 @@ register(
         _("Answers"),
         icon="star-half",
         weight=20,
-        permission=CALL_ROLES,
+        permission=READ_ROLES,
         active_prefix="feedback:survey",
     ),
     MenuItem(

@@ -1,8 +1,8 @@
 """Who sees and does what with follow-ups, surveys and remedies (R-ROLE-1).
 
-Follow-ups and surveys are office work: agents, the quality team, managers and administrators
-see all of them (agents work their own list by default); remedies and the figures belong to the
-quality team and the managers. Technicians, partners and customers see none of it here (the
+Follow-ups are office work: agents, the quality team, managers and administrators see all of
+them (agents work their own list by default); the answers are read by them and the quality
+managers; remedies and the figures belong to the quality team and the managers. Technicians, partners and customers see none of it here (the
 customer answers his survey through its tokenised link, without logging in).
 """
 
@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 
 from aftersales.core.permissions import Scope, user_has_role
 
-from .choices import CALL_ROLES, QUALITY_ROLES, SUPERVISOR_ROLES
+from .choices import CALL_ROLES, QUALITY_ROLES, READ_ROLES, SUPERVISOR_ROLES
 from .models import FollowUp, Remedy, Survey, SurveyTemplate
 
 __all__ = [
     "CALL_ROLES",
     "QUALITY_ROLES",
+    "READ_ROLES",
     "REPORT_ROLES",
     "SUPERVISOR_ROLES",
     "followup_list_for",
@@ -29,7 +30,7 @@ __all__ = [
 REPORT_ROLES = QUALITY_ROLES
 
 FOLLOWUP_SCOPE = Scope(everything=CALL_ROLES)
-SURVEY_SCOPE = Scope(everything=CALL_ROLES)
+SURVEY_SCOPE = Scope(everything=READ_ROLES)
 REMEDY_SCOPE = Scope(everything=QUALITY_ROLES)
 
 

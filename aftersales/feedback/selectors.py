@@ -148,7 +148,7 @@ def survey_answered_list_for(user, *, start=None, end=None):
 
 # --- remedies -----------------------------------------------------------------------------------
 
-REMEDY_RELATED = ("request", "request__customer", "survey", "assignee", "resolved_by")
+REMEDY_RELATED = ("request", "request__customer", "survey", "assignee", "resolved_by", "complaint")
 
 
 def remedy_get_for(user, pk: int) -> Remedy:
@@ -156,6 +156,11 @@ def remedy_get_for(user, pk: int) -> Remedy:
     if obj is None:
         raise Http404
     return obj
+
+
+def remedy_complaint(remedy: Remedy):
+    """The complaint a complaint remedy opened in the complaints app (None without one)."""
+    return remedy.complaint if remedy.complaint_id else None
 
 
 def remedy_worklist(user, *, show: str = "open"):

@@ -24,7 +24,7 @@ from aftersales.tickets.selectors import request_timeline
 from .choices import DIMENSION_QUESTIONS, CallOutcome, Dimension, FollowUpResult, FollowUpStatus
 from .forms import AssignForm, CallForm, PeriodForm, RemedyResolveForm, answers_from_post, answers_posted
 from .models import FollowUp, Survey
-from .permissions import CALL_ROLES, QUALITY_ROLES, REPORT_ROLES, user_can_reassign
+from .permissions import CALL_ROLES, QUALITY_ROLES, READ_ROLES, REPORT_ROLES, user_can_reassign
 from .selectors import (
     WORKLIST_VIEWS,
     figures,
@@ -32,6 +32,7 @@ from .selectors import (
     followup_get_for,
     followup_worklist,
     policy_get,
+    remedy_complaint,
     remedy_get_for,
     remedy_worklist,
     survey_answered_list_for,
@@ -244,7 +245,7 @@ def followup_reassign(request, pk: int):
 
 
 @require_GET
-@roles_required(CALL_ROLES)
+@roles_required(READ_ROLES)
 def survey_list(request):
     form = PeriodForm(request.GET or None)
     start, end, start_day, end_day = form.period()
@@ -260,7 +261,7 @@ def survey_list(request):
 
 
 @require_GET
-@roles_required(CALL_ROLES)
+@roles_required(READ_ROLES)
 def survey_detail(request, pk: int):
     survey = survey_get_for(request.user, pk)
     reasons = {r.code: r for r in survey.template.reasons.all()}
@@ -350,6 +351,8 @@ def _remedy_page(request, remedy, form=None, status=200):
         "reason_labels": [reasons[c].display_label if c in reasons else c for c in survey.reasons],
         "form": form or RemedyResolveForm(),
         "rechecks": list(remedy.rechecks.select_related("agent").order_by("-created_at")),
+        "can_open_calls": user_has_role(request.user, CALL_ROLES),
+        "complaint": remedy_complaint(remedy),
         "now": timezone.now(),
     }
     return render(request, "feedback/remedy.html", context, status=status)

@@ -106,11 +106,12 @@ def _quality_handler() -> User | None:
 
 
 def _managers() -> list[User]:
-    return list(User.objects.filter(role=Role.MANAGER, is_active=True).order_by("id"))
+    """Who is told of a new remedy: the after-sales and quality managers."""
+    return list(User.objects.filter(role__in=[Role.MANAGER, Role.QUALITY_MANAGER], is_active=True).order_by("id"))
 
 
-def _complaint_open(*, remedy: Remedy, survey: Survey, category: str, now) -> int | None:
-    """Open the complaint in the complaints app (when installed) and return its id.
+def _complaint_open(*, remedy: Remedy, survey: Survey, category: str, now):
+    """Open the complaint in the complaints app (when installed) and return it.
 
     Wired to the agreed service ``aftersales.complaints.services.complaint_create(*, actor,
     category, description, severity, demand, channel, request, customer, anonymous, contact_name,
@@ -142,7 +143,7 @@ def _complaint_open(*, remedy: Remedy, survey: Survey, category: str, now) -> in
         source_ref=str(survey.pk),
         now=now,
     )
-    return complaint.pk
+    return complaint
 
 
 def remedy_number_next(now=None) -> str:
@@ -174,9 +175,11 @@ def remedy_open_if_needed(*, survey: Survey, now: dt.datetime | None = None) -> 
         created_at=now,
     )
     if kind == RemedyKind.COMPLAINT:
-        remedy.complaint_id = _complaint_open(remedy=remedy, survey=survey, category=category, now=now)
-        if remedy.complaint_id:
-            remedy.save(update_fields=["complaint_id"])
+        complaint = _complaint_open(remedy=remedy, survey=survey, category=category, now=now)
+        if complaint is not None:
+            # The complaint's own deadline (by its category, from the SLA app) is the remedy's.
+            remedy.complaint, remedy.due_at = complaint, complaint.due_at
+            remedy.save(update_fields=["complaint", "due_at"])
     audit_record(
         actor=None,
         action="remedy.open",

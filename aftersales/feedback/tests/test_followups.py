@@ -140,7 +140,9 @@ def test_the_last_unanswered_call_sends_the_survey_link_and_counts_as_followed_u
     assert survey.expires_at == moment + dt.timedelta(hours=168)
     sms = OutboxMessage.objects.get(key="feedback.survey_link", channel="sms")
     assert sms.address == request.contact_phone and survey.token in sms.params["url"]
-    assert "Last attempt: the survey link was sent" in request.events.filter(kind="transition").order_by("id").last().text
+    assert (
+        "Last attempt: the survey link was sent" in request.events.filter(kind="transition").order_by("id").last().text
+    )
 
 
 def test_the_number_of_attempts_is_the_policys(scene, agent):

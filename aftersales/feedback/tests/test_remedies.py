@@ -93,11 +93,36 @@ def test_not_fixed_opens_a_return_visit_that_reopens_the_request(answer, quality
     assert OutboxMessage.objects.filter(key="feedback.remedy_opened", channel="email").count() == len(with_mail)
 
 
-def test_a_low_score_with_an_attitude_reason_is_a_complaint(answer):
-    remedy = answer({**NEUTRAL, "overall": 2, "reasons": ["attitude"]}).remedy
-    assert remedy.kind == "complaint" and remedy.due_at == at(2026, 3, 5, 15)  # 24 h on working days
+def test_a_low_score_with_an_attitude_reason_opens_a_complaint(answer, technician):
+    survey = answer({**NEUTRAL, "overall": 2, "reasons": ["attitude"], "comment": "师傅态度不好"})
+    remedy = survey.remedy
+    complaint = remedy.complaint
+    assert remedy.kind == "complaint" and complaint is not None
+    # The complaints app's own record: category, source, the request, its technician, its deadline.
+    assert (complaint.category, complaint.source, complaint.source_ref) == ("attitude", "survey", str(survey.pk))
+    assert complaint.customer == survey.customer and complaint.technician == technician
+    assert list(complaint.requests.all()) == [survey.request]
+    assert "师傅态度不好" in complaint.description and remedy.number in complaint.description
+    assert remedy.due_at == complaint.due_at
     remedy.request.refresh_from_db()
     assert remedy.request.status == Status.FOLLOWED_UP  # a complaint does not reopen the job
+
+
+def test_a_low_dimension_without_a_reason_is_a_complaint_of_its_kind(answer):
+    complaint = answer({**NEUTRAL, "responsiveness": 1}).remedy.complaint
+    assert complaint.category == "delay"
+    complaint = answer({**NEUTRAL, "overall": 3}).remedy.complaint
+    assert complaint.category == "other"
+
+
+def test_without_the_complaints_app_the_remedy_is_the_record(answer, monkeypatch):
+    from django.apps import apps
+
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: False if name == "aftersales.complaints" else real(name))
+    remedy = answer({**NEUTRAL, "overall": 2, "reasons": ["price"]}).remedy
+    assert remedy.kind == "complaint" and remedy.complaint is None
+    assert remedy.due_at == at(2026, 3, 5, 15)  # the policy's 24 h on working days
 
 
 def test_the_remedy_goes_to_the_least_loaded_quality_handler(answer, quality, make_user):
@@ -109,7 +134,9 @@ def test_the_remedy_goes_to_the_least_loaded_quality_handler(answer, quality, ma
 def test_recording_the_outcome_asks_the_customer_again(answer, quality, agent):
     remedy = answer({**NEUTRAL, "overall": 2, "reasons": ["late"]}).remedy
     moment = at(2026, 3, 5, 10)
-    remedy = remedy_resolve(actor=quality, remedy=remedy, outcome="explained", note="上门致歉并赠送保养一次", now=moment)
+    remedy = remedy_resolve(
+        actor=quality, remedy=remedy, outcome="explained", note="上门致歉并赠送保养一次", now=moment
+    )
     assert (remedy.status, remedy.outcome, remedy.resolved_by, remedy.resolved_at) == (
         "resolved",
         "explained",
