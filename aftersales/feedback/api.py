@@ -290,7 +290,7 @@ def _answers(payload: CallIn | AnswersIn | None) -> dict | None:
     return payload.dict()
 
 
-@router.get("/followups", response={200: list[FollowUpOut], **ERRORS}, auth=api_roles(CALL_ROLES), summary="Call list")
+@router.get("/followups", response={200: list[FollowUpOut], **ERRORS}, auth=api_roles(READ_ROLES), summary="Call list")
 def followup_list(request, query: Query[FollowUpListQuery]):
     """The caller's (``mine``) or everybody's follow-up calls: ``now`` to call now (soonest due
     first), ``later``, ``link`` (survey link sent), ``done``. At most 200."""
@@ -304,7 +304,7 @@ def followup_list(request, query: Query[FollowUpListQuery]):
 @router.get(
     "/followups/{int:followup_id}",
     response={200: FollowUpDetailOut, **ERRORS},
-    auth=api_roles(CALL_ROLES),
+    auth=api_roles(READ_ROLES),
     summary="One follow-up",
 )
 def followup_get(request, followup_id: int):

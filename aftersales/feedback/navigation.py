@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.navigation import MenuItem, register
 
-from .permissions import CALL_ROLES, QUALITY_ROLES, READ_ROLES, REPORT_ROLES
+from .permissions import QUALITY_ROLES, READ_ROLES, REPORT_ROLES
 
 
 def _is_staff(user) -> bool:
@@ -16,7 +16,7 @@ register(
         _("Follow-ups"),
         icon="telephone-outbound",
         weight=46,
-        permission=CALL_ROLES,
+        permission=READ_ROLES,
         active_prefix="feedback:followup",
     ),
     # The quality team's worklist (remedies opened by dissatisfied answers).
@@ -36,7 +36,7 @@ register(
         _("Calls"),
         icon="telephone-outbound",
         weight=10,
-        permission=CALL_ROLES,
+        permission=READ_ROLES,
         active_prefix="feedback:followup",
     ),
     MenuItem(

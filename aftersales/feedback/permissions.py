@@ -1,8 +1,8 @@
 """Who sees and does what with follow-ups, surveys and remedies (R-ROLE-1).
 
-Follow-ups are office work: agents, the quality team, managers and administrators see all of
-them (agents work their own list by default); the answers are read by them and the quality
-managers; remedies and the figures belong to the quality team and the managers. Technicians, partners and customers see none of it here (the
+Follow-ups are office work: agents, the quality team, managers and administrators make the calls
+(agents work their own list by default); quality managers read the calls and the answers too and
+hand calls over; remedies and the figures belong to the quality team and the managers. Technicians, partners and customers see none of it here (the
 customer answers his survey through its tokenised link, without logging in).
 """
 
@@ -29,7 +29,7 @@ __all__ = [
 # Who reads the satisfaction and follow-up figures.
 REPORT_ROLES = QUALITY_ROLES
 
-FOLLOWUP_SCOPE = Scope(everything=CALL_ROLES)
+FOLLOWUP_SCOPE = Scope(everything=READ_ROLES)
 SURVEY_SCOPE = Scope(everything=READ_ROLES)
 REMEDY_SCOPE = Scope(everything=QUALITY_ROLES)
 
@@ -47,7 +47,7 @@ def remedy_list_for(user) -> QuerySet[Remedy]:
 
 
 def template_list_for(user) -> QuerySet[SurveyTemplate]:
-    return SurveyTemplate.objects.all() if user_has_role(user, CALL_ROLES) else SurveyTemplate.objects.none()
+    return SurveyTemplate.objects.all() if user_has_role(user, READ_ROLES) else SurveyTemplate.objects.none()
 
 
 def user_can_reassign(user) -> bool:

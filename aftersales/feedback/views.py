@@ -91,7 +91,7 @@ def _survey_values(survey: Survey) -> dict:
 
 
 @require_GET
-@roles_required(CALL_ROLES)
+@roles_required(READ_ROLES)
 def worklist(request):
     user = request.user
     view = request.GET.get("view") if request.GET.get("view") in WORKLIST_VIEWS else "now"
@@ -142,7 +142,9 @@ def call_script(followup: FollowUp, agent) -> str:
     return PLACEHOLDER.sub(lambda m: facts.get(m.group(1), m.group(0)), template_text(text))
 
 
-def _followup_page(request, followup: FollowUp, *, form=None, values=None, errors=None, status=200, survey_form=False):
+def _followup_page(
+    request, followup: FollowUp, *, form=None, values=None, errors=None, status=200, survey_form=False, error=""
+):
     user = request.user
     sr = followup.request
     survey = Survey.objects.filter(followup=followup).select_related("remedy").first()
@@ -157,9 +159,12 @@ def _followup_page(request, followup: FollowUp, *, form=None, values=None, error
         "policy": policy_get(),
         "form": form or CallForm(),
         "now": timezone.now(),
-        "can_record": followup.status == FollowUpStatus.OPEN,
-        "can_add_survey": followup.result == FollowUpResult.REACHED and survey is None,
+        "can_record": followup.status == FollowUpStatus.OPEN and user_has_role(user, CALL_ROLES),
+        "can_add_survey": (
+            followup.result == FollowUpResult.REACHED and survey is None and user_has_role(user, CALL_ROLES)
+        ),
         "open_survey": survey_form,
+        "survey_error": error,
         "assign_form": AssignForm(initial={"agent": followup.agent_id}) if user_can_reassign(user) else None,
         "outcomes": CallOutcome.choices,
         **_survey_context(followup.template, sr.service_type, values=values, errors=errors),
@@ -168,7 +173,7 @@ def _followup_page(request, followup: FollowUp, *, form=None, values=None, error
 
 
 @require_GET
-@roles_required(CALL_ROLES)
+@roles_required(READ_ROLES)
 def followup_detail(request, pk: int):
     return _followup_page(request, followup_get_for(request.user, pk))
 
@@ -217,9 +222,9 @@ def followup_survey(request, pk: int):
         followup_survey_add(actor=request.user, followup=followup, answers=answers_from_post(request.POST, questions))
     except DomainError as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-        form = CallForm()
-        form_add_domain_error(form, exc)
-        return _followup_page(request, followup, form=form, values=values, errors=errors, status=exc.status)
+        return _followup_page(
+            request, followup, values=values, errors=errors, status=exc.status, error=str(exc.message)
+        )
     messages.success(request, _("The survey's answers are saved."))
     return redirect("feedback:followup", pk=followup.pk)
 
@@ -351,7 +356,7 @@ def _remedy_page(request, remedy, form=None, status=200):
         "reason_labels": [reasons[c].display_label if c in reasons else c for c in survey.reasons],
         "form": form or RemedyResolveForm(),
         "rechecks": list(remedy.rechecks.select_related("agent").order_by("-created_at")),
-        "can_open_calls": user_has_role(request.user, CALL_ROLES),
+        "can_open_calls": user_has_role(request.user, READ_ROLES),
         "complaint": remedy_complaint(remedy),
         "now": timezone.now(),
     }

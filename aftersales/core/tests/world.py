@@ -289,4 +289,9 @@ def build_world() -> World:
             uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
         )[0],
     )
+
+    # Follow-up calls, a survey with its remedy, and a survey link (shared by the office roles).
+    from aftersales.feedback.tests.factories import world_feedback
+
+    world_feedback(w)
     return w
