@@ -14,6 +14,7 @@ from aftersales.accounts.permissions import ALL_ROLES, STAFF_ROLES
 from aftersales.catalog import permissions as catalog
 from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
+from aftersales.feedback import permissions as feedback
 from aftersales.field import permissions as field
 from aftersales.parts import permissions as parts
 from aftersales.sla import permissions as sla
@@ -66,6 +67,13 @@ CASES = {
     "parts.transfer_list_for": Case(parts.transfer_list_for, "transfer", STAFF_ROLES, BACK_OFFICE_ROLES),
     "parts.reservation_list_for": Case(parts.reservation_list_for, "reservation", ALL_ROLES, BACK_OFFICE_ROLES),
     "parts.defective_list_for": Case(parts.defective_list_for, "defective", ALL_ROLES, BACK_OFFICE_ROLES),
+    "feedback.followup_list_for": Case(
+        feedback.followup_list_for, "followup", feedback.READ_ROLES, feedback.READ_ROLES
+    ),
+    "feedback.survey_list_for": Case(feedback.survey_list_for, "survey", feedback.READ_ROLES, feedback.READ_ROLES),
+    "feedback.remedy_list_for": Case(
+        feedback.remedy_list_for, "remedy", feedback.QUALITY_ROLES, feedback.QUALITY_ROLES
+    ),
 }
 
 
