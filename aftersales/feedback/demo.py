@@ -23,6 +23,7 @@ from django.utils import timezone
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
 from aftersales.core.demos import DemoContext, weighted
+from aftersales.tickets.choices import Status
 
 from .choices import CallOutcome, FollowUpStatus, RemedyStatus
 from .models import FollowUp, Remedy, Survey
@@ -83,7 +84,9 @@ def demo_present() -> bool:
     return Survey.objects.exists()
 
 
-def _answers(rng: random.Random, template, service_type: str, overall: int | None = None) -> dict:
+def _answers(
+    rng: random.Random, template, service_type: str, overall: int | None = None, *, return_visit: bool = True
+) -> dict:
     overall = overall or weighted(rng, OVERALL_WEIGHTS)
     answers: dict = {"overall": overall}
     for name in ("tangibles", "reliability", "responsiveness", "assurance", "empathy"):
@@ -97,7 +100,8 @@ def _answers(rng: random.Random, template, service_type: str, overall: int | Non
         answers["reasons"] = rng.sample(["punctual", "professional", "friendly"], k=rng.randint(0, 2))
         answers["comment"] = rng.choice(GOOD_COMMENTS)
     else:
-        reason = rng.choice(list(BAD_COMMENTS))
+        # "Not fixed" reopens the request: only where the request's story allows it (still completed).
+        reason = rng.choice([r for r in BAD_COMMENTS if return_visit or r != "not_fixed"])
         answers["reasons"] = [reason]
         answers["comment"] = BAD_COMMENTS[reason]
     extra = {}
@@ -121,8 +125,19 @@ def _call_time(rng: random.Random, followup: FollowUp, now: dt.datetime) -> dt.d
 def _make_calls(rng: random.Random, followup: FollowUp, now: dt.datetime, *, plan: str) -> FollowUp:
     agent = followup.agent or User.objects.filter(role=Role.AGENT, is_active=True).first()
     moment = max(_call_time(rng, followup, now), followup.completed_at + dt.timedelta(hours=1))
+    request = followup.request
+    return_visit = request.status == Status.COMPLETED
+    if not return_visit:
+        # The apps below already recorded "followed up" on the request: that was the call.
+        recorded = (
+            request.events.filter(kind="transition", action="follow_up", at__gte=followup.completed_at)
+            .order_by("at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        moment = recorded or moment
     template = followup.template
-    service_type = followup.request.service_type
+    service_type = request.service_type
     if plan == "retry_then_reached":
         followup = followup_record(actor=agent, followup=followup, outcome=CallOutcome.NO_ANSWER, now=moment)
         moment = followup.next_call_at + dt.timedelta(minutes=rng.randint(0, 90))
@@ -141,7 +156,11 @@ def _make_calls(rng: random.Random, followup: FollowUp, now: dt.datetime, *, pla
         if plan == "link_answered" and survey is not None:
             answered = moment + dt.timedelta(hours=rng.uniform(1, 30))
             if answered < min(now, survey.expires_at):
-                survey_answer_link(survey=survey, answers=_answers(rng, template, service_type), now=answered)
+                survey_answer_link(
+                    survey=survey,
+                    answers=_answers(rng, template, service_type, return_visit=return_visit),
+                    now=answered,
+                )
         return followup
     if plan == "not_fixed":
         answers = {**_answers(rng, template, service_type, overall=2), "reasons": ["not_fixed"]}
@@ -155,7 +174,7 @@ def _make_calls(rng: random.Random, followup: FollowUp, now: dt.datetime, *, pla
         actor=agent,
         followup=followup,
         outcome=CallOutcome.REACHED,
-        answers=_answers(rng, template, service_type),
+        answers=_answers(rng, template, service_type, return_visit=return_visit),
         now=moment,
     )
 
@@ -185,8 +204,11 @@ def demo_load(ctx: DemoContext) -> None:
     # reached a customer whose problem came back (a return visit).
     overdue = past.pop() if past else None
     special = {}
-    if len(past) >= 2:
-        special = {past[-1].pk: "link_open", past[-2].pk: "not_fixed"}
+    if past:
+        special[past[-1].pk] = "link_open"
+    still_completed = [f for f in past[:-1] if f.request.status == Status.COMPLETED]
+    if still_completed:
+        special[still_completed[-1].pk] = "not_fixed"
     plans = list(PLANS)
     made = 0
     for followup in past:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aftersales.core.permissions import user_has_role
 
 from .choices import CALL_ROLES, QUALITY_ROLES
-from .models import Remedy, Survey
+from .models import Survey
 from .selectors import followup_for_request
 
 
