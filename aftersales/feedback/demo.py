@@ -40,7 +40,7 @@ from .window import followup_window
 DEMO_ORDER = 95
 MORE_AGENTS = [("agent2", "王", "芳"), ("agent3", "陈", "静")]
 
-OVERALL_WEIGHTS = {5: 52, 4: 36, 3: 7, 2: 3, 1: 2}
+OVERALL_WEIGHTS = {5: 54, 4: 36, 3: 6, 2: 3, 1: 1}
 GOOD_COMMENTS = ["师傅很专业，讲解也清楚", "上门准时，服务态度好", "修好了，谢谢", "", "", "很满意", "效率很高，点赞"]
 BAD_COMMENTS = {
     "late": "约好上午来，下午三点才到，也没提前打电话",
@@ -128,14 +128,16 @@ def _make_calls(rng: random.Random, followup: FollowUp, now: dt.datetime, *, pla
     request = followup.request
     return_visit = request.status == Status.COMPLETED
     if not return_visit:
-        # The apps below already recorded "followed up" on the request: that was the call.
+        # The apps below already recorded "followed up" on the request: that was the call (when it
+        # was made inside the window).
         recorded = (
             request.events.filter(kind="transition", action="follow_up", at__gte=followup.completed_at)
             .order_by("at")
             .values_list("at", flat=True)
             .first()
         )
-        moment = recorded or moment
+        if recorded is not None and followup.due_from <= recorded <= followup.due_by:
+            moment = recorded
     template = followup.template
     service_type = request.service_type
     if plan == "retry_then_reached":
