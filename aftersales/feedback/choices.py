@@ -169,7 +169,7 @@ class RemedyKind(models.TextChoices):
 
 
 class RemedyStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To handle")
     RESOLVED = "resolved", _("Resolved")
 
 

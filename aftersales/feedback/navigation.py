@@ -22,7 +22,7 @@ register(
     # The quality team's worklist (remedies opened by dissatisfied answers).
     MenuItem(
         "feedback:remedies",
-        _("Remedies"),
+        _("Service recovery"),
         icon="bandaid",
         weight=47,
         permission=QUALITY_ROLES,
@@ -49,7 +49,7 @@ register(
     ),
     MenuItem(
         "feedback:remedies",
-        _("Remedies"),
+        _("Service recovery"),
         icon="bandaid",
         weight=30,
         permission=QUALITY_ROLES,

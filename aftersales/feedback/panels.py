@@ -17,8 +17,14 @@ def request_feedback_context(request, sr) -> dict | None:
     followup = followup_for_request(sr.pk)
     if followup is None:
         return None
-    survey = Survey.objects.filter(request_id=sr.pk, status="answered").order_by("-answered_at", "-id").first()
-    remedy = Remedy.objects.filter(request_id=sr.pk).order_by("-created_at", "-id").first()
+    # The latest answer and the remedy it opened, in one query.
+    survey = (
+        Survey.objects.filter(request_id=sr.pk, status="answered")
+        .select_related("remedy")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+    remedy = getattr(survey, "remedy", None) if survey is not None else None
     return {
         "followup": followup,
         "survey": survey,

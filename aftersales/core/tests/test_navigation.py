@@ -37,7 +37,7 @@ def test_the_registry_holds_the_menus():
         "SLA",
         "Complaints",
         "Follow-ups",
-        "Remedies",
+        "Service recovery",
         "Customers",
         "Products",
         "Spare parts",
