@@ -136,7 +136,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn as scripts/run starts it (gthread workers); returns once it answers the login page."""
     manifest = ROOT / "staticfiles" / "staticfiles.json"
     if not manifest.exists():
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
@@ -154,7 +155,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -166,7 +167,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
             time.sleep(0.3)
         if proc.poll() is not None:
             sys.exit("gunicorn exited during start-up")
-    proc.terminate()
+    stop_server(proc)
     sys.exit("gunicorn did not answer within 60 s")
 
 
@@ -247,13 +248,30 @@ def run_concurrently(clients: list[Client], jobs: list, work) -> tuple[list[floa
                 latencies.append(seconds)
                 statuses.append(status)
 
+    return latencies, statuses, run_clients(clients, loop)
+
+
+def create_body(row: dict, description: str) -> dict:
+    """The body of one API create for a sampled customer and unit (a phone-call repair)."""
+    return {
+        "customer_id": row["customer_id"],
+        "unit_id": row["unit_id"],
+        "channel": "phone",
+        "service_type": "repair",
+        "priority": "normal",
+        "description": description,
+    }
+
+
+def run_clients(clients: list, loop) -> float:
+    """Run ``loop(client)`` on a thread per client; the wall-clock seconds until all are done."""
     threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return latencies, statuses, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def summary(name: str, latencies: list[float], statuses: list[int], wall: float) -> dict:
@@ -344,14 +362,7 @@ def main():
 
         def create(client, i):
             row = rows[i % len(rows)]
-            payload = {
-                "customer_id": row["customer_id"],
-                "unit_id": row["unit_id"],
-                "channel": "phone",
-                "service_type": "repair",
-                "priority": "normal",
-                "description": f"压测工单 {i}：空调不制冷，出风是热风",
-            }
+            payload = create_body(row, f"压测工单 {i}：空调不制冷，出风是热风")
             status, seconds, _body = client.call(
                 "POST",
                 "/api/requests",

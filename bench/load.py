@@ -36,7 +36,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from foundation import HOST, ROOT, Client, free_port, session_cookie, stop_server  # noqa: E402
+from foundation import ROOT, Client, create_body, free_port, run_clients, session_cookie, start_server, stop_server  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -197,46 +197,14 @@ class CpuMeter:
 
 def start(port: int, workers: int, threads: int) -> tuple[subprocess.Popen, subprocess.Popen]:
     """gunicorn and the Huey worker, as scripts/run starts them."""
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
     env = {k: v for k, v in os.environ.items() if k != "HUEY_IMMEDIATE"}
     worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--quiet"], cwd=ROOT, env=env)
-    web = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "aftersales.wsgi:application",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    import http.client
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/accounts/login/")
-            if conn.getresponse().status == 200:
-                return web, worker
-        except OSError:
-            time.sleep(0.3)
-        if web.poll() is not None:
-            stop_server(worker)
-            sys.exit("gunicorn exited during start-up")
-    stop_server(web)
-    stop_server(worker)
-    sys.exit("gunicorn did not answer within 60 s")
+    try:
+        web = start_server(port, workers, threads, env=env)
+    except SystemExit:
+        stop_server(worker)
+        raise
+    return web, worker
 
 
 # --- the load -----------------------------------------------------------------------------
@@ -262,13 +230,7 @@ def closed_loop(clients: list[Client], seconds: float, work) -> tuple[list[float
                 latencies.append(elapsed)
                 statuses.append(status)
 
-    threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, statuses, time.perf_counter() - started
+    return latencies, statuses, run_clients(clients, loop)
 
 
 def wait_for_worker(meter: CpuMeter, limit: float) -> None:
@@ -391,14 +353,7 @@ def main():
         def create(keyed: bool):
             def work(client, i):
                 row = rows[i % len(rows)]
-                body = {
-                    "customer_id": row["customer_id"],
-                    "unit_id": row["unit_id"],
-                    "channel": "phone",
-                    "service_type": "repair",
-                    "priority": "normal",
-                    "description": f"压测工单 {i}：热水器底部漏水，显示E4故障",
-                }
+                body = create_body(row, f"压测工单 {i}：热水器底部漏水，显示E4故障")
                 headers = {"Content-Type": "application/json"}
                 if keyed:
                     headers["Idempotency-Key"] = str(uuid.uuid4())

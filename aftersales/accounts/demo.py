@@ -25,6 +25,7 @@ DEMO_USERS = [
     ("tech", Role.TECHNICIAN, OWN_ORG, "张", "师傅"),
     ("parts", Role.PARTS_CLERK, OWN_ORG, "孙", "库管"),
     ("quality", Role.QUALITY, OWN_ORG, "周", "质检"),
+    ("qmanager", Role.QUALITY_MANAGER, OWN_ORG, "钱", "质量经理"),
     ("partner", Role.PARTNER, PARTNER_ORG, "陈", "站长"),
     ("partnertech", Role.TECHNICIAN, PARTNER_ORG, "吴", "师傅"),
     ("customer", Role.CUSTOMER, None, "刘", "女士"),

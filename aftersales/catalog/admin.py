@@ -17,19 +17,16 @@ from aftersales.core.formfields import DATE_FORMFIELDS
 from aftersales.core.uploads import upload_check
 
 from .models import Product, ProductCategory, ProductManual, ProductUnit
-from .services import manual_add, product_create, product_update, unit_register, unit_update
-
-PRODUCT_UPDATE_FIELDS = ("name", "brand", "category", "warranty_months", "is_active")
-UNIT_UPDATE_FIELDS = (
-    "purchase_date",
-    "purchase_channel",
-    "store_name",
-    "invoice_number",
-    "installation_date",
-    "address",
-    "warranty_months",
-    "owner",
+from .services import (
+    PRODUCT_UPDATE_FIELDS,
+    UNIT_UPDATE_FIELDS,
+    manual_add,
+    product_create,
+    product_update,
+    unit_register,
+    unit_update,
 )
+
 MANUAL_TYPES = ("document", "image", "video")
 
 

@@ -54,10 +54,22 @@ def product_create(
     return product
 
 
+PRODUCT_UPDATE_FIELDS = ("name", "brand", "category", "warranty_months", "is_active")
+UNIT_UPDATE_FIELDS = (
+    "purchase_date",
+    "purchase_channel",
+    "store_name",
+    "invoice_number",
+    "installation_date",
+    "address",
+    "warranty_months",
+    "owner",
+)
+
+
 @transaction.atomic
 def product_update(*, actor, product: Product, **data) -> Product:
-    allowed = {"name", "brand", "category", "warranty_months", "is_active"}
-    unknown = set(data) - allowed
+    unknown = set(data) - set(PRODUCT_UPDATE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed.")] for k in unknown})
     if "warranty_months" in data and not (0 <= int(data["warranty_months"]) <= 240):
@@ -154,17 +166,7 @@ def unit_register(
 
 @transaction.atomic
 def unit_update(*, actor, unit: ProductUnit, **data) -> ProductUnit:
-    allowed = {
-        "purchase_date",
-        "purchase_channel",
-        "store_name",
-        "invoice_number",
-        "installation_date",
-        "address",
-        "warranty_months",
-        "owner",
-    }
-    unknown = set(data) - allowed
+    unknown = set(data) - set(UNIT_UPDATE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed.")] for k in unknown})
     unit = ProductUnit.objects.select_for_update().get(pk=unit.pk)

@@ -52,7 +52,7 @@ class Source(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("New")
     INVESTIGATING = "investigating", _("Investigating")
     PROPOSED = "proposed", _("Solution proposed")
     ACCEPTED = "accepted", _("Accepted by customer")
@@ -66,8 +66,8 @@ AWAITING_ANSWER = frozenset({Status.OPEN, Status.INVESTIGATING})
 
 
 class Response(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", _("Solution accepted")
+    REJECTED = "rejected", _("Solution not accepted")
 
 
 class ClosedBy(models.TextChoices):
@@ -87,7 +87,7 @@ class Action(models.TextChoices):
     ACCEPT = "accept", _("Customer accepts")
     REJECT = "reject", _("Customer rejects")
     FOLLOW_UP = "follow_up", _("Record follow-up")
-    CLOSE = "close", _("Close")
+    CLOSE = "close", _("Close the complaint")
     DECIDE = "decide", _("Close by manager's decision")
 
 

@@ -67,7 +67,7 @@ def complaint_sweep(*, now=None, batch: int = DEFAULT_BATCH) -> SweepResult:
                 break
             for complaint in rows:
                 result.looked_at += 1
-                target = required_level(complaint, chain, now=now)
+                target = required_level(complaint, chain, now=now, severity=False)
                 if target > complaint.escalation_level:
                     done = complaint_escalate(
                         complaint, target=target, reason=EscalationReason.OVERDUE, chain=chain, now=now, actor=actor

@@ -19,9 +19,9 @@ def _when(value) -> str:
 
 def _header() -> list[str]:
     return [
-        _("Number"),
+        _("Complaint no."),
         _("Tracking code"),
-        _("Received at"),
+        _("Taken at"),
         _("Channel"),
         _("Category"),
         _("Severity"),

@@ -143,7 +143,7 @@ class RespondForm(BootstrapMixin, forms.Form):
     answer = forms.ChoiceField(
         label=_("Customer's answer"),
         choices=[(ACCEPT, _("Accepts the solution")), (REJECT, _("Rejects the solution"))],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(label=_("Customer's words"), max_length=TEXT_MAX, required=False, widget=_area(2))
 
@@ -176,6 +176,6 @@ class TrackRespondForm(RespondForm):
     answer = forms.ChoiceField(
         label=_("Your answer"),
         choices=[(RespondForm.ACCEPT, _("I accept this solution")), (RespondForm.REJECT, _("I do not accept it"))],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(label=_("Your comments"), max_length=TEXT_MAX, required=False, widget=_area(3))

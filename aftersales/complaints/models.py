@@ -167,7 +167,7 @@ class ComplaintEvent(ImmutableModel):
     """One line of a complaint's timeline: intake, a step, a note, evidence, an escalation."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Received")
+        CREATED = "created", _("Complaint received")
         TRANSITION = "transition", _("Status change")
         NOTE = "note", _("Investigation note")
         EVIDENCE = "evidence", _("Evidence")

@@ -228,19 +228,28 @@ def _audience(row: EscalationLevel, complaint: Complaint) -> list:
     return users
 
 
-def required_level(complaint: Complaint, chain: list[EscalationLevel], *, now, extra: int = 0) -> int:
-    """The level the complaint must have reached by ``now``: its severity's level, the levels whose
-    overdue delay has passed since a missed deadline, and ``extra`` levels above the current one
-    (one per rejection being recorded)."""
+def required_level(
+    complaint: Complaint,
+    chain: list[EscalationLevel],
+    *,
+    now,
+    severity: bool = True,
+    overdue: bool = True,
+    extra: int = 0,
+) -> int:
+    """The level the complaint must have reached by ``now``: its severity's level (``severity``),
+    the levels whose delay after a missed deadline has passed (``overdue``), and ``extra`` levels
+    above the current one (one per rejection being recorded)."""
     target = complaint.escalation_level
     rank = SEVERITY_RANK.get(complaint.severity, 0)
     for row in chain:
         if row.level == 0:
             continue
-        if row.severity and rank >= SEVERITY_RANK.get(row.severity, 99):
+        if severity and row.severity and rank >= SEVERITY_RANK.get(row.severity, 99):
             target = max(target, row.level)
         if (
-            row.overdue_after is not None
+            overdue
+            and row.overdue_after is not None
             and complaint.status in AWAITING_ANSWER
             and complaint.answered_at is None
             and complaint.due_at + row.overdue_after <= now
@@ -318,9 +327,14 @@ def complaint_escalate(
     return done
 
 
-def _escalate_now(complaint: Complaint, *, reason: str, now, extra: int = 0, actor=None) -> None:
+def _escalate_now(complaint: Complaint, *, reason: str, now, actor=None) -> None:
+    """Escalate for ``reason`` now (a severity at intake or raised, or a rejection: one level up),
+    then reschedule the sweep's next look at the deadline."""
     chain = chain_load()
-    target = required_level(complaint, chain, now=now, extra=extra)
+    if reason == EscalationReason.REJECTED:
+        target = required_level(complaint, chain, now=now, severity=False, overdue=False, extra=1)
+    else:
+        target = required_level(complaint, chain, now=now, overdue=False)
     if target > complaint.escalation_level:
         complaint_escalate(complaint, target=target, reason=reason, chain=chain, now=now, actor=actor)
     complaint.escalate_at = next_check(complaint, chain)
@@ -463,18 +477,15 @@ def complaint_create(
     )
     if request is not None:
         request_add_note(actor=actor, request=request, text=msg("complaints.filed_about", number=complaint.number))
-    chain = chain_load()
     if investigator is not None:
         # Whoever takes the complaint may name its investigator.
         complaint = _assign(complaint, actor=actor, investigator=investigator, now=now)
     else:
-        handlers = next((row for row in chain if row.level == 0), None)
+        handlers = next((row for row in chain_load() if row.level == 0), None)
         if handlers is not None:
             _tell_staff(_audience(handlers, complaint), "complaints.new", complaint, email=handlers.email)
-    target = required_level(complaint, chain, now=now)
-    if target > complaint.escalation_level:
-        complaint_escalate(complaint, target=target, reason=EscalationReason.SEVERITY, chain=chain, now=now)
-    complaint.escalate_at = next_check(complaint, chain)
+    # A major or urgent complaint goes up at once (seed 001 §6.4); the sweep watches the deadline.
+    _escalate_now(complaint, reason=EscalationReason.SEVERITY, now=now)
     Complaint.objects.filter(pk=complaint.pk).update(escalate_at=complaint.escalate_at)
     _tell_complainant(complaint, "complaints.ack", due=complaint.due_at)
     return complaint
@@ -505,7 +516,7 @@ def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
         action=Action.ASSIGN,
         from_status=before,
         to_status=after,
-        note=msg("complaints.investigator_named", name=investigator.get_full_name() or investigator.get_username()),
+        note=msg("complaints.investigator_named", name=investigator.display_name),
         at=now,
     )
     changes = {"investigator": [old, investigator.pk]}
@@ -617,7 +628,10 @@ def complaint_update(*, actor, complaint: Complaint, now=None, **data) -> Compla
         note=msg("complaints.changed", fields=sorted(changes)),
         at=now,
     )
-    _escalate_now(complaint, reason=EscalationReason.SEVERITY, now=now, actor=actor)
+    if "severity" in changes:
+        _escalate_now(complaint, reason=EscalationReason.SEVERITY, now=now, actor=actor)
+    else:
+        complaint.escalate_at = next_check(complaint, chain_load())
     _save(complaint, now)
     audit_record(
         actor=actor,
@@ -706,7 +720,7 @@ def _respond(complaint: Complaint, *, actor, accepted: bool, note: str, now, by_
         )
     if not accepted:
         # The customer is unhappy with the answer: one level up (seed 001 §6.4), once per level.
-        _escalate_now(complaint, reason=EscalationReason.REJECTED, now=now, extra=1, actor=actor)
+        _escalate_now(complaint, reason=EscalationReason.REJECTED, now=now, actor=actor)
         Complaint.objects.filter(pk=complaint.pk).update(escalate_at=complaint.escalate_at)
     return complaint
 
@@ -797,8 +811,6 @@ def complaint_close(*, actor, complaint: Complaint, lessons: str, now=None) -> C
     complaint = _load_for(actor, complaint)
     lessons = _text(lessons, "lessons", required=True, label=_("Write the lessons learned."))
     now = now or timezone.now()
-    if complaint.status == Status.FOLLOWED_UP and complaint.response != Response.ACCEPTED:  # pragma: no cover
-        raise ValidationFailed(_("Only the customer's acceptance closes a complaint."))
     before, after = _move(complaint, Action.CLOSE, actor=actor, now=now)
     complaint.lessons = lessons
     return _closed(

@@ -53,8 +53,8 @@ EXPORT_LIMIT = 10_000
 
 def _view_of(request) -> str:
     keys = [w.key for w in worklists_for(request.user)]
-    view = request.GET.get("view") or worklist_default(request.user)
-    return view if view in keys else (keys[0] if keys else "open")
+    view = request.GET.get("view") or ""
+    return view if view in keys else worklist_default(request.user)
 
 
 @roles_required(READ_ROLES)

@@ -62,10 +62,15 @@ def domain_error_text(exc: DomainError) -> str:
     return " ".join(parts)
 
 
-def form_page(request, form: forms.Form, template: str, context: dict, *, run, done: str, then):
+def _done_text(done, result) -> str:
+    return done(result) if callable(done) else done
+
+
+def form_page(request, form: forms.Form, template: str, context: dict | None, *, run, done, then):
     """A page with one form. A valid POST calls ``run(form)`` (the service): a business error goes
-    back on the form (400); success flashes ``done`` and answers ``then(result)`` (a redirect).
-    A POST the form refuses answers the page with 400; a GET, with 200."""
+    back on the form (400); success flashes ``done`` (a text, a function of the result, or nothing)
+    and answers ``then(result)`` (a redirect). A POST the form refuses answers the page with 400;
+    a GET, with 200."""
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -74,7 +79,36 @@ def form_page(request, form: forms.Form, template: str, context: dict, *, run, d
             except DomainError as exc:
                 form_add_domain_error(form, exc)
             else:
-                flash.success(request, done)
+                if done:
+                    flash.success(request, _done_text(done, result))
                 return then(result)
         status = 400
-    return render(request, template, {**context, "form": form}, status=status)
+    return render(request, template, {**(context or {}), "form": form}, status=status)
+
+
+def form_errors_text(form: forms.Form) -> list[str]:
+    """A refused form's errors as lines of text, each with its field's label (flash messages)."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(str(e) for e in errors)
+        lines.append(f"{label}: {text}" if label else text)
+    return lines
+
+
+def form_action(request, form: forms.Form, *, run, done, back, invalid: str | None = None):
+    """A POST-only action with one small form (add a note, set a priority, move a visit): a valid
+    form calls ``run(cleaned_data)`` (the service) and flashes ``done`` (a text or a function of the
+    result), a business error flashes its text, a refused form flashes ``invalid`` (or the form's
+    own errors); the answer is ``back()`` (a redirect) in every case."""
+    if not form.is_valid():
+        for line in [invalid] if invalid else form_errors_text(form):
+            flash.error(request, line)
+        return back()
+    try:
+        result = run(form.cleaned_data)
+    except DomainError as exc:
+        flash.error(request, domain_error_text(exc))
+    else:
+        flash.success(request, _done_text(done, result))
+    return back()

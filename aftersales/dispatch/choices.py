@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,5 +92,12 @@ VISIT_MINUTES = {
     ServiceType.COMPLAINT: 45,
     ServiceType.CONSULTATION: 30,
 }
+
+# "Leaving now": the arrival estimate must lie between a few minutes ago and this far ahead.
+DEPART_ETA_GRACE = dt.timedelta(minutes=5)
+DEPART_ETA_AHEAD = dt.timedelta(hours=12)
+# The drive "Leaving now" assumes when nothing better is known, and the least it assumes.
+DEPART_TRAVEL_DEFAULT = dt.timedelta(minutes=30)
+DEPART_TRAVEL_MIN = dt.timedelta(minutes=10)
 
 ROUTE_PRIORITY = {Priority.URGENT: 1, Priority.HIGH: 2, Priority.NORMAL: 3, Priority.LOW: 4}

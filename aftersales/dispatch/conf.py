@@ -51,7 +51,7 @@ class DispatchSettings:
 
     @property
     def map_tiles(self) -> str:
-        """Tile URL template of the board map; empty: offline plot."""
+        """Tile URL template of the board map; empty: offline schematic."""
         return (getattr(settings, "DISPATCH_MAP_TILES", "") or "").strip()
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -14,12 +15,17 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization
 from aftersales.accounts.permissions import user_partner_org_id
 from aftersales.core.errors import PermissionDeniedError
+from aftersales.core.states import transition_allowed
 from aftersales.sla.models import ClockState, SlaClock, TargetKind
-from aftersales.tickets.choices import PRIORITY_RANK, Status
+from aftersales.sla.selectors import sla_headline, sla_prefetch, sla_statuses
+from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Status
 from aftersales.tickets.models import ServiceRequest
 
 from .choices import (
     ACTIVE_OFFER_STATUSES,
+    DEPART_ETA_AHEAD,
+    DEPART_TRAVEL_DEFAULT,
+    DEPART_TRAVEL_MIN,
     HELD_STATUSES,
     UNASSIGNED_STATUSES,
     VISIT_MINUTES,
@@ -175,25 +181,32 @@ def sla_due(request: ServiceRequest) -> dt.datetime | None:
     )
 
 
+OPEN_APPOINTMENT_STATUSES = (AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED)
+
+
 def _held_jobs_by_tech(tech_ids, day: dt.date) -> dict[int, list[ServiceRequest]]:
-    """Jobs each technician holds that count on ``day``: appointment that day, or none booked yet."""
+    """Jobs each technician holds that count on ``day``: confirmed visit that day, or none confirmed yet.
+
+    Each row carries ``booking``: its open appointment (proposed or confirmed; at most one), or None."""
     start, end = day_bounds(day)
     out: dict[int, list[ServiceRequest]] = defaultdict(list)
     rows = (
         ServiceRequest.objects.filter(
             assigned_technician_id__in=tech_ids, status__in=[*HELD_STATUSES, Status.IN_PROGRESS]
         )
-        .select_related("address")
+        .select_related("address", "customer")
         .prefetch_related(
             Prefetch(
                 "appointments",
-                queryset=Appointment.objects.filter(status=AppointmentStatus.CONFIRMED),
-                to_attr="open_appointments",
+                queryset=Appointment.objects.filter(status__in=OPEN_APPOINTMENT_STATUSES),
+                to_attr="open_bookings",
             )
         )
+        .order_by("priority_rank", "created_at", "id")
     )
     for r in rows:
-        appt = r.open_appointments[0] if r.open_appointments else None
+        r.booking = r.open_bookings[0] if r.open_bookings else None
+        appt = r.booking if r.booking is not None and r.booking.status == AppointmentStatus.CONFIRMED else None
         if appt is None or start <= appt.window_start < end:
             out[r.assigned_technician_id].append(r)
     return out
@@ -365,22 +378,51 @@ def pool_claim_target(user, request_id: int) -> ServiceRequest:
 
 
 def unassigned_jobs(*, limit: int = 100) -> list[ServiceRequest]:
-    """Jobs waiting for a technician: most urgent first (priority, then the nearest SLA due time)."""
+    """Jobs waiting for a technician: most urgent first (priority, then the most pressing SLA target: overdue
+    first, then the nearest due time). Each row carries ``sla``: that target (``sla.selectors.TargetStatus``, its
+    time left or how long overdue), or None when the request has no SLA clock; its clocks are prefetched."""
     rows = list(
         ServiceRequest.objects.filter(status__in=UNASSIGNED_STATUSES)
         .select_related("customer", "address", "region", "product")
         .order_by("priority_rank", "created_at", "id")[:limit]
     )
-    due = defaultdict(list)
-    for rid, at in SlaClock.objects.filter(request_id__in=[r.pk for r in rows], state=ClockState.RUNNING).values_list(
-        "request_id", "due_at"
-    ):
-        due[rid].append(at)
+    sla_prefetch(rows)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     for r in rows:
-        r.sla_due = min(due[r.pk]) if due[r.pk] else None
-    rows.sort(key=lambda r: (PRIORITY_RANK.get(r.priority, 3), r.sla_due or far, r.created_at, r.pk))
+        r.sla = sla_headline(sla_statuses(r.sla_clocks.all()))
+    rows.sort(key=lambda r: (PRIORITY_RANK.get(r.priority, 3), _sla_urgency(r.sla, far), r.created_at, r.pk))
     return rows
+
+
+def _sla_urgency(head, far: dt.datetime) -> tuple:
+    if head is None or head.colour in ("met", "paused"):
+        return (1, far)
+    return (0, head.due_at)
+
+
+@dataclass
+class DayVisit:
+    """A visit on a technician's day: a stop of the stored plan, or a visit booked for that day which the plan
+    does not hold yet (shown at its agreed window until the day is re-optimised)."""
+
+    request: ServiceRequest
+    start: dt.datetime  # planned start of work, or the start of the window
+    end: dt.datetime
+    appointment: Appointment | None = None  # the open booking (window agreed with the customer)
+    stop: RouteStop | None = None
+
+    @property
+    def planned(self) -> bool:
+        return self.stop is not None
+
+    @property
+    def booked(self) -> bool:
+        """A time agreed with the customer (or the visit is under way or done)."""
+        return self.appointment is not None or self.request.status not in HELD_STATUSES
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return self.request.status == Status.ASSIGNED
 
 
 @dataclass
@@ -388,8 +430,102 @@ class TechDay:
     profile: TechnicianProfile
     plan: RoutePlan | None
     stops: list[RouteStop] = field(default_factory=list)
-    jobs: list[ServiceRequest] = field(default_factory=list)  # held today, planned or not
+    jobs: list[ServiceRequest] = field(default_factory=list)  # held on that day, planned or not
     working: bool = True
+    visits: list[DayVisit] = field(default_factory=list)  # in time order: plan stops and booked windows
+
+    @property
+    def booked(self) -> int:
+        """Visits booked with the customer for the day (the load the board shows against capacity)."""
+        return sum(1 for v in self.visits if v.booked)
+
+    @property
+    def capacity(self) -> int:
+        return self.profile.capacity_jobs
+
+    @property
+    def full(self) -> bool:
+        return self.booked >= self.capacity
+
+    @cached_property
+    def off_timeline(self) -> list[ServiceRequest]:
+        """Held jobs of the day that have no place on the timeline (not planned, no visit that day), each with
+        ``reason``: why the stored plan left it out (empty when the plan is older than the job)."""
+        on = {v.request.pk for v in self.visits}
+        out = [j for j in self.jobs if j.pk not in on]
+        for j in out:
+            j.reason = self.unplanned_reason(j.pk)
+        return out
+
+    @property
+    def awaiting(self) -> list[ServiceRequest]:
+        """Offered to him, not accepted yet."""
+        return [j for j in self.jobs if j.status == Status.ASSIGNED]
+
+    @property
+    def to_book(self) -> list[ServiceRequest]:
+        """Jobs he holds with no visit agreed yet, which can be booked now (accepted)."""
+        return [j for j in self.jobs if j.booking is None and transition_allowed(j, TRANSITIONS, Action.SCHEDULE)]
+
+    @cached_property
+    def to_book_ids(self) -> set[int]:
+        return {j.pk for j in self.to_book}
+
+    def unplanned_reason(self, request_id: int) -> str:
+        """Why the stored plan left the job out (empty when it did not)."""
+        from .routes import reason_label
+
+        for u in self.plan.unplanned if self.plan else []:
+            if u.get("request") == request_id:
+                return reason_label(u.get("reason", ""))
+        return ""
+
+
+def _day_visits(day: dt.date, stops: list[RouteStop], jobs: list[ServiceRequest]) -> list[DayVisit]:
+    """The stored plan's stops plus the visits booked for ``day`` that the plan does not hold, in time order."""
+    start, end = day_bounds(day)
+    held = {j.pk: j for j in jobs}
+    visits = []
+    for s in stops:
+        job = held.get(s.request_id)
+        if job is not None:
+            s.request = job  # the same row as ``jobs`` (with its booking)
+        appt = getattr(job, "booking", None) if job is not None else None
+        visits.append(DayVisit(request=s.request, start=s.start, end=s.end, appointment=appt, stop=s))
+    planned = {s.request_id for s in stops}
+    for j in jobs:
+        appt = j.booking
+        if j.pk in planned or appt is None or not (start <= appt.window_start < end):
+            continue
+        visits.append(DayVisit(request=j, start=appt.window_start, end=appt.window_end, appointment=appt))
+    visits.sort(key=lambda v: (v.start, v.stop.order if v.stop else 999, v.request.pk))
+    return visits
+
+
+def board_points(jobs: list[ServiceRequest], days: list[TechDay]) -> list[dict]:
+    """The board's location view: waiting jobs (by priority), visits of the day and technicians' home bases as
+    ``{"kind", "name", "value": [lng, lat]}``; names are text (the page escapes them)."""
+    points = []
+    for j in jobs:
+        point = request_point(j)
+        if point is not None:
+            points.append({"kind": "job", "name": j.number, "value": [point[1], point[0]], "priority": j.priority})
+    for d in days:
+        p = d.profile
+        points.append(
+            {"kind": "tech", "name": p.user.display_name, "value": [float(p.home_longitude), float(p.home_latitude)]}
+        )
+        for v in d.visits:
+            point = request_point(v.request)
+            if point is not None:
+                points.append(
+                    {
+                        "kind": "stop",
+                        "name": f"{v.request.number} · {p.user.display_name}",
+                        "value": [point[1], point[0]],
+                    }
+                )
+    return points
 
 
 def board_days(day: dt.date, profiles=None) -> list[TechDay]:
@@ -414,13 +550,16 @@ def board_days(day: dt.date, profiles=None) -> list[TechDay]:
     out = []
     for p in profiles:
         plan = plans.get(p.user_id)
+        stops = list(plan.stops.all()) if plan else []
+        jobs = held.get(p.user_id, [])
         out.append(
             TechDay(
                 profile=p,
                 plan=plan,
-                stops=list(plan.stops.all()) if plan else [],
-                jobs=held.get(p.user_id, []),
+                stops=stops,
+                jobs=jobs,
                 working=works_on(p, day),
+                visits=_day_visits(day, stops, jobs),
             )
         )
     return out
@@ -452,3 +591,126 @@ def my_day(user, day: dt.date) -> TechDay | None:
     if profile is None:
         return None
     return board_days(day, profiles=profile_list().filter(user=user))[0]
+
+
+# --- "Leaving now" -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Departure:
+    """What "Leaving now" offers for a booked visit: the arrival estimate, and whether it is after the window
+    (then a reason is needed and the visit moves)."""
+
+    eta: dt.datetime
+    late: bool
+    window_end: dt.datetime
+
+
+def _ceil_minutes(moment: dt.datetime, step: int = 5) -> dt.datetime:
+    moment = moment.replace(second=0, microsecond=0) + (dt.timedelta(minutes=1) if moment.second else dt.timedelta())
+    return moment + dt.timedelta(minutes=-moment.minute % step)
+
+
+def drive_estimate(origin: tuple[float, float] | None, request: ServiceRequest) -> dt.timedelta:
+    """Straight line × road factor at the planning speed (settings); a default when a point is unknown."""
+    km = haversine_km(origin, request_point(request))
+    if km is None:
+        return DEPART_TRAVEL_DEFAULT
+    return dt.timedelta(hours=km * conf.road_factor / conf.speed_kmh)
+
+
+def departure_estimate(
+    appointment: Appointment, *, drive: dt.timedelta, now: dt.datetime | None = None
+) -> Departure | None:
+    """The arrival "Leaving now" pre-fills: now plus the drive (at least ``DEPART_TRAVEL_MIN``), never before the
+    window opens, so the service (``appointment_depart``) accepts it as it stands. None when the window opens
+    beyond what the service allows (``DEPART_ETA_AHEAD``): that visit is not left for now."""
+    now = now or timezone.now()
+    if appointment.window_start > now + DEPART_ETA_AHEAD:
+        return None
+    arrive = _ceil_minutes(now + max(drive, DEPART_TRAVEL_MIN))
+    if arrive > now + DEPART_ETA_AHEAD:
+        arrive = now + DEPART_ETA_AHEAD - dt.timedelta(minutes=1)
+    eta = max(arrive, appointment.window_start.replace(second=0, microsecond=0))
+    return Departure(eta=eta, late=eta > appointment.window_end, window_end=appointment.window_end)
+
+
+def departure_for(appointment: Appointment, *, now: dt.datetime | None = None) -> Departure | None:
+    """``departure_estimate`` for one confirmed visit not left for yet (else None): the drive of today's plan when
+    it holds the visit, else the straight line from the technician's home base."""
+    if appointment.status != AppointmentStatus.CONFIRMED or appointment.departed_at is not None:
+        return None
+    now = now or timezone.now()
+    stop = (
+        RouteStop.objects.filter(
+            request_id=appointment.request_id,
+            plan__technician_id=appointment.technician_id,
+            plan__day=local_day(now),
+        )
+        .only("travel_seconds")
+        .first()
+    )
+    if stop is not None:
+        drive = dt.timedelta(seconds=stop.travel_seconds)
+    else:
+        profile = TechnicianProfile.objects.filter(user_id=appointment.technician_id).first()
+        home = (float(profile.home_latitude), float(profile.home_longitude)) if profile else None
+        drive = drive_estimate(home, appointment.request)
+    return departure_estimate(appointment, drive=drive, now=now)
+
+
+# --- the technician's day ------------------------------------------------------------------------
+
+
+@dataclass
+class MyDay:
+    """ "My day": the route (visits of the day in order), the jobs waiting for his answer, and the jobs of the
+    day that have no place on the route yet (to book, or left out of the plan)."""
+
+    techday: TechDay | None
+    route: list[DayVisit]
+    offers: list[DispatchOffer]
+    others: list[ServiceRequest]
+
+
+def my_day_for(user, day: dt.date, *, now: dt.datetime | None = None) -> MyDay:
+    """The technician's day. Jobs offered to him and not accepted yet are kept apart (``offers``), never on the
+    route; each visit on the route carries ``departure`` ("Leaving now"'s estimate, or None) and each other job
+    ``reason`` (why the plan left it out, see ``TechDay.off_timeline``)."""
+    now = now or timezone.now()
+    techday = my_day(user, day)
+    offers = offers_pending_for(user)
+    if techday is None:
+        return MyDay(techday=None, route=[], offers=offers, others=[])
+    offered = {o.request_id for o in offers}
+    route = [v for v in techday.visits if not v.awaiting_answer and v.request.pk not in offered]
+    home = (float(techday.profile.home_latitude), float(techday.profile.home_longitude))
+    for v in route:
+        v.departure = None
+        appt = v.appointment
+        if appt is not None and appt.status == AppointmentStatus.CONFIRMED and appt.departed_at is None:
+            drive = dt.timedelta(seconds=v.stop.travel_seconds) if v.stop else drive_estimate(home, v.request)
+            v.departure = departure_estimate(appt, drive=drive, now=now)
+    others = [j for j in techday.off_timeline if j.pk not in offered]
+    return MyDay(techday=techday, route=route, offers=offers, others=others)
+
+
+# --- booking from the board ------------------------------------------------------------------------
+
+
+def booking_window_default(request: ServiceRequest, day: dt.date, *, now: dt.datetime | None = None):
+    """A two-hour window to offer when booking ``request`` on ``day``: from the technician's shift start (today:
+    the next full hour from now, if later), within his shift where it fits."""
+    now = now or timezone.now()
+    profile = TechnicianProfile.objects.filter(user_id=request.assigned_technician_id).first()
+    shift_start = profile.shift_start if profile else dt.time(9, 0)
+    shift_end = profile.shift_end if profile else dt.time(18, 0)
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, shift_start, tzinfo=tz)
+    if day == local_day(now):
+        start = max(start, timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1))
+    end = start + dt.timedelta(hours=2)
+    shift_close = dt.datetime.combine(day, shift_end, tzinfo=tz)
+    if end > shift_close and start < shift_close:
+        end = max(shift_close, start + dt.timedelta(hours=1))
+    return start, end

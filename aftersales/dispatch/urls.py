@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/<int:pk>/suggestions/", views.suggestions_panel, name="suggestions"),
     path("requests/<int:pk>/assign/", views.assign, name="assign"),
     path("requests/<int:pk>/appointment/", views.appointment_create_view, name="appointment_create"),
+    path("requests/<int:pk>/book/", views.book_panel, name="book"),
     path("requests/<int:pk>/answer/<str:answer>/", views.offer_answer, name="offer_answer"),
     path("appointments/<int:pk>/move/", views.appointment_move_view, name="appointment_move"),
     path("appointments/<int:pk>/depart/", views.appointment_depart_view, name="appointment_depart"),

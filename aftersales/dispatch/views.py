@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import user_list_with_role
 from aftersales.core.errors import DomainError, NotFoundError
-from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.forms import domain_error_text, form_action, form_add_domain_error
 from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
@@ -52,9 +52,10 @@ from .permissions import (
 from .selectors import (
     appointment_get_for,
     board_days,
+    board_points,
+    booking_window_default,
     local_day,
-    my_day,
-    offers_pending_for,
+    my_day_for,
     partner_organizations,
     policy_default,
     policy_list_for,
@@ -68,7 +69,8 @@ from .selectors import (
 )
 from .slots import SUGGESTIONS
 
-DAY_START_HOUR, DAY_END_HOUR = 7, 21
+# The board's day axis: at least this span; widened to every shift and visit shown.
+DAY_START_HOUR, DAY_END_HOUR = 8, 18
 
 
 def _next_url(request, default: str) -> str:
@@ -93,39 +95,57 @@ def _day_param(request) -> dt.date:
     return day
 
 
-def _pct(moment, day: dt.date) -> float:
+def _axis(days, day: dt.date) -> tuple[int, int]:
+    """First and last hour of the day axis: the technicians' shifts and the visits shown, at least 8–18."""
+    first, last = DAY_START_HOUR, DAY_END_HOUR
+    for d in days:
+        first = min(first, d.profile.shift_start.hour)
+        last = max(last, d.profile.shift_end.hour + (1 if d.profile.shift_end.minute else 0))
+        for v in d.visits:
+            start = v.start - dt.timedelta(seconds=v.stop.travel_seconds if v.stop else 0)
+            start, end = timezone.localtime(start), timezone.localtime(v.end)
+            if start.date() == day:
+                first = min(first, start.hour)
+            last = 24 if end.date() > day else max(last, end.hour + (1 if end.minute else 0))
+    return first, last
+
+
+def _pct(moment, day: dt.date, axis: tuple[int, int]) -> float:
+    first, last = axis
     local = timezone.localtime(moment)
     hours = (local.date() - day).days * 24 + local.hour + local.minute / 60
-    span = DAY_END_HOUR - DAY_START_HOUR
-    return round(min(100.0, max(0.0, (hours - DAY_START_HOUR) / span * 100)), 2)
+    return round(min(100.0, max(0.0, (hours - first) / (last - first) * 100)), 2)
 
 
-def _timeline(techday, day):
-    """Bars on the day axis: travel, work and break blocks as left/width percentages."""
+def _timeline(techday, day, axis):
+    """Bars on the day axis as left/width percentages: the drive and the work of each planned stop, a visit
+    booked but not planned yet at its agreed window, and the break."""
     blocks = []
-    for stop in techday.stops:
-        travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
-        left = _pct(travel_start, day)
-        blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day) - left)})
-        left = _pct(stop.start, day)
+    for visit in techday.visits:
+        stop = visit.stop
+        if stop is not None:
+            travel_start = stop.arrival - dt.timedelta(seconds=stop.travel_seconds)
+            left = _pct(travel_start, day, axis)
+            blocks.append({"kind": "travel", "left": left, "width": max(0.3, _pct(stop.arrival, day, axis) - left)})
+        left = _pct(visit.start, day, axis)
         blocks.append(
             {
-                "kind": "work",
+                "kind": "work" if stop is not None else "booked",
                 "left": left,
-                "width": max(0.8, _pct(stop.end, day) - left),
-                "stop": stop,
-                "priority": stop.request.priority,
+                "width": max(0.8, _pct(visit.end, day, axis) - left),
+                "visit": visit,
+                "priority": visit.request.priority,
             }
         )
     plan = techday.plan
     if plan is not None and plan.break_start and plan.break_end:
-        left = _pct(plan.break_start, day)
-        blocks.append({"kind": "break", "left": left, "width": max(0.5, _pct(plan.break_end, day) - left)})
+        left = _pct(plan.break_start, day, axis)
+        blocks.append({"kind": "break", "left": left, "width": max(0.5, _pct(plan.break_end, day, axis) - left)})
     return blocks
 
 
 def _map_tiles() -> dict | None:
-    """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline plot."""
+    """The tile map's configuration (settings ``DISPATCH_MAP_TILES``/``DISPATCH_MAP_ATTRIBUTION``); None: offline schematic."""
     url = conf.map_tiles
     if not url:
         return None
@@ -138,45 +158,19 @@ def board(request):
     day = _day_param(request)
     days = board_days(day)
     jobs = unassigned_jobs()
-    points = []
-    for j in jobs:
-        a = j.address
-        if a is not None and a.latitude is not None:
-            points.append(
-                {
-                    "kind": "job",
-                    "name": j.number,
-                    "value": [float(a.longitude), float(a.latitude)],
-                    "priority": j.priority,
-                }
-            )
-    for d in days:
-        p = d.profile
-        points.append(
-            {"kind": "tech", "name": p.user.display_name, "value": [float(p.home_longitude), float(p.home_latitude)]}
-        )
-        for s in d.stops:
-            a = s.request.address
-            if a is not None and a.latitude is not None:
-                points.append(
-                    {
-                        "kind": "stop",
-                        "name": f"{s.request.number} · {p.user.display_name}",
-                        "value": [float(a.longitude), float(a.latitude)],
-                    }
-                )
-    rows = [{"day": d, "blocks": _timeline(d, day)} for d in days]
-    hours = list(range(DAY_START_HOUR, DAY_END_HOUR + 1))
+    points = board_points(jobs, days)
+    axis = _axis(days, day)
+    rows = [{"day": d, "blocks": _timeline(d, day, axis)} for d in days]
+    first, last = axis
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
         "jobs": jobs,
         "rows": rows,
-        "hours": [
-            {"h": h, "left": round((h - DAY_START_HOUR) / (DAY_END_HOUR - DAY_START_HOUR) * 100, 2)} for h in hours
-        ],
+        "hours": [{"h": h, "left": round((h - first) / (last - first) * 100, 2)} for h in range(first, last + 1)],
         "points": points,
+        "is_today": day == local_day(),
         "selected": str(parse_id(request.GET.get("job")) or ""),
         "map_tiles": _map_tiles(),
     }
@@ -357,33 +351,18 @@ def rebalance_apply_view(request):
 def my_day_view(request):
     user = request.user
     day = _day_param(request)
-    techday = my_day(user, day)
-    stops = techday.stops if techday else []
-    planned_ids = {s.request_id for s in stops}
-    unplanned = [j for j in (techday.jobs if techday else []) if j.pk not in planned_ids]
-    from .selectors import appointment_open
-
-    for s in stops:
-        s.appointment = appointment_open(s.request)
-    reasons = {
-        u["request"]: routes.reason_label(u["reason"])
-        for u in (techday.plan.unplanned if techday and techday.plan else [])
-    }
-    for j in unplanned:
-        j.appointment = appointment_open(j)
-        j.unplanned_reason = reasons.get(j.pk, "")
+    mine = my_day_for(user, day)
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
-        "techday": techday,
-        "stops": stops,
-        "unplanned": unplanned,
+        "techday": mine.techday,
+        "route": mine.route,
+        "others": mine.others,
+        "offers": mine.offers,
         "is_today": day == local_day(),
-        "offers": offers_pending_for(user),
         "pool": pool_for(user),
-        "profile": profile_of(user),
-        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "profile": mine.techday.profile if mine.techday else profile_of(user),
     }
     return render(request, "dispatch/my_day.html", context)
 
@@ -424,18 +403,8 @@ def claim(request, pk: int):
 
 
 def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
-    """Validate the posted form and call ``run(cleaned_data)``; say how it went (``invalid``, the
-    business error, or ``done``) and go back to where the user came from (else to ``fallback``)."""
-    if not form.is_valid():
-        messages.error(request, invalid)
-        return _next(request, fallback)
-    try:
-        run(form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, done)
-    return _next(request, fallback)
+    """``core.forms.form_action``, going back to where the user came from (else to ``fallback``)."""
+    return form_action(request, form, invalid=invalid, run=run, done=done, back=lambda: _next(request, fallback))
 
 
 # --- appointments --------------------------------------------------------------------------------
@@ -445,14 +414,34 @@ def _form_action(request, form, *, invalid: str, run, done: str, fallback: str):
 @roles_required(BOOKING_ROLES)
 def appointment_create_view(request, pk: int):
     sr = request_get_for(request.user, pk=pk)
-    return _form_action(
+    form = AppointmentForm(request.POST)
+
+    def back():
+        if request.POST.get("from") == "board" and form.is_valid():
+            # Booked from the board: its day of the visit, where the visit now is on the technician's timeline.
+            day = local_day(form.cleaned_data["window_start"])
+            return redirect(f"{reverse('dispatch:board')}?day={day.isoformat()}")
+        return _next(request, "tickets:queue")
+
+    return form_action(
         request,
-        AppointmentForm(request.POST),
+        form,
         invalid=_("Give the start and the end of the window."),
         run=lambda data: services.appointment_create(actor=request.user, request=sr, **data),
         done=_("Visit booked; the customer is told."),
-        fallback="tickets:queue",
+        back=back,
     )
+
+
+@require_GET
+@roles_required(CREW_ROLES)
+def book_panel(request, pk: int):
+    """The board's side panel: book a visit for a job a technician holds (posts to ``appointment_create``)."""
+    sr = request_get_for(request.user, pk=pk)
+    day = _day_param(request)
+    start, end = booking_window_default(sr, day)
+    context = {"sr": sr, "day": day, "window_start": start, "window_end": end}
+    return render(request, "dispatch/_book.html", context)
 
 
 @require_POST

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
@@ -49,7 +50,17 @@ from .choices import (
 )
 from .models import Payment, Quote, QuoteLine, Signature, Visit, VisitPart
 from .permissions import VISIT_WORK_ROLES, visit_part_list_for
-from .selectors import cause_get, checks_for, fault_tree_for, visit_get_for, visit_list_for
+from .selectors import (
+    cause_get,
+    checks_for,
+    fault_tree_for,
+    job_prep,
+    quote_draft_rows,
+    quote_may_cover,
+    quote_totals,
+    visit_get_for,
+    visit_list_for,
+)
 from .services import (
     form_missing,
     payment_record,
@@ -158,6 +169,27 @@ class QuoteOut(Schema):
     @staticmethod
     def resolve_lines(obj: Quote) -> list[QuoteLine]:
         return list(obj.lines.all())
+
+
+class QuoteDraftLineOut(Schema):
+    kind: str
+    part_id: int | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    covered: bool
+
+
+class QuoteDraftOut(Schema):
+    """The lines a new quote starts with, as the job page shows them."""
+
+    may_cover: bool = Field(
+        description="The warranty pays for ticked lines: an in-warranty unit whose chargeable items are extras."
+    )
+    lines: list[QuoteDraftLineOut]
+    list_price: Decimal
+    warranty_pays: Decimal
+    customer_pays: Decimal
 
 
 class VisitPartOut(Schema):
@@ -551,6 +583,44 @@ def checks_list(request, visit_id: int):
             }
         )
     return out
+
+
+@router.get("/visits/{int:visit_id}/quote-draft", response={200: QuoteDraftOut, **ERRORS}, summary="Quote draft")
+def quote_draft(request, visit_id: int):
+    """The call-out fee, labour and the part most likely needed, at list price. On an in-warranty unit
+    whose chargeable items are extras the customer asked for, these lines are ``covered`` (the warranty
+    pays, the customer pays ¥0 for them); add the extras uncovered and send the lines to ``…/quote``."""
+    visit = _visit(request, visit_id)
+    prep = job_prep(visit.request, viewer=request.auth)
+    rows = [
+        r
+        for r in quote_draft_rows(
+            visit,
+            prep.likely_parts,
+            size=0,
+            call_out_fee=settings.FIELD_CALL_OUT_FEE,
+            labour_fee=settings.FIELD_LABOUR_FEE,
+        )
+        if r["kind"]
+    ]
+    totals = quote_totals(rows)
+    return {
+        "may_cover": quote_may_cover(visit),
+        "lines": [
+            {
+                "kind": r["kind"],
+                "part_id": int(r["part"]) if r.get("part") else None,
+                "description": r["description"],
+                "quantity": Decimal(r["quantity"]),
+                "unit_price": Decimal(r["unit_price"]),
+                "covered": r["covered"],
+            }
+            for r in rows
+        ],
+        "list_price": totals.list_price,
+        "warranty_pays": totals.warranty_pays,
+        "customer_pays": totals.customer_pays,
+    }
 
 
 # --- steps ---------------------------------------------------------------------------------------

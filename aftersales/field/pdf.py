@@ -13,9 +13,7 @@ access from the template).
 
 from __future__ import annotations
 
-import base64
 import datetime
-import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,9 +26,9 @@ from aftersales.core.phones import phone_display
 
 from .choices import CheckKind, Outcome, QuoteStatus, SignaturePurpose, SignerRole
 from .models import Payment, Quote, Signature, Visit, VisitPart
+from .signatures import signature_data_uri
 
 LANGUAGES = ("zh-hans", "en")
-log = logging.getLogger(__name__)
 
 
 def pdf_language(value, default=None) -> str:
@@ -66,21 +64,6 @@ def _duration(start, end) -> str:
     return gettext("%(m)d min") % {"m": minutes}
 
 
-def _image_data_uri(file_field) -> str:
-    """The stored PNG as a ``data:`` URI (empty when there is no image or it cannot be read)."""
-    if not file_field:
-        return ""
-    try:
-        with file_field.storage.open(file_field.name, "rb") as fh:
-            raw = fh.read()
-    except (FileNotFoundError, OSError):
-        log.warning("signature image missing: %s", file_field.name)
-        return ""
-    if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ""
-    return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
-
-
 @dataclass
 class SignatureView:
     name: str
@@ -93,7 +76,7 @@ def _signature_view(sig: Signature | None) -> SignatureView | None:
     if sig is None:
         return None
     return SignatureView(
-        name=sig.signer_name, signed_at=sig.signed_at, via=sig.get_via_display(), image=_image_data_uri(sig.image)
+        name=sig.signer_name, signed_at=sig.signed_at, via=sig.get_via_display(), image=signature_data_uri(sig.image)
     )
 
 

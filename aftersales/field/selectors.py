@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from .choices import ChargeReason, LineKind, SignaturePurpose, SignerRole
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
 from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
     payment_list_for,
@@ -16,6 +18,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     visit_part_list_for,
     visit_photo_list_for,
 )
+from .signatures import signature_data_uri
 
 
 def visit_get_for(user, pk: int) -> Visit:
@@ -39,6 +42,19 @@ def visit_get_for(user, pk: int) -> Visit:
     if visit is None:
         raise Http404
     return visit
+
+
+def form_signature(visit: Visit):
+    """The customer's latest signature on the visit's service form, with ``data_uri`` (its image, for the page);
+    None before the customer has signed."""
+    sig = (
+        visit.signatures.filter(purpose=SignaturePurpose.FORM, role=SignerRole.CUSTOMER)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if sig is not None:
+        sig.data_uri = signature_data_uri(sig.image)
+    return sig
 
 
 def visit_by_token(token: str) -> Visit:
@@ -181,3 +197,88 @@ def job_prep(request, *, viewer, technician=None, history_limit: int = 10) -> Jo
                 stock[row["part_id"]] = row["n"]
         prep.likely_parts = [LikelyPart(part=p, in_van=stock.get(p.pk, 0)) for p in parts]
     return prep
+
+
+# --- the quote's draft: what the warranty pays and what the customer pays --------------------------
+
+
+def quote_may_cover(visit: Visit) -> bool:
+    """Whether the warranty pays for lines of this visit's quote: the unit is in warranty and what is
+    chargeable is only the extras the customer asked for (the warranty repair itself stays free).
+    Damage caused by use and out-of-warranty work are charged in full."""
+    return bool(visit.in_warranty) and visit.charge_reason == ChargeReason.EXTRA_ITEMS
+
+
+@dataclass
+class QuoteTotals:
+    """List price of the lines, the part the warranty pays and what is left for the customer."""
+
+    list_price: Decimal = Decimal("0.00")
+    warranty_pays: Decimal = Decimal("0.00")
+    customer_pays: Decimal = Decimal("0.00")
+
+
+def _amount(quantity, unit_price) -> Decimal | None:
+    try:
+        amount = Decimal(str(quantity or "1")) * Decimal(str(unit_price))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def quote_totals(rows) -> QuoteTotals:
+    """The totals of draft rows (dicts with ``kind``, ``quantity``, ``unit_price``, ``covered``) as the
+    quote will count them; a row without a kind or with an unreadable number counts nothing."""
+    totals = QuoteTotals()
+    for row in rows:
+        if not row.get("kind"):
+            continue
+        amount = _amount(row.get("quantity"), row.get("unit_price"))
+        if amount is None:
+            continue
+        totals.list_price += amount
+        if row.get("covered"):
+            totals.warranty_pays += amount
+        else:
+            totals.customer_pays += amount
+    return totals
+
+
+def quote_draft_rows(visit: Visit | None, likely_parts, *, size: int, call_out_fee, labour_fee) -> list[dict]:
+    """The lines a new quote starts with: the call-out fee, labour and the part most likely needed, then
+    empty lines up to ``size``. When the warranty pays (``quote_may_cover``) these repair lines are ticked
+    as covered, so the quote starts at ¥0 for the customer and only the extras he asks for (added on the
+    empty lines, unticked) are charged."""
+    covered = visit is not None and quote_may_cover(visit)
+    rows = [
+        {
+            "kind": LineKind.CALL_OUT,
+            "description": _("Call-out fee"),
+            "quantity": "1",
+            "unit_price": str(call_out_fee),
+            "covered": covered,
+        },
+        {
+            "kind": LineKind.LABOUR,
+            "description": _("Labour"),
+            "quantity": "1",
+            "unit_price": str(labour_fee),
+            "covered": covered,
+        },
+    ]
+    for likely in list(likely_parts)[:1]:
+        rows.append(
+            {
+                "kind": LineKind.PART,
+                "part": str(likely.part.pk),
+                "description": likely.part.name,
+                "quantity": "1",
+                "unit_price": str(likely.part.price),
+                "covered": covered,
+            }
+        )
+    while len(rows) < size:
+        rows.append({"kind": "", "description": "", "quantity": "", "unit_price": "", "covered": False})
+    return rows

@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import logging
 import uuid
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 400 * 1024
 MAX_SIDE = 3000
@@ -53,3 +56,19 @@ def signature_png(data_url: str, *, field: str = "signature") -> ContentFile:
     if alpha_box is None or all(lo == hi for lo, hi in flat):
         refuse(_("The signature is empty: please sign in the box."))
     return ContentFile(raw, name=f"{uuid.uuid4().hex}.png")
+
+
+def signature_data_uri(file_field) -> str:
+    """A stored signature PNG as a ``data:`` URI, for a page or a PDF (empty when there is none or it cannot be
+    read)."""
+    if not file_field:
+        return ""
+    try:
+        with file_field.storage.open(file_field.name, "rb") as fh:
+            raw = fh.read()
+    except (FileNotFoundError, OSError):
+        log.warning("signature image missing: %s", file_field.name)
+        return ""
+    if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ""
+    return PREFIX + base64.b64encode(raw).decode("ascii")

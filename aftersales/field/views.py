@@ -70,7 +70,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     pending = (
         shown.quotes.filter(status=QuoteStatus.PENDING).prefetch_related("lines").first() if shown is not None else None
     )
-    from aftersales.dispatch.selectors import appointment_open
+    from aftersales.dispatch.selectors import appointment_open, departure_for
     from aftersales.parts.selectors import van_of, van_stock
 
     van = van_of(request.user) if request.user.role == Role.TECHNICIAN else None
@@ -83,17 +83,21 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     paid = selectors.visit_paid_total(shown) if shown else Decimal("0")
     counters = sanbao.unit_counters(sr.unit) if sr.unit_id else None
     posted = request.POST if failed_step else {}
+    quote_rows = _quote_rows(visit, prep, posted if failed_step == "quote" else {})
     work_open = visit is not None and (
         visit.status == VisitStatus.WORKING
         or (visit.status == VisitStatus.DIAGNOSED and visit.charge_reason == ChargeReason.NONE)
     )
+    appointment = appointment_open(sr)
+    departure = departure_for(appointment) if appointment is not None else None
     return {
         "sr": sr,
         "visit": shown,
         "open_visit": visit,
         "visits": visits,
         "can_act": _is_technician_of(request.user, sr),
-        "appointment": appointment_open(sr),
+        "appointment": appointment,
+        "departure": departure,
         "prep": prep,
         "counters": counters,
         "fault_tree": selectors.fault_tree_for(sr) if visit else [],
@@ -102,7 +106,9 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
         "quote_link": (
             request.build_absolute_uri(reverse("field:consent", args=[pending.token])) if pending is not None else ""
         ),
-        "quote_rows": _quote_rows(sr, prep, posted),
+        "quote_rows": quote_rows,
+        "quote_totals": selectors.quote_totals(quote_rows),
+        "may_cover": visit is not None and selectors.quote_may_cover(visit),
         "van": van,
         "van_levels": van_levels,
         "parts_used": list(
@@ -118,7 +124,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
             else []
         ),
         "checks": checks,
-        "form_signed": bool(shown) and shown.signatures.filter(purpose="form", role="customer").exists(),
+        "form_signature": selectors.form_signature(shown) if shown else None,
         "payments": list(selectors.payment_list_for(request.user).filter(visit=shown) if shown else []),
         "paid": paid,
         "owed": (shown.customer_total - paid) if shown else Decimal("0"),
@@ -142,7 +148,7 @@ def _job_context(request, sr, *, error=None, failed_step="") -> dict:
     }
 
 
-def _quote_rows(sr, prep, posted) -> list[dict]:
+def _quote_rows(visit, prep, posted) -> list[dict]:
     if posted:
         return [
             {
@@ -155,28 +161,13 @@ def _quote_rows(sr, prep, posted) -> list[dict]:
             }
             for i in range(QUOTE_ROWS)
         ]
-    rows = [
-        {
-            "kind": LineKind.CALL_OUT,
-            "description": _("Call-out fee"),
-            "quantity": "1",
-            "unit_price": settings.FIELD_CALL_OUT_FEE,
-        },
-        {"kind": LineKind.LABOUR, "description": _("Labour"), "quantity": "1", "unit_price": settings.FIELD_LABOUR_FEE},
-    ]
-    for likely in prep.likely_parts[:1]:
-        rows.append(
-            {
-                "kind": LineKind.PART,
-                "part": str(likely.part.pk),
-                "description": likely.part.name,
-                "quantity": "1",
-                "unit_price": str(likely.part.price),
-            }
-        )
-    while len(rows) < QUOTE_ROWS:
-        rows.append({"kind": "", "description": "", "quantity": "", "unit_price": ""})
-    return rows
+    return selectors.quote_draft_rows(
+        visit,
+        prep.likely_parts,
+        size=QUOTE_ROWS,
+        call_out_fee=settings.FIELD_CALL_OUT_FEE,
+        labour_fee=settings.FIELD_LABOUR_FEE,
+    )
 
 
 def _render_job(request, sr, *, error=None, failed_step="", status=200):

@@ -52,11 +52,13 @@ from .selectors import (
     defective_list_for,
     job_warehouse_list_for,
     level_list_for,
+    low_stock_for,
     move_list_for,
     part_availability,
     part_get_for,
     part_list_for,
     van_issue_get_for,
+    van_issue_lines_with_stock,
     van_issue_list_for,
     van_of,
     warehouse_get_for,
@@ -302,8 +304,20 @@ class CarrierOut(Schema):
 
 class VanIssueLineOut(Schema):
     part_id: int
-    lot: str
+    part_code: str
+    part_name: str
+    lot: str = Field(description="Empty for a tracked part asked for without one: the oldest is issued.")
     quantity: int
+    at_source: int = Field(description="Available at the source now (of that lot, or of every lot).")
+    in_van: int = Field(description="Available in the van now (every lot).")
+
+    @staticmethod
+    def resolve_part_code(obj):
+        return obj.part.code
+
+    @staticmethod
+    def resolve_part_name(obj):
+        return obj.part.name
 
 
 class VanIssueOut(Schema):
@@ -322,7 +336,8 @@ class VanIssueOut(Schema):
 
     @staticmethod
     def resolve_lines(obj):
-        return list(obj.lines.all())
+        lines = getattr(obj, "stock_lines", None)
+        return lines if lines is not None else van_issue_lines_with_stock([obj])[obj.pk]
 
 
 class VanIssuePage(PageInfo):
@@ -435,6 +450,44 @@ def levels_list(request, warehouse: Id | None = None, part: Id | None = None, st
     if store:
         qs = qs.filter(store=store)
     return list(qs.order_by("warehouse_id", "part_id", "store", "lot")[:1000])
+
+
+class LowStockOut(Schema):
+    """One row of the low-stock list: a part at or below its reorder point at a warehouse."""
+
+    part_id: int
+    part_code: str
+    part_name: str
+    warehouse_id: int
+    warehouse_code: str
+    available: int = Field(description="On hand − reserved, good store.")
+    reorder_point: int
+    reorder_quantity: int
+    order_quantity: int = Field(description="Enough to bring available back to reorder point + reorder quantity.")
+    since: datetime.datetime | None = Field(description="When the open low-stock alert was raised.")
+
+
+@router.get("/low-stock", response={200: list[LowStockOut], **ERRORS}, auth=api_roles(STAFF_ROLES))
+def low_stock(request, warehouse: Id | None = None):
+    """Every part at or below its reorder point at the warehouses the caller sees — the same list the
+    replenishment page orders from and the overview's low-stock alerts show (one rule: available ≤ the
+    rule's reorder point, for an active part at an open warehouse)."""
+    target = warehouse_get_for(request.auth, warehouse) if warehouse else None
+    return [
+        {
+            "part_id": row.part.pk,
+            "part_code": row.part.code,
+            "part_name": row.part.name,
+            "warehouse_id": row.warehouse.pk,
+            "warehouse_code": row.warehouse.code,
+            "available": row.available,
+            "reorder_point": row.rule.reorder_point,
+            "reorder_quantity": row.rule.reorder_quantity,
+            "order_quantity": row.order_quantity,
+            "since": row.since,
+        }
+        for row in low_stock_for(request.auth, warehouse=target)
+    ]
 
 
 class MoveFilter(Schema):
@@ -644,13 +697,18 @@ def counts_approve(request, count_id: Id):
 
 @router.get("/van-issues", response={200: VanIssuePage, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))
 def van_issues_list(request, filters: Query[VanIssueFilter]):
-    """The parts team sees every van issue, a technician those of his own van; newest first."""
-    qs = van_issue_list_for(request.auth).prefetch_related("lines")
+    """The parts team sees every van issue, a technician those of his own van; newest first. Each line
+    says what the source has available now and what the van holds, as the approver sees it."""
+    qs = van_issue_list_for(request.auth)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.van:
         qs = qs.filter(van_id=filters.van)
-    return page_out(keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size))
+    page = keyset_page(qs, order=["-created_at", "-id"], cursor=filters.cursor, size=filters.size)
+    lines = van_issue_lines_with_stock(page.items)  # every page's lines and stock in a fixed number of queries
+    for issue in page.items:
+        issue.stock_lines = lines[issue.pk]
+    return page_out(page)
 
 
 @router.post("/van-issues", response={201: VanIssueOut, 200: VanIssueOut, **ERRORS}, auth=api_roles(VAN_ISSUE_ROLES))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.choices import Role
 from aftersales.core.states import Transition, transitions
@@ -116,7 +117,7 @@ class VanIssueStatus(models.TextChoices):
 
 
 class ReservationStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("reservation", "Active")
     CONSUMED = "consumed", _("Consumed")
     RELEASED = "released", _("Released")
 

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.forms import BootstrapMixin
 
@@ -199,24 +200,77 @@ class ReceiptForm(BootstrapMixin, forms.Form):
 
 
 class TransferForm(BootstrapMixin, forms.Form):
-    source = forms.ModelChoiceField(label=_("From"), queryset=Warehouse.objects.filter(is_active=True))
-    destination = forms.ModelChoiceField(label=_("To"), queryset=Warehouse.objects.filter(is_active=True))
+    source = forms.ModelChoiceField(
+        label=pgettext_lazy("warehouse", "From"), queryset=Warehouse.objects.filter(is_active=True)
+    )
+    destination = forms.ModelChoiceField(
+        label=pgettext_lazy("warehouse", "To"), queryset=Warehouse.objects.filter(is_active=True)
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     lines = LinesField(label=_("Lines"))
 
 
 class VanIssueForm(BootstrapMixin, forms.Form):
-    source = forms.ModelChoiceField(
-        label=_("From"), queryset=Warehouse.objects.filter(is_active=True).exclude(kind=WarehouseKind.VAN)
-    )
-    van = forms.ModelChoiceField(label=_("Van"), queryset=Warehouse.objects.filter(kind=WarehouseKind.VAN))
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
-    lines = LinesField(label=_("Lines"))
+    """Ask for parts on a van: the lines are picked from the catalogue (a quantity in ``q.<part id>`` per
+    part of the picker), next to what the van holds and what the source has; the parts team issues the
+    oldest batches and serials."""
 
-    def __init__(self, *args, vans=None, **kwargs):
+    van = forms.ModelChoiceField(
+        label=_("Van"), queryset=Warehouse.objects.filter(kind=WarehouseKind.VAN), empty_label=None
+    )
+    source = forms.ModelChoiceField(
+        label=pgettext_lazy("van issue", "From warehouse"),
+        queryset=Warehouse.objects.filter(is_active=True).exclude(kind=WarehouseKind.VAN),
+        empty_label=None,
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, vans=None, sources=None, parts=None, **kwargs):
         super().__init__(*args, **kwargs)
         if vans is not None:
             self.fields["van"].queryset = vans
+        if sources is not None:
+            self.fields["source"].queryset = sources.exclude(kind=WarehouseKind.VAN).order_by("code")
+        self.parts = parts if parts is not None else Part.objects.all()
+
+    @staticmethod
+    def chosen(data) -> dict[str, int]:
+        """{"part id": quantity} as typed in the picker (fields ``q.<part id>``); a quantity
+        that is not a whole number from 0 to 1,000,000 counts as -1, so the form can say so."""
+        out: dict[str, int] = {}
+        if data is None:
+            return out
+        for name in list(data.keys())[: MAX_LINES * 20]:
+            if not name.startswith("q."):
+                continue
+            raw = (data.get(name) or "").strip()
+            if not raw:
+                continue
+            try:
+                n = int(raw)
+            except ValueError:
+                n = -1
+            out[name[2:102]] = n if 0 <= n <= 1_000_000 else -1
+        return out
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = {k: n for k, n in self.chosen(self.data).items() if n != 0}
+        if any(n < 0 for n in chosen.values()):
+            raise forms.ValidationError(_("Enter each quantity as a whole number from 0 to 1,000,000."))
+        if not chosen:
+            raise forms.ValidationError(_("Enter the quantity of at least one part."))
+        if len(chosen) > MAX_LINES:
+            raise forms.ValidationError(_("At most %(n)s lines.") % {"n": MAX_LINES})
+        ids = {key: int(key) if key.isdigit() and len(key) < 19 else 0 for key in chosen}
+        parts = {p.pk: p for p in self.parts.filter(pk__in=set(ids.values()), is_active=True)}
+        lines = []
+        for key, n in chosen.items():
+            if ids[key] not in parts:
+                raise forms.ValidationError(_("Unknown part."))
+            lines.append({"part": parts[ids[key]], "quantity": n, "lot": ""})
+        cleaned["lines"] = lines
+        return cleaned
 
 
 class ReasonForm(BootstrapMixin, forms.Form):
@@ -245,7 +299,7 @@ class JobPartForm(BootstrapMixin, forms.Form):
 class AdjustmentForm(BootstrapMixin, forms.Form):
     warehouse = _warehouses(Warehouse.objects.filter(is_active=True))
     part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.filter(is_active=True))
-    store = forms.ChoiceField(label=_("Store"), choices=Store.choices)
+    store = forms.ChoiceField(label=pgettext_lazy("stock", "Store"), choices=Store.choices)
     lot = forms.CharField(label=_("Batch / serial"), max_length=64, required=False)
     quantity = forms.IntegerField(label=_("Change (+/-)"), min_value=-1_000_000, max_value=1_000_000)
     reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
 from aftersales.catalog.selectors import model_codes_parse
@@ -21,20 +22,9 @@ from aftersales.core.sequences import sequence_next
 
 from .choices import Store, Tracking
 from .models import Part, Warehouse
-from .services import _require_stock_staff, opening_stock_post, part_create
+from .services import PART_FIELDS, _require_stock_staff, opening_stock_post, part_create
 
-CATALOGUE_COLUMNS = [
-    "code",
-    "name",
-    "specification",
-    "unit_of_measure",
-    "cost",
-    "price",
-    "tracking",
-    "warranty_months",
-    "return_required",
-    "compatible_models",
-]
+CATALOGUE_COLUMNS = [*(f for f in PART_FIELDS if f != "is_active"), "compatible_models"]
 OPENING_COLUMNS = ["warehouse", "part", "quantity", "unit_cost", "lot"]
 MAX_ROWS = 20_000
 
@@ -214,7 +204,7 @@ def levels_export(levels) -> bytes:
             _("Warehouse"),
             _("Part"),
             _("Name"),
-            _("Store"),
+            pgettext("stock", "Store"),
             _("Batch / serial"),
             _("On hand"),
             _("Reserved"),

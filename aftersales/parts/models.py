@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.models import ImmutableModel, TimeStampedModel
 
@@ -187,7 +188,7 @@ class StockMove(ImmutableModel):
 
 
 class _Doc(TimeStampedModel):
-    number = models.CharField(_("number"), max_length=24, unique=True)
+    number = models.CharField(pgettext_lazy("stock document", "number"), max_length=24, unique=True)
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -220,8 +221,12 @@ class PurchaseReceiptLine(models.Model):
 
 
 class TransferOrder(_Doc):
-    source = models.ForeignKey(Warehouse, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
-    destination = models.ForeignKey(Warehouse, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        Warehouse, verbose_name=pgettext_lazy("warehouse", "from"), on_delete=models.PROTECT, related_name="+"
+    )
+    destination = models.ForeignKey(
+        Warehouse, verbose_name=pgettext_lazy("warehouse", "to"), on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
     )
@@ -244,7 +249,9 @@ class TransferLine(models.Model):
 class VanIssue(_Doc):
     """A technician asks for parts on his van; a clerk approves and the stock moves."""
 
-    source = models.ForeignKey(Warehouse, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        Warehouse, verbose_name=pgettext_lazy("warehouse", "from"), on_delete=models.PROTECT, related_name="+"
+    )
     van = models.ForeignKey(Warehouse, verbose_name=_("van"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         _("status"), max_length=10, choices=VanIssueStatus.choices, default=VanIssueStatus.REQUESTED

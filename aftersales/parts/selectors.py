@@ -12,15 +12,29 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.tickets.models import ServiceRequest
 
-from .choices import SHARED_WAREHOUSE_KINDS, DefectiveStatus, MoveType, Store
+from .choices import SHARED_WAREHOUSE_KINDS, AlertKind, DefectiveStatus, MoveType, Store, WarehouseKind
 from .models import (
     Consumption,
     DefectiveReturn,
@@ -45,6 +59,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     transfer_list_for,
     van_issue_list_for,
     warehouse_list_for,
+    warehouse_source_list_for,
     warehouse_usable_by,
     warehouse_usable_list_for,
 )
@@ -105,6 +120,97 @@ def van_issue_get_for(user, pk: int) -> VanIssue:
     if obj is None:
         raise Http404
     return obj
+
+
+# --- van issues: the catalogue to pick from, and the lines with the stock behind them ---------
+
+
+def _good_available(warehouse_ids, part_ids=None, *, by_lot: bool) -> dict:
+    """Available good stock (on hand − reserved) per (warehouse, part[, lot]), positive only. One query."""
+    qs = StockLevel.objects.filter(warehouse_id__in=warehouse_ids, store=Store.GOOD)
+    if part_ids is not None:
+        qs = qs.filter(part_id__in=part_ids)
+    keys = ("warehouse_id", "part_id", "lot") if by_lot else ("warehouse_id", "part_id")
+    rows = qs.values(*keys).annotate(n=Sum(F("on_hand") - F("reserved"))).filter(n__gt=0)
+    return {tuple(r[k] for k in keys): r["n"] for r in rows}
+
+
+@dataclass
+class PickRow:
+    """One line of the van-issue picker: a part, what the van holds of it and what the source has
+    available (every batch or serial together: the parts team issues the oldest first)."""
+
+    part: Part
+    in_van: int
+    at_source: int
+    quantity: int = 0
+
+    @property
+    def key(self) -> str:
+        return str(self.part.pk)
+
+
+def van_issue_picker(user, *, van: Warehouse | None, source: Warehouse | None, chosen=None) -> list[PickRow]:
+    """The active catalogue ``user`` may see, to pick a van issue's lines from, each part with what
+    ``van`` holds (available) and what ``source`` has available. ``chosen``: {part id: quantity} kept
+    from a form being filled. Two queries for the stock, whatever the catalogue's size."""
+    chosen = chosen or {}
+    parts = list(part_list_for(user).filter(is_active=True).order_by("code"))
+    ids = [p.pk for p in parts]
+    in_van = _good_available([van.pk], ids, by_lot=False) if van is not None else {}
+    at_source = _good_available([source.pk], ids, by_lot=False) if source is not None else {}
+    return [
+        PickRow(
+            part=part,
+            in_van=in_van.get((van.pk if van else 0, part.pk), 0),
+            at_source=at_source.get((source.pk if source else 0, part.pk), 0),
+            quantity=chosen.get(str(part.pk), 0),
+        )
+        for part in parts
+    ]
+
+
+def van_issue_default_source(sources: QuerySet[Warehouse], van: Warehouse | None) -> Warehouse | None:
+    """Where a van is restocked from unless one chooses: a regional warehouse of the van's region, else
+    a central warehouse of its organization, else the first warehouse offered."""
+    sources = sources.exclude(kind=WarehouseKind.VAN).order_by("code")
+    if van is not None:
+        regional = sources.filter(kind=WarehouseKind.REGIONAL, region_id=van.region_id).first()
+        if van.region_id and regional is not None:
+            return regional
+        central = sources.filter(kind=WarehouseKind.CENTRAL, organization_id=van.organization_id).first()
+        if central is not None:
+            return central
+    return sources.filter(kind=WarehouseKind.CENTRAL).first() or sources.first()
+
+
+def van_issue_lines_with_stock(issues) -> dict[int, list]:
+    """The lines of each issue (``{issue id: [lines]}``), each with ``at_source`` (what the source has
+    available now of that part and lot) and ``in_van`` (what the van holds of the part), so whoever
+    approves sees what he approves. A fixed number of queries for any number of issues."""
+    from .models import VanIssueLine
+
+    issues = list(issues)
+    lines = list(
+        VanIssueLine.objects.filter(issue__in=[i.pk for i in issues]).select_related("part").order_by("issue_id", "pk")
+    )
+    part_ids = {ln.part_id for ln in lines}
+    sources = _good_available({i.source_id for i in issues}, part_ids, by_lot=True)
+    vans = _good_available({i.van_id for i in issues}, part_ids, by_lot=False)
+    by_issue = {i.pk: i for i in issues}
+    out: dict[int, list] = {i.pk: [] for i in issues}
+    for line in lines:
+        issue = by_issue[line.issue_id]
+        if line.lot:
+            line.at_source = sources.get((issue.source_id, line.part_id, line.lot), 0)
+        else:  # every batch or serial of the part: the oldest is issued
+            line.at_source = sum(
+                n for (wh, part, _lot), n in sources.items() if (wh, part) == (issue.source_id, line.part_id)
+            )
+        line.in_van = vans.get((issue.van_id, line.part_id), 0)
+        line.short = line.quantity > line.at_source
+        out[line.issue_id].append(line)
+    return out
 
 
 def reorder_rule_list_for(user) -> QuerySet[ReorderRule]:
@@ -292,6 +398,9 @@ Z_95 = 1.65  # one-sided 95 % service level
 
 @dataclass
 class Suggestion:
+    """A reorder point worked out from demand, for a part at a warehouse with a rule or with demand.
+    It only suggests: what triggers an order is the rule's point (``low_stock_for``)."""
+
     part: Part
     warehouse: Warehouse
     available: int
@@ -302,20 +411,73 @@ class Suggestion:
     suggested_reorder_point: int
     reorder_point: int | None
     reorder_quantity: int | None
-    order_quantity: int
-    method: str
+    sigma: float = 0.0
+    rule_safety_stock: int = 0
+
+    @property
+    def has_rule(self) -> bool:
+        return self.reorder_point is not None
+
+    @property
+    def avg_daily(self) -> float:
+        return self.avg_weekly / 7
+
+    @property
+    def lead_time_use(self) -> int:
+        """Average daily use × lead time, rounded up."""
+        return self.suggested_reorder_point - self.safety_stock
+
+    @property
+    def above_rule(self) -> bool:
+        """Demand asks for a higher point than the rule's: the rule risks running out."""
+        return self.has_rule and self.suggested_reorder_point > self.reorder_point
+
+    @property
+    def method(self) -> str:
+        """How the suggested reorder point is worked out, in words a clerk reads (the reader's language)."""
+        if not any(self.weekly):
+            return _("No use in the last %(weeks)s weeks: the reorder point is the safety stock, %(safety)s.") % {
+                "weeks": len(self.weekly),
+                "safety": self.safety_stock,
+            }
+        exact = self.avg_daily * self.lead_time_days
+        numbers = {
+            "rop": self.suggested_reorder_point,
+            "daily": f"{self.avg_daily:.2f}",
+            "lead": self.lead_time_days,
+            "exact": f"{exact:.2f}",
+            "cover": self.lead_time_use,
+            "safety": self.safety_stock,
+        }
+        if math.isclose(exact, self.lead_time_use):
+            text = _(
+                "Reorder point %(rop)s = average daily use %(daily)s × lead time %(lead)s days "
+                "+ safety stock %(safety)s."
+            )
+        else:
+            text = _(
+                "Reorder point %(rop)s = average daily use %(daily)s × lead time %(lead)s days "
+                "(%(exact)s, rounded up to %(cover)s) + safety stock %(safety)s."
+            )
+        text = text % numbers
+        if self.safety_stock == self.rule_safety_stock:
+            more = _("The safety stock is the rule's.") if self.has_rule else ""
+        else:
+            more = _(
+                "Safety stock %(safety)s covers the week-to-week swings in use (about %(sigma)s a week) "
+                "in 95 out of 100 lead times."
+            ) % {"safety": self.safety_stock, "sigma": f"{self.sigma:.1f}"}
+        return f"{text} {more}".strip()
 
 
 def replenishment_suggestions(user, *, weeks: int = 8, now=None, warehouse=None) -> list[Suggestion]:
-    """Per part × warehouse with a rule or with demand in the last ``weeks`` weeks.
+    """Per part × warehouse with a rule or with demand in the last ``weeks`` weeks, the reorder point
+    that demand suggests (``Suggestion.method`` says it in words).
 
-    Method (shown on the page): demand = parts leaving the good store for jobs, vans and
-    transfers, per week over the last N weeks; average weekly demand d̄ and its standard
-    deviation σ; daily demand d = d̄ / 7; safety stock SS = max(rule's safety stock,
-    ⌈1.65 · σ · √(L/7)⌉) for a lead time of L days (95 % service level); suggested
-    reorder point ROP = ⌈d · L⌉ + SS. Order quantity when available ≤ the rule's reorder
-    point (or the suggested one without a rule): reorder quantity (or 4 weeks of demand)
-    + ROP − available."""
+    Demand = parts leaving the good store for jobs, vans and transfers, per week over the last N weeks;
+    average weekly demand d̄ and its standard deviation σ; average daily use d = d̄ / 7; safety stock
+    SS = max(rule's safety stock, ⌈1.65 · σ · √(L/7)⌉) for a lead time of L days (95 % service level);
+    suggested reorder point = ⌈d · L⌉ + SS. Nothing here orders: the rule's point does (``low_stock_for``)."""
     now = now or timezone.now()
     start = now - timezone.timedelta(weeks=weeks)
     warehouses = warehouse_list_for(user)
@@ -351,19 +513,14 @@ def replenishment_suggestions(user, *, weeks: int = 8, now=None, warehouse=None)
         lead = rule.lead_time_days if rule else 7
         mean = sum(series) / weeks
         sigma = math.sqrt(sum((x - mean) ** 2 for x in series) / weeks)
-        safety = max(rule.safety_stock if rule else 0, math.ceil(Z_95 * sigma * math.sqrt(lead / 7)))
-        rop = math.ceil(mean / 7 * lead) + safety
-        available = avail.get(key, 0)
-        trigger = rule.reorder_point if rule else rop
-        qty = 0
-        if available <= trigger and (rule or mean > 0):
-            base = rule.reorder_quantity if rule else math.ceil(mean * 4)
-            qty = max(0, base + trigger - available)
+        rule_safety = rule.safety_stock if rule else 0
+        safety = max(rule_safety, math.ceil(Z_95 * sigma * math.sqrt(lead / 7)))
+        rop = math.ceil(round(mean / 7 * lead, 9)) + safety
         out.append(
             Suggestion(
                 part=parts[key[0]],
                 warehouse=whs[key[1]],
-                available=available,
+                available=avail.get(key, 0),
                 weekly=series,
                 avg_weekly=round(mean, 2),
                 lead_time_days=lead,
@@ -371,11 +528,132 @@ def replenishment_suggestions(user, *, weeks: int = 8, now=None, warehouse=None)
                 suggested_reorder_point=rop,
                 reorder_point=rule.reorder_point if rule else None,
                 reorder_quantity=rule.reorder_quantity if rule else None,
-                order_quantity=qty,
-                method=f"ROP = ceil({mean:.2f}/7 x {lead}) + SS {safety} = {rop}",
+                sigma=sigma,
+                rule_safety_stock=rule_safety,
             )
         )
     return out
+
+
+# --- low stock: one rule, one list ------------------------------------------------------
+#
+# A part is low on stock at a warehouse when it has a reorder rule there and its available good stock
+# (on hand − reserved) is at or below the rule's reorder point. ``low_stock_for`` is the one list of
+# those (the overview's alerts, the replenishment page's "to order", the API); the low-stock alerts
+# (``StockAlert``, which notify the parts clerks) are opened and resolved by the same test
+# (``services.ledger.low_stock_alert_sync``), so an alert is open exactly for the rows of this list.
+
+
+def reorder_needed(available: int, reorder_point: int) -> bool:
+    """The low-stock rule."""
+    return available <= reorder_point
+
+
+def order_quantity(available: int, reorder_point: int, reorder_quantity: int) -> int:
+    """How many to order: enough to bring available stock back to reorder point + reorder quantity."""
+    return max(0, reorder_point + reorder_quantity - available)
+
+
+def _available_of_rule():
+    """Available good stock of the rule's part at the rule's warehouse (a subquery, 0 without stock)."""
+    per_pair = (
+        StockLevel.objects.filter(part_id=OuterRef("part_id"), warehouse_id=OuterRef("warehouse_id"), store=Store.GOOD)
+        .order_by()
+        .values("part_id")
+        .annotate(n=Sum(F("on_hand") - F("reserved")))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(per_pair, output_field=IntegerField()), Value(0))
+
+
+def reorder_rules_watched() -> QuerySet[ReorderRule]:
+    """The rules the low-stock rule applies to: an active part at an open warehouse (``rule_watched``)."""
+    return ReorderRule.objects.filter(part__is_active=True, warehouse__is_active=True)
+
+
+def rule_watched(rule: ReorderRule) -> bool:
+    """``reorder_rules_watched`` for one rule in memory."""
+    return rule.part.is_active and rule.warehouse.is_active
+
+
+def reorder_rules_low() -> QuerySet[ReorderRule]:
+    """Every watched rule whose part is low at its warehouse, with its ``available`` stock."""
+    return reorder_rules_watched().annotate(available=_available_of_rule()).filter(available__lte=F("reorder_point"))
+
+
+@dataclass
+class LowStock:
+    """One row of the low-stock list: the rule, what is available and how many to order."""
+
+    rule: ReorderRule
+    available: int
+    since: object = None  # when the open alert was raised
+
+    @property
+    def part(self) -> Part:
+        return self.rule.part
+
+    @property
+    def warehouse(self) -> Warehouse:
+        return self.rule.warehouse
+
+    @property
+    def order_quantity(self) -> int:
+        return order_quantity(self.available, self.rule.reorder_point, self.rule.reorder_quantity)
+
+    @property
+    def order_up_to(self) -> int:
+        return self.rule.reorder_point + self.rule.reorder_quantity
+
+
+def low_stock_for(user, *, warehouse: Warehouse | None = None) -> list[LowStock]:
+    """Every part at or below its reorder point at a warehouse ``user`` sees (``reorder_needed``), by
+    warehouse and part code, each with its available stock, how many to order and since when it is
+    low. Three queries, whatever the number of rules."""
+    rules = reorder_rules_low().filter(warehouse__in=warehouse_list_for(user))
+    if warehouse is not None:
+        rules = rules.filter(warehouse=warehouse)
+    rules = list(rules.select_related("part", "warehouse").order_by("warehouse__code", "part__code"))
+    since = {
+        (a["part_id"], a["warehouse_id"]): a["at"]
+        for a in StockAlert.objects.filter(
+            kind=AlertKind.LOW_STOCK,
+            resolved_at__isnull=True,
+            part_id__in={r.part_id for r in rules},
+            warehouse_id__in={r.warehouse_id for r in rules},
+        )
+        .values("part_id", "warehouse_id")
+        .annotate(at=Min("created_at"))
+    }
+    return [LowStock(rule=r, available=r.available, since=since.get((r.part_id, r.warehouse_id))) for r in rules]
+
+
+def low_stock_state(part_id: int, warehouse_id: int) -> tuple[ReorderRule | None, bool, int]:
+    """The reorder rule of one part at one warehouse (None without one), whether the low-stock rule
+    watches it, and the available stock (counted only for a watched rule)."""
+    rule = (
+        ReorderRule.objects.filter(part_id=part_id, warehouse_id=warehouse_id)
+        .select_related("part", "warehouse")
+        .first()
+    )
+    if rule is None or not rule_watched(rule):
+        return rule, False, 0
+    agg = StockLevel.objects.filter(part_id=part_id, warehouse_id=warehouse_id, store=Store.GOOD).aggregate(
+        n=Sum(F("on_hand") - F("reserved"))
+    )
+    return rule, True, agg["n"] or 0
+
+
+def low_stock_alert_drift() -> dict[str, set]:
+    """Where the open low-stock alerts and the low-stock list disagree (should be nowhere):
+    ``missing`` (part, warehouse) pairs low without an open alert, ``stale`` alerts open without being low."""
+    low = set(reorder_rules_low().values_list("part_id", "warehouse_id"))
+    are = set(
+        StockAlert.objects.filter(kind=AlertKind.LOW_STOCK, resolved_at__isnull=True).values_list(
+            "part_id", "warehouse_id"
+        )
+    )
+    return {"missing": low - are, "stale": are - low}
 
 
 def alert_list_for(user, *, open_only: bool = True) -> QuerySet[StockAlert]:
@@ -408,11 +686,11 @@ def slow_moving_for(user, *, days: int = 90, now=None) -> list[dict]:
     return sorted(out, key=lambda r: (r["warehouse__code"], r["part__code"]))
 
 
-def overstock_for(user, *, weeks_of_cover: int = 26, now=None) -> list[Suggestion]:
+def overstock_for(user, *, weeks_of_cover: int = 26, now=None, suggestions=None) -> list[Suggestion]:
     """Available stock above the rule's reorder point + reorder quantity, or above
-    ``weeks_of_cover`` weeks of average demand."""
+    ``weeks_of_cover`` weeks of average demand. ``suggestions``: ``replenishment_suggestions`` already read."""
     out = []
-    for s in replenishment_suggestions(user, now=now):
+    for s in replenishment_suggestions(user, now=now) if suggestions is None else suggestions:
         ceiling = None
         if s.reorder_point is not None:
             ceiling = s.reorder_point + (s.reorder_quantity or 0)

@@ -16,14 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.accounts.permissions import STAFF_ROLES
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import form_add_domain_error
+from aftersales.core.forms import domain_error_text, form_add_domain_error, form_page
 from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
-from .choices import Store, TransferStatus, VanIssueStatus, transfer_actions_from
+from .choices import Store, TransferStatus, VanIssueStatus, WarehouseKind, transfer_actions_from
 from .importing import catalogue_import, levels_export, opening_stock_import
 from .permissions import (
     DEFECTIVE_ROLES,
@@ -36,12 +36,12 @@ from .permissions import (
     transfer_list_for,
 )
 from .selectors import (
-    alert_list_for,
     defective_list_for,
     defective_overdue_for,
     job_parts_cost,
     job_warehouse_list_for,
     level_list_for,
+    low_stock_for,
     move_list_for,
     overstock_for,
     part_availability,
@@ -52,11 +52,16 @@ from .selectors import (
     slow_moving_for,
     stock_value_by_warehouse,
     trace_for,
+    van_issue_default_source,
+    van_issue_get_for,
+    van_issue_lines_with_stock,
     van_issue_list_for,
+    van_issue_picker,
     van_of,
     van_stock,
     warehouse_get_for,
     warehouse_list_for,
+    warehouse_source_list_for,
 )
 from .services import (
     adjustment_create,
@@ -94,33 +99,9 @@ staff_required = roles_required(STOCK_ROLES)
 reader_required = roles_required(READER_ROLES)
 
 
-def _form_page(request, form, template, context=None, status=200):
-    return render(request, template, {"form": form, **(context or {})}, status=status)
-
-
 def _form_view(request, form, context, *, run, then, done=None):
-    """The page of one form (``parts/form.html``): a valid POST calls ``run()``, flashes ``done``
-    (a text, or a function of the result) and answers ``then(result)``; a business error goes
-    back on the form (400), a refused POST answers 400."""
-    if request.method == "POST" and form.is_valid():
-
-        def go():
-            result = run()
-            if done:
-                messages.success(request, done(result) if callable(done) else done)
-            return then(result)
-
-        return _run(request, form, go, "parts/form.html", context)
-    return _form_page(request, form, "parts/form.html", context, status=400 if form.errors else 200)
-
-
-def _run(request, form, fn, template, context=None):
-    """Call ``fn`` and redirect to its answer, or show the domain error on the form (400)."""
-    try:
-        return fn()
-    except DomainError as exc:
-        form_add_domain_error(form, exc)
-        return _form_page(request, form, template, context, status=400)
+    """The page of one form (``parts/form.html``), as ``core.forms.form_page`` answers it."""
+    return form_page(request, form, "parts/form.html", context, run=lambda _form: run(), done=done, then=then)
 
 
 # --- home, catalogue, warehouses ------------------------------------------------------
@@ -131,10 +112,12 @@ def _run(request, form, fn, template, context=None):
 def home(request):
     user = request.user
     values = stock_value_by_warehouse(user)
+    low = low_stock_for(user)
     context = {
         "values": values,
         "total_value": sum((v["value"] for v in values), 0),
-        "alerts": alert_list_for(user)[:10],
+        "low": low[:10],
+        "low_count": len(low),
         "overdue_count": defective_overdue_for(user).count(),
         "can_edit": is_stock_staff(user),
     }
@@ -441,42 +424,112 @@ def transfer_detail(request, pk):
     )
 
 
+def _van_issue_form(request, data=None):
+    """The "ask for parts" form of ``request.user``: a technician for his own van, the parts team for any;
+    the source is any active warehouse that is not a van (the central one too, which a technician cannot
+    browse). Returns the form and the van and source the picker shows."""
+    user = request.user
+    staff = is_stock_staff(user)
+    vans = warehouse_list_for(user).filter(kind=WarehouseKind.VAN, is_active=True).order_by("code")
+    sources = warehouse_source_list_for(user).exclude(kind=WarehouseKind.VAN)
+    van = van_of(user) if not staff else None
+    picked = data if data is not None else request.GET
+    if van_id := parse_id(picked.get("van")):
+        van = vans.filter(pk=van_id).first() or van
+    source = None
+    if source_id := parse_id(picked.get("source")):
+        source = sources.filter(pk=source_id).first()
+    if source is None:
+        source = van_issue_default_source(sources, van)
+    form = F.VanIssueForm(
+        data,
+        vans=vans,
+        sources=sources,
+        parts=part_list_for(user),
+        initial={"van": van, "source": source},
+    )
+    return form, van, source
+
+
+def _picker_context(request, van, source, data=None) -> dict:
+    chosen = F.VanIssueForm.chosen(data if data is not None else request.GET)
+    return {
+        "rows": van_issue_picker(request.user, van=van, source=source, chosen=chosen),
+        "van": van,
+        "source": source,
+    }
+
+
 @roles_required(VAN_ISSUE_ROLES)
 @require_http_methods(["GET", "POST"])
 def van_issue_list(request):
+    """Technicians ask for parts on their van by picking them from the catalogue (what the van holds
+    and what the source has shown on each line); the parts team sees every request with its lines and
+    approves or rejects it."""
     user = request.user
     staff = is_stock_staff(user)
-    vans = warehouse_list_for(user).filter(kind="van") if staff else warehouse_list_for(user)
-    form = F.VanIssueForm(request.POST or None, vans=vans, initial={"van": van_of(user)})
+    data = request.POST if request.method == "POST" else None
+    form, van, source = _van_issue_form(request, data)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                van_issue_request(actor=user, **form.cleaned_data)
-                messages.success(request, _("Request sent to the parts team."))
+                issue = van_issue_request(
+                    actor=user,
+                    van=form.cleaned_data["van"],
+                    source=form.cleaned_data["source"],
+                    lines=form.cleaned_data["lines"],
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(request, _("Request %(number)s sent to the parts team.") % {"number": issue.number})
                 return redirect("parts:van_issues")
             except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied from exc
                 form_add_domain_error(form, exc)
         status = 400
-    issues = van_issue_list_for(user).order_by("-created_at", "-id")
-    return render(
-        request, "parts/van_issue_list.html", {"issues": issues[:200], "form": form, "staff": staff}, status=status
-    )
+    issues = list(van_issue_list_for(user).select_related("decided_by").order_by("-created_at", "-id")[:100])
+    if staff:  # the ones waiting for an answer first
+        issues.sort(key=lambda i: i.status != VanIssueStatus.REQUESTED)
+    lines = van_issue_lines_with_stock(issues)
+    for issue in issues:
+        issue.stock_lines = lines[issue.pk]
+    context = {"issues": issues, "form": form, "staff": staff, **_picker_context(request, van, source, data)}
+    return render(request, "parts/van_issue_list.html", context, status=status)
+
+
+@roles_required(VAN_ISSUE_ROLES)
+@require_GET
+def van_issue_picker_view(request):
+    """htmx fragment: the picker's lines again for another van or source, keeping the quantities typed."""
+    _form, van, source = _van_issue_form(request)
+    return render(request, "parts/_van_issue_picker.html", _picker_context(request, van, source))
+
+
+@roles_required(VAN_ISSUE_ROLES)
+@require_GET
+def van_issue_detail(request, pk):
+    issue = van_issue_get_for(request.user, pk)
+    lines = van_issue_lines_with_stock([issue])[issue.pk]
+    context = {"issue": issue, "lines": lines, "staff": is_stock_staff(request.user)}
+    return render(request, "parts/van_issue_detail.html", context)
 
 
 @staff_required
 @require_POST
 def van_issue_decide_view(request, pk):
     issue = get_object_or_404(van_issue_list_for(request.user), pk=pk, status=VanIssueStatus.REQUESTED)
+    approve = request.POST.get("approve") == "1"
     try:
-        van_issue_decide(
-            actor=request.user,
-            issue=issue,
-            approve=request.POST.get("approve") == "1",
-            reason=request.POST.get("reason", "")[:200],
-        )
+        van_issue_decide(actor=request.user, issue=issue, approve=approve, reason=request.POST.get("reason", "")[:200])
+        if approve:
+            messages.success(request, _("%(number)s approved: the parts are on the van.") % {"number": issue.number})
+        else:
+            messages.info(request, _("%(number)s rejected.") % {"number": issue.number})
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, domain_error_text(exc))
+    if request.POST.get("next") == "detail":
+        return redirect("parts:van_issue", issue.pk)
     return redirect("parts:van_issues")
 
 
@@ -643,15 +696,19 @@ def trace(request):
 @reader_required
 @require_GET
 def replenishment(request):
+    """What to order (the low-stock list: the same rule and rows as the alerts), the reorder points
+    that demand suggests with the method in words, slow-moving and overstock."""
     user = request.user
+    suggestions = replenishment_suggestions(user)
     return render(
         request,
         "parts/replenishment.html",
         {
-            "suggestions": replenishment_suggestions(user),
-            "alerts": alert_list_for(user)[:100],
+            "low": low_stock_for(user),
+            "suggestions": suggestions,
             "slow": slow_moving_for(user)[:100],
-            "overstock": overstock_for(user)[:100],
+            "overstock": overstock_for(user, suggestions=suggestions)[:100],
+            "can_edit": is_stock_staff(user),
         },
     )
 

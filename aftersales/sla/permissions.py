@@ -18,7 +18,7 @@ from .models import SlaClock, SlaEscalation
 # Who reads the at-risk and breached lists (the clocks of the requests they may see).
 CLOCK_ROLES = STAFF_ROLES
 # Who reads the escalation log.
-ESCALATION_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.DISPATCHER})
+ESCALATION_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.QUALITY_MANAGER, Role.DISPATCHER})
 # Who tries the rules on a request that does not exist.
 PREVIEW_ROLES = BACK_OFFICE_ROLES
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.errors import DomainError, ValidationFailed
-from aftersales.core.forms import domain_error_text, form_add_domain_error
+from aftersales.core.forms import form_action, form_add_domain_error
 from aftersales.core.permissions import roles_required
 from aftersales.core.ranges import parse_id
 from aftersales.core.uploads import download_response
@@ -200,83 +200,66 @@ def _back(request, pk: int):
 def transition(request, pk: int):
     service_request = request_get_for(request.user, pk=pk)
     form = TransitionForm(request.POST, user=request.user)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return _back(request, pk)
-    data = form.cleaned_data
-    try:
-        updated = request_transition(
+    return form_action(
+        request,
+        form,
+        run=lambda data: request_transition(
             actor=request.user,
             request=service_request,
             action=data["action"],
             reason=data["reason"],
             technician=data["technician"],
-        )
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        done=lambda updated: (
             _("Done: %(action)s. The request is now “%(status)s”.")
-            % {"action": Action(data["action"]).label, "status": Status(updated.status).label},
-        )
-    return _back(request, pk)
+            % {"action": Action(form.cleaned_data["action"]).label, "status": Status(updated.status).label}
+        ),
+        back=lambda: _back(request, pk),
+    )
 
 
 @require_POST
 @login_required
 def note_add(request, pk: int):
     service_request = request_get_for(request.user, pk=pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write a note."))
-        return _back(request, pk)
-    try:
-        request_add_note(actor=request.user, request=service_request, text=form.cleaned_data["text"])
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, _("Note added."))
-    return _back(request, pk)
+    return form_action(
+        request,
+        NoteForm(request.POST),
+        invalid=_("Write a note."),
+        run=lambda data: request_add_note(actor=request.user, request=service_request, text=data["text"]),
+        done=_("Note added."),
+        back=lambda: _back(request, pk),
+    )
 
 
 @require_POST
 @login_required
 def attachment_upload(request, pk: int):
     service_request = request_get_for(request.user, pk=pk)
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a photo or a video to upload."))
-        return _back(request, pk)
-    uploads = form.cleaned_data["files"]
-    try:
-        attachments_add(actor=request.user, request=service_request, uploads=uploads, field="files")
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(request, _("%(n)d file(s) attached.") % {"n": len(uploads)})
-    return _back(request, pk)
+    return form_action(
+        request,
+        AttachmentForm(request.POST, request.FILES),
+        invalid=_("Choose a photo or a video to upload."),
+        run=lambda data: attachments_add(
+            actor=request.user, request=service_request, uploads=data["files"], field="files"
+        ),
+        done=lambda added: _("%(n)d file(s) attached.") % {"n": len(added)},
+        back=lambda: _back(request, pk),
+    )
 
 
 @require_POST
 @roles_required(EDIT_ROLES)
 def request_edit(request, pk: int):
     service_request = request_get_for(request.user, pk=pk)
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a priority."))
-        return _back(request, pk)
-    try:
-        request_update(actor=request.user, request=service_request, priority=form.cleaned_data["priority"])
-    except DomainError as exc:
-        messages.error(request, domain_error_text(exc))
-    else:
-        messages.success(
-            request, _("Priority set to %(priority)s.") % {"priority": Priority(form.cleaned_data["priority"]).label}
-        )
-    return _back(request, pk)
+    return form_action(
+        request,
+        PriorityForm(request.POST),
+        invalid=_("Choose a priority."),
+        run=lambda data: request_update(actor=request.user, request=service_request, priority=data["priority"]),
+        done=lambda updated: _("Priority set to %(priority)s.") % {"priority": Priority(updated.priority).label},
+        back=lambda: _back(request, pk),
+    )
 
 
 @require_GET

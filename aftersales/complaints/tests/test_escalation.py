@@ -167,3 +167,19 @@ def test_the_periodic_task_runs_the_sweep(agent, people):
     make_complaint(agent, now=at(2020, 1, 6, 9))  # long overdue
     result = complaint_sweep_task.call_local()
     assert result["escalated"] == 3
+
+
+def test_each_level_names_its_own_reason(agent, people):
+    c = make_complaint(agent, now=FILED)
+    due = FILED + 24 * H
+    # Overdue by an hour and not swept yet: raising the severity reaches level 1 for the severity...
+    c = complaint_update(actor=people["handler"], complaint=c, severity="major", now=due + H)
+    assert levels(c) == [(1, "severity")]
+    # ... the sweep adds nothing until the next delay, then names the deadline.
+    assert complaint_sweep(now=due + H).escalated == 0
+    complaint_sweep(now=due + 24 * H)
+    assert levels(c) == [(1, "severity"), (2, "overdue")]
+    # A category change is not an escalation.
+    c.refresh_from_db()
+    c = complaint_update(actor=people["handler"], complaint=c, category="quality", now=due + 25 * H)
+    assert levels(c) == [(1, "severity"), (2, "overdue")]

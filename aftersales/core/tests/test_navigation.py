@@ -109,7 +109,7 @@ def test_the_escalation_tab_is_only_for_who_may_open_it(world, rf):
     for role in ROLES:
         user = world.user(role)
         names = {e.url_name for e in menu_for("sla", user=user)}
-        may = role in {Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.DISPATCHER}
+        may = role in {Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.QUALITY_MANAGER, Role.DISPATCHER}
         assert ("sla:escalations" in names) == may, role
 
 

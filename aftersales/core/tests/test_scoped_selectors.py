@@ -12,6 +12,7 @@ import pytest
 from aftersales.accounts.choices import BACK_OFFICE_ROLES, Role
 from aftersales.accounts.permissions import ALL_ROLES, STAFF_ROLES
 from aftersales.catalog import permissions as catalog
+from aftersales.complaints import permissions as complaints
 from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
 from aftersales.feedback import permissions as feedback
@@ -67,6 +68,12 @@ CASES = {
     "parts.transfer_list_for": Case(parts.transfer_list_for, "transfer", STAFF_ROLES, BACK_OFFICE_ROLES),
     "parts.reservation_list_for": Case(parts.reservation_list_for, "reservation", ALL_ROLES, BACK_OFFICE_ROLES),
     "parts.defective_list_for": Case(parts.defective_list_for, "defective", ALL_ROLES, BACK_OFFICE_ROLES),
+    "complaints.complaint_list_for": Case(
+        complaints.complaint_list_for, "complaint", complaints.READ_ROLES, complaints.READ_ROLES
+    ),
+    "complaints.evidence_list_for": Case(
+        complaints.evidence_list_for, "complaint_evidence", complaints.READ_ROLES, complaints.READ_ROLES
+    ),
     "feedback.followup_list_for": Case(
         feedback.followup_list_for, "followup", feedback.READ_ROLES, feedback.READ_ROLES
     ),
@@ -135,11 +142,13 @@ def test_escalation_log_scope(world):
 
 def _scope_cases():
     from aftersales.accounts.models import User
+    from aftersales.complaints.models import Complaint
     from aftersales.dispatch.models import TechnicianProfile
     from aftersales.parts.models import StockMove, VanIssue, Warehouse
     from aftersales.tickets.models import ServiceRequest
 
     return {
+        "complaints.COMPLAINT_SCOPE": (complaints.COMPLAINT_SCOPE, Complaint),
         "tickets.REQUEST_SCOPE": (tickets.REQUEST_SCOPE, ServiceRequest),
         "dispatch.PROFILE_SCOPE": (dispatch.PROFILE_SCOPE, TechnicianProfile),
         "dispatch.CREW_SCOPE": (dispatch.CREW_SCOPE, User),
@@ -166,6 +175,7 @@ def _scope_cases():
         "parts.STOCK_TEAM_SCOPE",
         "parts.STAFF_SCOPE",
         "sla.ESCALATION_SCOPE",
+        "complaints.COMPLAINT_SCOPE",
     ],
 )
 def test_scope_allows_agrees_with_its_queryset(world, name):

@@ -20,6 +20,8 @@ from aftersales.tickets.services import can_act_on, request_add_note, request_tr
 from .. import notify
 from ..choices import (
     APPOINTMENT_TRANSITIONS,
+    DEPART_ETA_AHEAD,
+    DEPART_ETA_GRACE,
     AppointmentStatus,
     AskedBy,
 )
@@ -213,7 +215,7 @@ def appointment_depart(*, actor, appointment: Appointment, eta: dt.datetime, rea
         raise PermissionDeniedError(_("Only the technician of the visit confirms leaving."))
     if eta is None or timezone.is_naive(eta):
         raise ValidationFailed(fields={"eta": [_("Give the expected arrival time.")]})
-    if eta < now - dt.timedelta(minutes=5) or eta > now + dt.timedelta(hours=12):
+    if eta < now - DEPART_ETA_GRACE or eta > now + DEPART_ETA_AHEAD:
         raise ValidationFailed(fields={"eta": [_("The expected arrival must be within the next 12 hours.")]})
     appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appt.status != AppointmentStatus.CONFIRMED:

@@ -24,6 +24,7 @@ ROUTES = [
     Route("dispatch:suggestions", obj="request", roles=CREW_ROLES),
     Route("dispatch:assign", "POST", obj="request", roles=CREW_ROLES, ok=302),
     Route("dispatch:appointment_create", "POST", obj="request", roles=BOOKING_ROLES, ok=302),
+    Route("dispatch:book", obj="request", roles=CREW_ROLES),
     Route("dispatch:offer_answer", "POST", obj="request", roles=TECHNICIAN_ROLES, ok=302, params={"answer": "accept"}),
     Route("dispatch:appointment_move", "POST", obj="appointment", roles=ALL_ROLES, ok=302),
     Route("dispatch:appointment_depart", "POST", obj="appointment", roles=TECHNICIAN_ROLES, ok=302),

@@ -30,20 +30,23 @@ def tech(dispatcher, technician, reg):
 # --- map ------------------------------------------------------------------------------------------
 
 
-def test_board_offline_plot_by_default(client, dispatcher, tech, reg):
+def test_board_without_tiles_is_a_labelled_schematic(client, dispatcher, tech, reg):
+    """Issue 11 (2): without a tile server the location view says plainly that it is a schematic, with no
+    longitude/latitude axes, in the reader's language."""
     job(dispatcher, region=reg)
     client.force_login(dispatcher)
     r = client.get(reverse("dispatch:board"))
     body = r.content.decode()
     assert r.status_code == 200 and r.context["map_tiles"] is None
-    assert "vendor/echarts/echarts.min.js" in body and 'data-map="plot"' in body
+    assert "vendor/echarts/echarts.min.js" in body and 'data-map="schematic"' in body
     assert "leaflet" not in body and "board-map-tiles" not in body
-    # The axes are named in the reader's language.
+    assert "Schematic, not a map" in body and "DISPATCH_MAP_TILES" in body
+    assert "Longitude" not in body and "Latitude" not in body and "axisLabel: hidden" in body
+    assert '"lng"' not in body and '"lat"' not in body
     chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     chinese.force_login(dispatcher)
     body = chinese.get(reverse("dispatch:board")).content.decode()
-    assert 'name: "\\u7ecf\\u5ea6"' in body or 'name: "经度"' in body
-    assert '"lng"' not in body and '"lat"' not in body
+    assert "示意图" in body and "经度" not in body and "纬度" not in body
 
 
 @override_settings(DISPATCH_MAP_TILES=TILES, DISPATCH_MAP_ATTRIBUTION="© OpenStreetMap <contributors>")

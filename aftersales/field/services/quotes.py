@@ -30,7 +30,7 @@ from ..choices import (
     VisitStep,
 )
 from ..models import Quote, QuoteLine, Signature, Visit
-from ..selectors import visit_paid_total
+from ..selectors import quote_may_cover, visit_paid_total
 from ..signatures import signature_png
 from ._common import IllegalVisitStep, _appointment_close, _lock, _move, _note, _require_technician, _token
 
@@ -114,14 +114,14 @@ def _decimal(value, field, index, *, places="0.01"):
         raise ValidationFailed(fields={f"lines.{index}.{field}": [_("Not a number.")]}) from None
 
 
-def _quote_lines(visit: Visit, charge_reason: str, lines: list[dict]) -> list[QuoteLine]:
+def _quote_lines(visit: Visit, lines: list[dict]) -> list[QuoteLine]:
     from aftersales.parts.models import Part
 
     if not lines:
         raise ValidationFailed(fields={"lines": [_("Add at least one line.")]})
     if len(lines) > 50:
         raise ValidationFailed(fields={"lines": [_("At most 50 lines.")]})
-    may_cover = visit.in_warranty and charge_reason == ChargeReason.EXTRA_ITEMS
+    may_cover = quote_may_cover(visit)
     built = []
     for i, raw in enumerate(lines):
         kind = raw.get("kind")
@@ -166,6 +166,12 @@ def _quote_lines(visit: Visit, charge_reason: str, lines: list[dict]) -> list[Qu
         )
     if sum((b.amount for b in built), Decimal(0)) > MONEY_MAX:  # the money columns hold 12 digits
         raise ValidationFailed(fields={"lines": [_("The quote's total is too large.")]})
+    if may_cover and not any(b.customer_amount > 0 for b in built):
+        # Extras were the reason for a quote: with every line on the warranty there is nothing to agree to.
+        raise ValidationFailed(
+            _("The warranty pays for every line: nothing is left for the customer to agree to."),
+            fields={"lines": [_("Add the extras the customer asked for, without the warranty tick.")]},
+        )
     return built
 
 
@@ -177,7 +183,7 @@ def quote_create(*, actor, visit: Visit, lines: list[dict], now=None) -> Quote:
     visit = _lock(actor, visit)
     if visit.charge_reason == ChargeReason.NONE:
         raise IllegalVisitStep(_("Nothing is chargeable on this visit: no quote is needed."))
-    built = _quote_lines(visit, visit.charge_reason, lines)
+    built = _quote_lines(visit, lines)
     _move(visit, VisitStep.QUOTE)
     replaced = list(visit.quotes.filter(status=QuoteStatus.PENDING).values_list("pk", flat=True))
     Quote.objects.filter(pk__in=replaced).update(status=QuoteStatus.SUPERSEDED, decided_at=now)

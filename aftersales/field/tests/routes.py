@@ -48,6 +48,7 @@ ROUTES = [
     Route("GET /api/field/visits/{visit_id}", obj="visit", roles=ALL_ROLES),
     Route("GET /api/field/requests/{request_id}/fault-tree", obj="request", roles=ALL_ROLES),
     Route("GET /api/field/visits/{visit_id}/checks", obj="visit", roles=ALL_ROLES),
+    Route("GET /api/field/visits/{visit_id}/quote-draft", obj="visit", roles=ALL_ROLES),
     Route(
         "POST /api/field/visits/{visit_id}/checks",
         obj="visit",

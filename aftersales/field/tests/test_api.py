@@ -328,6 +328,42 @@ def test_quote(job, other, dispatcher):
 # --- the customer's answer -----------------------------------------------------------------------
 
 
+def test_quote_draft(warranty_job, job, other):
+    """The draft a mobile app starts from: in warranty with extras, the repair lines are on the warranty."""
+    wjob = warranty_job
+    visit = visit_diagnose(
+        actor=wjob.technician,
+        visit=checked_in(wjob),
+        cause=wjob.cause,
+        inspection_result="不制冷",
+        solution="更换压缩机",
+        charge_reason=ChargeReason.EXTRA_ITEMS,
+    )
+    response = api(wjob.technician).get(f"{API}/visits/{visit.pk}/quote-draft")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["may_cover"] is True
+    assert [line["kind"] for line in data["lines"]] == ["call_out", "labour", "part"]
+    assert all(line["covered"] for line in data["lines"])
+    assert Decimal(data["customer_pays"]) == 0
+    assert Decimal(data["warranty_pays"]) == Decimal(data["list_price"]) == Decimal("130.00") + wjob.part.price
+    # an extra the customer asked for, sent with the draft's lines: only that is charged
+    lines = data["lines"] + [{"kind": "other", "description": "深度清洗", "quantity": "1", "unit_price": "120.00"}]
+    body = {"lines": [{k: v for k, v in ln.items() if k != "part_id"} | {"part": ln.get("part_id")} for ln in lines]}
+    quoted_ = post(wjob.technician, f"/visits/{visit.pk}/quote", body, key="draft-1")
+    assert quoted_.status_code == 201, quoted_.content
+    assert (Decimal(quoted_.json()["covered"]), Decimal(quoted_.json()["total"])) == (
+        Decimal("130.00") + wjob.part.price,
+        Decimal("120.00"),
+    )
+    # out of warranty: nothing on the warranty; another technician: 404
+    plain = diagnosed(job)
+    data = api(job.technician).get(f"{API}/visits/{plain.pk}/quote-draft").json()
+    assert data["may_cover"] is False and not any(line["covered"] for line in data["lines"])
+    assert Decimal(data["customer_pays"]) == Decimal(data["list_price"])
+    assert api(other).get(f"{API}/visits/{plain.pk}/quote-draft").status_code == 404
+
+
 def test_quote_accept(job, other, dispatcher, technician, manager):
     visit, quote = quoted(job)
     url = f"/visits/{visit.pk}/quote/accept"

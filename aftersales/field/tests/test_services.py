@@ -348,6 +348,58 @@ def test_in_warranty_extra_items_with_covered_lines(warranty_job):
     assert fresh(visit).customer_total == Decimal("120.00")
 
 
+def test_in_warranty_extras_quote_with_nothing_charged_is_refused(warranty_job):
+    """The warranty pays every ticked line: a quote for extras must charge the customer something."""
+    job = warranty_job
+    visit = diagnose(job, check_in(job), ChargeReason.EXTRA_ITEMS)
+    with pytest.raises(ValidationFailed) as exc:
+        quote_create(
+            actor=job.technician,
+            visit=visit,
+            lines=[{"kind": LineKind.LABOUR, "description": "更换压缩机", "unit_price": "80", "covered": True}],
+        )
+    assert "lines" in exc.value.fields
+    assert not Quote.objects.exists() and fresh(visit).status == VisitStatus.DIAGNOSED
+
+
+def test_quote_draft_is_covered_only_when_the_warranty_pays(warranty_job, technician, manager):
+    from aftersales.field.selectors import LikelyPart, quote_draft_rows, quote_may_cover, quote_totals
+
+    job = warranty_job
+    likely = [LikelyPart(part=job.part)]
+    fees = {"size": 6, "call_out_fee": "50.00", "labour_fee": "80.00"}
+    visit = diagnose(job, check_in(job), ChargeReason.EXTRA_ITEMS)
+    assert quote_may_cover(visit)
+    rows = quote_draft_rows(visit, likely, **fees)
+    assert len(rows) == 6
+    assert [r["covered"] for r in rows] == [True, True, True, False, False, False]  # the repair, then extras
+    totals = quote_totals(rows)
+    assert totals.customer_pays == Decimal("0.00")
+    assert totals.warranty_pays == totals.list_price == Decimal("130.00") + job.part.price
+    rows[3] |= {"kind": LineKind.OTHER, "description": "深度清洗", "quantity": "1", "unit_price": "120"}
+    totals = quote_totals(rows)
+    assert (totals.customer_pays, totals.warranty_pays) == (Decimal("120.00"), Decimal("130.00") + job.part.price)
+    # the same rows as the service counts them
+    lines = [r | {"part": int(r["part"]) if r.get("part") else None} for r in rows if r["kind"]]
+    quote = quote_create(actor=job.technician, visit=visit, lines=lines)
+    assert (quote.subtotal, quote.covered, quote.total) == (
+        totals.list_price,
+        totals.warranty_pays,
+        totals.customer_pays,
+    )
+
+    # damage caused by use, out of warranty: nothing is ticked, the customer pays the list price
+    damaged = field_job(technician, manager, in_warranty=True)
+    dvisit = diagnose(damaged, check_in(damaged), ChargeReason.CUSTOMER_DAMAGE)
+    assert not quote_may_cover(dvisit)
+    assert not any(r["covered"] for r in quote_draft_rows(dvisit, likely, **fees))
+    out = field_job(technician, manager)
+    ovisit = diagnose(out, check_in(out), ChargeReason.OUT_OF_WARRANTY)
+    assert not any(r["covered"] for r in quote_draft_rows(ovisit, likely, **fees))
+    bad = quote_totals([{"kind": "other", "quantity": "x", "unit_price": "1"}, {"kind": "", "unit_price": "5"}])
+    assert bad.list_price == Decimal("0.00")
+
+
 def test_in_warranty_customer_damage_cannot_be_covered(warranty_job):
     job = warranty_job
     visit = diagnose(job, check_in(job), ChargeReason.CUSTOMER_DAMAGE)

@@ -148,6 +148,37 @@ def test_quote_post_builds_lines_and_total(client, job):
     assert ServiceRequest.objects.get(pk=job.request.pk).status == "waiting_quote"
 
 
+def test_in_warranty_quote_starts_with_the_repair_on_the_warranty(client, technician, manager):
+    """In warranty with extras: call-out, labour and the likely part are ticked, the customer pays ¥0."""
+    job = field_job(technician, manager, in_warranty=True)
+    t = job.technician
+    visit = services.visit_check_in(actor=t, request=job.request)
+    services.visit_diagnose(
+        actor=t,
+        visit=visit,
+        cause=job.cause,
+        inspection_result="不制冷",
+        solution="更换压缩机",
+        charge_reason="extra_items",
+    )
+    client.force_login(t)
+    html = client.get(reverse("field:job", args=[job.request.pk])).content.decode()
+    assert 'id="quote-cover-hint"' in html
+    for i in range(3):
+        assert f'name="covered_{i}" id="covered_{i}" checked' in html
+    assert 'name="covered_3" id="covered_3">' in html  # the extras' lines start unticked
+    assert "data-quote-total>¥0.00<" in html
+    assert f"data-quote-covered>¥{Decimal('130.00') + job.part.price}<" in html
+
+
+def test_out_of_warranty_quote_has_no_warranty_tick(client, job):
+    _diagnosed(job)
+    client.force_login(job.technician)
+    html = client.get(reverse("field:job", args=[job.request.pk])).content.decode()
+    assert "covered_0" not in html and "quote-cover-hint" not in html
+    assert f"data-quote-total>¥{Decimal('130.00') + job.part.price}<" in html
+
+
 def test_quote_post_with_a_bad_price_changes_nothing(client, job):
     visit = _diagnosed(job)
     client.force_login(job.technician)

@@ -51,7 +51,7 @@ from .defective_returns import (
     defective_return_waive,
 )
 from .job_parts import part_consume, part_reserve, part_return_unused, reservation_release
-from .ledger import COST_PLACES
+from .ledger import COST_PLACES, low_stock_alert_sync, low_stock_alerts_sync
 from .receipts_transfers import receipt_create, transfer_allowed, transfer_create, transfer_transition
 from .reorder_rules import (
     REORDER_LIMITS,
@@ -65,6 +65,8 @@ from .van_issues import van_issue_decide, van_issue_request
 __all__ = [
     "CLOSED_JOB_STATUSES",
     "COST_PLACES",
+    "low_stock_alert_sync",
+    "low_stock_alerts_sync",
     "DEFECTIVE_DUE_DAYS",
     "IllegalTransition",
     "InsufficientStock",

@@ -71,11 +71,15 @@ def _positive(quantity, field: str = "quantity") -> int:
     return quantity
 
 
-def _lot_check(part: Part, lot: str, quantity: int, field: str = "lot") -> str:
+def _lot_check(part: Part, lot: str, quantity: int, field: str = "lot", *, lot_optional: bool = False) -> str:
+    """The batch or serial of a move: none for an untracked part, required for a tracked one — unless
+    ``lot_optional`` (a request whose batches or serials are chosen when it is fulfilled)."""
     lot = (lot or "").strip()
     if part.tracking == Tracking.NONE and lot:
         raise ValidationFailed(fields={field: [_("This part is not tracked by batch or serial.")]})
     if part.tracking != Tracking.NONE and not lot:
+        if lot_optional:
+            return lot
         raise ValidationFailed(fields={field: [_("Give the batch or serial number of this part.")]})
     if part.tracking == Tracking.SERIAL and quantity != 1:
         raise ValidationFailed(fields={"quantity": [_("A serial-tracked part moves one at a time.")]})
@@ -92,7 +96,7 @@ def _number(prefix: str, now=None) -> str:
 # --- receipts -------------------------------------------------------------------------
 
 
-def _lines_clean(lines: list[dict], *, with_cost: bool = False) -> list[dict]:
+def _lines_clean(lines: list[dict], *, with_cost: bool = False, lot_optional: bool = False) -> list[dict]:
     if not lines:
         raise ValidationFailed(_("Add at least one line."), fields={"lines": [_("Add at least one line.")]})
     clean = []
@@ -101,7 +105,7 @@ def _lines_clean(lines: list[dict], *, with_cost: bool = False) -> list[dict]:
         if not isinstance(part, Part):
             raise ValidationFailed(fields={f"lines.{i}.part": [_("Unknown part.")]})
         qty = _positive(line.get("quantity"), f"lines.{i}.quantity")
-        lot = _lot_check(part, line.get("lot", ""), qty, f"lines.{i}.lot")
+        lot = _lot_check(part, line.get("lot", ""), qty, f"lines.{i}.lot", lot_optional=lot_optional)
         row = {"part": part, "quantity": qty, "lot": lot}
         if with_cost:
             try:

@@ -22,6 +22,7 @@ from ..models import (
     Warehouse,
 )
 from ._common import _require_stock_staff
+from .ledger import low_stock_alerts_sync
 
 # --- catalogue and locations ----------------------------------------------------------
 
@@ -89,6 +90,8 @@ def part_update(*, actor, part: Part, compatible_products=None, **data) -> Part:
     part.save()
     if compatible_products is not None:
         part.compatible_products.set(compatible_products)
+    if "is_active" in changes:  # an inactive part is not watched for low stock
+        low_stock_alerts_sync(part_id=part.pk)
     audit_record(actor=actor, action="part.update", obj=part, changes=changes)
     return part
 
@@ -178,5 +181,7 @@ def warehouse_update(*, actor, warehouse: Warehouse, **data) -> Warehouse:
     changes = diff_fields(wh, data)
     if changes:
         wh.save()
+        if "is_active" in changes:  # a closed warehouse is not watched for low stock
+            low_stock_alerts_sync(warehouse_id=wh.pk)
         audit_record(actor=actor, action="warehouse.update", obj=wh, changes=changes)
     return wh

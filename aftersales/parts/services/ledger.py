@@ -16,12 +16,12 @@ from ..choices import (
 )
 from ..models import (
     Part,
-    ReorderRule,
     StockAlert,
     StockLevel,
     StockMove,
     Warehouse,
 )
+from ..selectors import low_stock_state, reorder_needed, reorder_rules_low
 from ..signals import parts_event
 from ._common import InsufficientStock
 
@@ -43,28 +43,42 @@ def _level_id(part_id: int, warehouse_id: int, store: str, lot: str, *, create: 
         return StockLevel.objects.filter(**key).values_list("pk", flat=True).get()
 
 
-def _available(part_id: int, warehouse_id: int) -> int:
-    agg = StockLevel.objects.filter(part_id=part_id, warehouse_id=warehouse_id, store=Store.GOOD).aggregate(
-        on_hand=Sum("on_hand"), reserved=Sum("reserved")
-    )
-    return (agg["on_hand"] or 0) - (agg["reserved"] or 0)
-
-
-def _watch_reorder_point(part_id: int, warehouse_id: int, change: int) -> None:
-    """Open a low-stock alert when available stock falls to the reorder point or below;
-    resolve it when stock is back above. Notified on commit."""
-    rule = ReorderRule.objects.filter(part_id=part_id, warehouse_id=warehouse_id).first()
-    if rule is None:
-        return
-    after = _available(part_id, warehouse_id)
-    before = after - change
+def low_stock_alert_sync(part_id: int, warehouse_id: int, *, rule_changed: bool = False) -> StockAlert | None:
+    """Open the low-stock alert of a part at a warehouse when the low-stock rule says so
+    (``selectors.reorder_needed``: a watched reorder rule, available stock at or below its point) and
+    none is open; resolve the open one when it no longer does. Called whenever available stock moves
+    (``_post``), and with ``rule_changed`` whenever a rule is added, changed or removed or a part or
+    warehouse opens or closes — so the open alerts are exactly the rows of ``selectors.low_stock_for``.
+    The parts clerks are notified on commit when an alert opens."""
+    rule, watched, available = low_stock_state(part_id, warehouse_id)
+    if rule is None and not rule_changed:
+        return None  # no rule, so no open alert: removing a rule resolves its alert
     open_alert = StockAlert.objects.filter(
         kind=AlertKind.LOW_STOCK, part_id=part_id, warehouse_id=warehouse_id, resolved_at__isnull=True
     )
-    if change < 0 and before > rule.reorder_point >= after and not open_alert.exists():
-        _open_low_stock_alert(part_id, warehouse_id, after, rule.reorder_point)
-    elif change > 0 and after > rule.reorder_point:
-        open_alert.update(resolved_at=timezone.now())
+    if watched and reorder_needed(available, rule.reorder_point):
+        if not open_alert.exists():
+            return _open_low_stock_alert(part_id, warehouse_id, available, rule.reorder_point)
+        return None
+    open_alert.update(resolved_at=timezone.now())
+    return None
+
+
+def low_stock_alerts_sync(*, part_id: int | None = None, warehouse_id: int | None = None) -> dict[str, int]:
+    """Bring the low-stock alerts (of one part, one warehouse, or all) in line with the low-stock list:
+    open the missing ones (notifying), resolve the stale ones (alerts written before the rule was one,
+    a part or warehouse closed, data loaded around the services). Returns how many of each."""
+    low = reorder_rules_low()
+    alerts = StockAlert.objects.filter(kind=AlertKind.LOW_STOCK, resolved_at__isnull=True)
+    if part_id is not None:
+        low, alerts = low.filter(part_id=part_id), alerts.filter(part_id=part_id)
+    if warehouse_id is not None:
+        low, alerts = low.filter(warehouse_id=warehouse_id), alerts.filter(warehouse_id=warehouse_id)
+    should = set(low.values_list("part_id", "warehouse_id"))
+    are = set(alerts.values_list("part_id", "warehouse_id"))
+    for pair in sorted(should ^ are):
+        low_stock_alert_sync(*pair, rule_changed=True)
+    return {"opened": len(should - are), "resolved": len(are - should)}
 
 
 def _open_low_stock_alert(part_id: int, warehouse_id: int, available: int, reorder_point: int) -> StockAlert:
@@ -80,20 +94,6 @@ def _open_low_stock_alert(part_id: int, warehouse_id: int, available: int, reord
         lambda: parts_event.send(sender=StockAlert, kind=AlertKind.LOW_STOCK, object_id=alert.pk, data=data)
     )
     return alert
-
-
-def _refresh_low_stock(part_id: int, warehouse_id: int, reorder_point: int | None) -> None:
-    """After a rule is added, changed or removed (``reorder_point`` None): open the
-    low-stock alert if available stock is at or below the new point, resolve it if not."""
-    open_alert = StockAlert.objects.filter(
-        kind=AlertKind.LOW_STOCK, part_id=part_id, warehouse_id=warehouse_id, resolved_at__isnull=True
-    )
-    available = _available(part_id, warehouse_id)
-    if reorder_point is not None and available <= reorder_point:
-        if not open_alert.exists():
-            _open_low_stock_alert(part_id, warehouse_id, available, reorder_point)
-    else:
-        open_alert.update(resolved_at=timezone.now())
 
 
 def _post(
@@ -152,9 +152,8 @@ def _post(
         request=request,
         reason=reason[:200],
     )
-    available_change = quantity - reserved_delta
-    if store == Store.GOOD and available_change:
-        _watch_reorder_point(part.pk, warehouse.pk, available_change)
+    if store == Store.GOOD and quantity - reserved_delta:
+        low_stock_alert_sync(part.pk, warehouse.pk)
     return move
 
 

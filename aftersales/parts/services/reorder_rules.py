@@ -1,5 +1,5 @@
 """Reorder rules (min/max per part and warehouse); adding, changing or removing one re-evaluates the
-low-stock alert."""
+low-stock alert (``ledger.low_stock_alert_sync``: the one low-stock rule)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..models import (
     Warehouse,
 )
 from ._common import _require_stock_staff
-from .ledger import _refresh_low_stock
+from .ledger import low_stock_alert_sync
 
 REORDER_LIMITS = {
     "reorder_point": (0, 1_000_000),
@@ -79,6 +79,7 @@ def reorder_rule_set(
     if not created:
         changes = diff_fields(rule, values)
         rule.save()
+    low_stock_alert_sync(part.pk, warehouse.pk, rule_changed=True)
     audit_record(
         actor=actor, action="reorder_rule.set", obj=rule, changes=changes or {"reorder_point": [None, reorder_point]}
     )
@@ -118,7 +119,7 @@ def reorder_rule_create(
             rule = ReorderRule.objects.create(part=part, warehouse=warehouse, **values)
     except IntegrityError:  # added concurrently
         raise duplicate from None
-    _refresh_low_stock(part.pk, warehouse.pk, rule.reorder_point)
+    low_stock_alert_sync(part.pk, warehouse.pk, rule_changed=True)
     audit_record(
         actor=actor,
         action="reorder_rule.create",
@@ -139,7 +140,7 @@ def reorder_rule_update(*, actor, rule: ReorderRule, **data) -> ReorderRule:
     changes = diff_fields(rule, values)
     if changes:
         rule.save()
-        _refresh_low_stock(rule.part_id, rule.warehouse_id, rule.reorder_point)
+        low_stock_alert_sync(rule.part_id, rule.warehouse_id, rule_changed=True)
         audit_record(actor=actor, action="reorder_rule.update", obj=rule, changes=changes)
     return rule
 
@@ -169,4 +170,4 @@ def reorder_rule_delete(*, actor, rule: ReorderRule) -> None:
     )
     part_id, warehouse_id = rule.part_id, rule.warehouse_id
     rule.delete()
-    _refresh_low_stock(part_id, warehouse_id, None)
+    low_stock_alert_sync(part_id, warehouse_id, rule_changed=True)

@@ -58,7 +58,11 @@ def test_van_issue_create_by_technician_defaults_to_his_van(client, technician, 
     body = resp.json()
     assert body["van_id"] == world["van"].pk and body["status"] == VanIssueStatus.REQUESTED
     assert body["number"].startswith("VI") and body["note"] == "明天的工单" and body["created_by_id"] == technician.pk
-    assert body["lines"] == [{"part_id": world["part"].pk, "lot": "", "quantity": 2}]
+    part = world["part"]
+    assert body["lines"] == [
+        {"part_id": part.pk, "part_code": part.code, "part_name": part.name, "lot": "", "quantity": 2}
+        | {"at_source": 10, "in_van": 0}
+    ]
     assert on_hand(world["part"], world["central"]) == 10  # nothing moves before approval
 
 
@@ -104,6 +108,10 @@ def test_van_issue_create_invalid_writes_nothing(client, clerk, technician, worl
     resp = c.post(f"{API}/van-issues", issue_body(world, source=world["other_van"].pk), content_type=JSON)
     assert resp.status_code == 400 and "source" in resp.json()["fields"]  # never from another van
     assert c.post(f"{API}/van-issues", issue_body(world, source=999999), content_type=JSON).status_code == 404
+    too_many = issue_body(world, lines=[{"part": world["part"].pk, "quantity": 7}] * 2)  # 14 > the 10 there
+    resp = c.post(f"{API}/van-issues", too_many, content_type=JSON)
+    assert resp.status_code == 400 and set(resp.json()["fields"]) == {"lines.0.quantity", "lines.1.quantity"}
+    assert "10" in resp.json()["fields"]["lines.0.quantity"][0]
     key_too_long = c.post(f"{API}/van-issues", issue_body(world), content_type=JSON, HTTP_IDEMPOTENCY_KEY="k" * 129)
     assert key_too_long.status_code == 400
     # The parts desk has no van of its own: it must say which.
@@ -196,18 +204,21 @@ def test_van_issue_decide_forbidden(client, technician, agent, world):
 
 def test_van_issue_decide_invalid_changes_nothing(client, clerk, technician, world):
     big = van_issue_request(
-        actor=technician, van=world["van"], source=world["central"], lines=[{"part": world["part"], "quantity": 11}]
+        actor=technician, van=world["van"], source=world["central"], lines=[{"part": world["part"], "quantity": 8}]
     )
+    # the central's stock went down after the request: only 4 left
+    adjustment_create(actor=clerk, warehouse=world["central"], part=world["part"], quantity=-6, reason="盘亏")
     c = as_(client, clerk)
     url = f"{API}/van-issues/{big.pk}/decide"
     resp = c.post(url, {"approve": False}, content_type=JSON)  # a rejection needs a reason
     assert resp.status_code == 400 and "reason" in resp.json()["fields"]
     assert c.post(url, {"approve": "maybe"}, content_type=JSON).status_code == 422
-    resp = c.post(url, {"approve": True}, content_type=JSON)  # the central has 10
+    resp = c.post(url, {"approve": True}, content_type=JSON)  # the central has 4 now
     assert resp.status_code == 409 and resp.json()["code"] == "insufficient_stock"
     big.refresh_from_db()
     assert big.status == VanIssueStatus.REQUESTED
     assert not StockMove.objects.filter(doc_type="van_issue").exists()
+    assert c.get(f"{API}/van-issues/{big.pk}").json()["lines"][0]["at_source"] == 4  # what the approver sees
     c.post(url, {"approve": False, "reason": "too many"}, content_type=JSON)
     resp = c.post(url, {"approve": True}, content_type=JSON)
     assert resp.status_code == 409 and resp.json()["code"] == "illegal_transition"

@@ -1,6 +1,7 @@
 """A hypothesis state machine over receive / transfer / reserve / consume / return /
-adjust / count: the levels always equal the ledger and never go negative, and the
-services refuse exactly what a simple model says is not there."""
+adjust / count and reorder rules set or removed: the levels always equal the ledger and never
+go negative, the services refuse exactly what a simple model says is not there, and the open
+low-stock alerts are exactly the low-stock list (one rule, one list)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from aftersales.accounts.choices import Role
 from aftersales.accounts.tests.factories import OrganizationFactory, UserFactory
 from aftersales.parts.choices import ReservationStatus, TransferAction
-from aftersales.parts.models import StockLevel
-from aftersales.parts.selectors import ledger_drift
+from aftersales.parts.models import ReorderRule, StockLevel
+from aftersales.parts.selectors import ledger_drift, low_stock_alert_drift, low_stock_for
 from aftersales.parts.services import (
     InsufficientStock,
     adjustment_create,
@@ -23,6 +24,8 @@ from aftersales.parts.services import (
     part_consume,
     part_reserve,
     part_return_unused,
+    reorder_rule_delete,
+    reorder_rule_set,
     reservation_release,
     transfer_create,
     transfer_transition,
@@ -151,6 +154,28 @@ class LedgerMachine(RuleBasedStateMachine):
             count_cancel(actor=self.clerk, count=sheet)
             return
         self.model[wh.pk][0] = counted
+
+    @rule(i=st.integers(0, 1), point=st.integers(0, 6))
+    def set_reorder_point(self, i, point):
+        reorder_rule_set(
+            actor=self.clerk, part=self.part, warehouse=self.whs[i], reorder_point=point, reorder_quantity=5
+        )
+
+    @rule(i=st.integers(0, 1))
+    def remove_reorder_rule(self, i):
+        rule = ReorderRule.objects.filter(part=self.part, warehouse=self.whs[i]).first()
+        if rule is not None:
+            reorder_rule_delete(actor=self.clerk, rule=rule)
+
+    @invariant()
+    def low_stock_alerts_are_the_low_stock_list(self):
+        if not hasattr(self, "whs"):
+            return
+        assert low_stock_alert_drift() == {"missing": set(), "stale": set()}
+        points = dict(ReorderRule.objects.filter(part=self.part).values_list("warehouse_id", "reorder_point"))
+        expected = {wh.pk for wh in self.whs if wh.pk in points and self._avail(wh) <= points[wh.pk]}
+        mine = {wh.pk for wh in self.whs}  # the database keeps earlier examples' warehouses
+        assert {row.warehouse.pk for row in low_stock_for(self.clerk)} & mine == expected
 
     @invariant()
     def levels_match_model_and_ledger(self):

@@ -29,6 +29,7 @@ from aftersales.parts.models import StockAlert, StockLevel, StockMove
 from aftersales.parts.selectors import (
     job_parts_cost,
     ledger_drift,
+    low_stock_for,
     part_availability,
     replenishment_suggestions,
     stock_value_by_warehouse,
@@ -324,8 +325,10 @@ def test_low_stock_alert_on_commit_and_suggestions(clerk, technician, manager, d
         parts_event.disconnect(dispatch_uid="t_low")
     assert StockAlert.objects.filter(resolved_at__isnull=True).count() == 1
     [s] = replenishment_suggestions(clerk)
-    assert s.available == 1 and s.order_quantity == 4 + 2 - 1 and s.avg_weekly == pytest.approx(4 / 8)
-    assert "ROP" in s.method
+    assert s.available == 1 and s.avg_weekly == pytest.approx(4 / 8)
+    assert s.method.startswith(f"Reorder point {s.suggested_reorder_point} = average daily use 0.07 × lead time 7 days")
+    [low] = low_stock_for(clerk)  # the one list, with the alert's row
+    assert (low.available, low.order_quantity) == (1, 4 + 2 - 1)
     stock(clerk, van, part, 10)
     assert StockAlert.objects.filter(resolved_at__isnull=True).count() == 0
 

@@ -153,11 +153,14 @@ def test_transfer_pages_and_actions(client, clerk, partner_user, world):
 def test_van_issue_pages(client, clerk, technician, agent, world):
     client.force_login(technician)
     url = reverse("parts:van_issues")
-    assert (
-        client.post(url, {"source": world["central"].pk, "van": world["van"].pk, "lines": "PT-PCB-AC35 2"}).status_code
-        == 302
-    )
-    assert client.post(url, {"source": world["central"].pk, "van": world["van"].pk, "lines": ""}).status_code == 400
+    part, central, van = world["part"], world["central"], world["van"]
+    page = client.get(url).content.decode()
+    assert f'name="q.{part.pk}"' in page  # the catalogue to pick from, with what the van and the source hold
+    ask = {"source": central.pk, "van": van.pk, f"q.{part.pk}": "2"}
+    assert client.post(url, ask).status_code == 302
+    assert client.post(url, {"source": central.pk, "van": van.pk}).status_code == 400  # nothing picked
+    assert client.post(url, ask | {f"q.{part.pk}": "-1"}).status_code == 400
+    assert client.post(url, ask | {f"q.{part.pk}": "11"}).status_code == 400  # the central has 10
     issue = VanIssue.objects.get()
     assert client.post(reverse("parts:van_issue_decide", args=[issue.pk]), {"approve": "1"}).status_code == 403
     client.force_login(clerk)

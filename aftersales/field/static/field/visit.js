@@ -176,6 +176,9 @@
     }
     window.addEventListener("resize", resize);
     resize();
+    // A pad inside a closed <details> ("Sign again") has no size until it is opened.
+    var details = canvas.closest("details");
+    if (details) details.addEventListener("toggle", function () { if (details.open) resize(); });
     var box = canvas.closest(".signature-box");
     var clear = box && box.querySelector("[data-clear-signature]");
     if (clear) clear.addEventListener("click", function () { pad.clear(); });
@@ -203,17 +206,25 @@
   }
 
   // --- quote total ------------------------------------------------------------------------
+  // List price, what the warranty pays (ticked lines) and what the customer pays, in fen (no float drift).
   function quoteTotal(form) {
-    var total = 0;
+    var total = 0, covered = 0;
     Array.prototype.forEach.call(form.querySelectorAll(".quote-row"), function (row) {
       var kind = row.querySelector("select[name^=kind_]").value;
-      var qty = parseFloat((row.querySelector("input[name^=quantity_]").value || "0").replace(",", "."));
+      var qty = parseFloat((row.querySelector("input[name^=quantity_]").value || "1").replace(",", "."));
       var price = parseFloat((row.querySelector("input[name^=unit_price_]").value || "0").replace(",", "."));
-      var covered = row.querySelector("input[name^=covered_]");
-      if (kind && qty > 0 && price >= 0 && !(covered && covered.checked)) total += Math.round(qty * price * 100);
+      var tick = row.querySelector("input[name^=covered_]");
+      if (!kind || !(qty > 0) || !(price >= 0)) return;
+      var amount = Math.round(qty * price * 100);
+      if (tick && tick.checked) covered += amount; else total += amount;
     });
-    var out = form.querySelector("[data-quote-total]");
-    if (out) out.textContent = "¥" + (total / 100).toFixed(2);
+    function show(selector, fen) {
+      var out = form.querySelector(selector);
+      if (out) out.textContent = "¥" + (fen / 100).toFixed(2);
+    }
+    show("[data-quote-total]", total);
+    show("[data-quote-covered]", covered);
+    show("[data-quote-subtotal]", total + covered);
   }
   Array.prototype.forEach.call(document.querySelectorAll("form.quote-form"), function (form) {
     form.addEventListener("input", function () { quoteTotal(form); });
