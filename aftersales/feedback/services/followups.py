@@ -173,6 +173,9 @@ def followup_record(
     if outcome not in CallOutcome.values:
         raise ValidationFailed(fields={"outcome": [_("Choose one of: %(v)s") % {"v": ", ".join(CallOutcome.values)}]})
     note = _note_text(note)
+    # Lock the request first, then the call: the order "Record follow-up" on the request page takes
+    # (tickets locks the request, then hands over), so the two never wait for each other in a circle.
+    ServiceRequest.objects.select_for_update().filter(pk=followup.request_id).values_list("pk", flat=True).first()
     followup = FollowUp.objects.select_for_update().select_related("request", "template").get(pk=followup.pk)
     now = now or timezone.now()
     policy = policy_get()

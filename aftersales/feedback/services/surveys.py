@@ -21,6 +21,7 @@ from aftersales.core.messages import msg
 from aftersales.core.permissions import user_has_role
 from aftersales.core.states import transition_apply
 from aftersales.notifications.services import message_send
+from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_add_note
 
 from ..choices import (
@@ -266,6 +267,8 @@ def survey_answer_link(*, survey: Survey, answers: dict, now: dt.datetime | None
     """The customer's answers through the link: once; changed within the grace period; never
     after the link expired. A dissatisfied answer (first or changed) opens a remedy at once."""
     now = now or timezone.now()
+    # The request first, then the survey (and its call): the order every follow-up write takes.
+    ServiceRequest.objects.select_for_update().filter(pk=survey.request_id).values_list("pk", flat=True).first()
     survey = Survey.objects.select_for_update().select_related("template", "request").get(pk=survey.pk)
     state = survey_link_state(survey, now)
     if state == "expired":
