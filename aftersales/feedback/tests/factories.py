@@ -61,8 +61,13 @@ def world_feedback(world) -> None:
     """The route matrix's follow-ups, surveys and remedies (``core/tests/world.py``): shared office
     objects, the same for every role that may see them."""
     from aftersales.accounts.tests.factories import UserFactory
+    from aftersales.sla.models import FollowUpWindow
+    from aftersales.sla.tests.calendars import seed_migration_data
 
     from ..services import followup_record
+
+    if not FollowUpWindow.objects.exists():
+        seed_migration_data()  # a database flushed by an earlier transactional test
 
     manager, tech = world.users[Role.MANAGER], world.users[Role.TECHNICIAN]
     UserFactory(role=Role.AGENT, organization=world.extra["own_org"], username="w-agent-2")
