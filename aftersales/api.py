@@ -115,6 +115,12 @@ def _mount():
     from aftersales.complaints.api import router as complaints_router
 
     api.add_router("/complaints", complaints_router)
+    from aftersales.returns.api import router as returns_router
+
+    api.add_router("/returns", returns_router)
+    from aftersales.quality.api import router as quality_router
+
+    api.add_router("/quality", quality_router)
     from aftersales.feedback.api import router as feedback_router
 
     api.add_router("/feedback", feedback_router)

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "aftersales.parts",
     "aftersales.notifications",
     "aftersales.complaints",
+    "aftersales.returns",
+    "aftersales.quality",
     "aftersales.feedback",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("sla/", include("aftersales.sla.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
+    path("returns/", include("aftersales.returns.urls")),
+    path("quality/", include("aftersales.quality.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

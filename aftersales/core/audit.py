@@ -15,8 +15,10 @@ from .models import AuditEvent
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, (datetime.datetime, datetime.date)):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     if isinstance(value, dict):

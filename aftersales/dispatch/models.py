@@ -103,6 +103,21 @@ class TechnicianProfile(TimeStampedModel):
         return self.user.display_name
 
 
+def skill_label(service_type: str, category: ProductCategory | None, level: int) -> str:
+    """A technician's skill in words, in the reader's language: "空调维修 · 高级",
+    "Repair, 空调 · Expert"; without a category "全品类维修 · 初级" / "Repair, any product · Basic".
+    The one way skills are shown (technicians list, profile page, admin)."""
+    from django.utils.translation import gettext, pgettext
+
+    service = str(ServiceType(service_type).label) if service_type in ServiceType.values else service_type
+    if category is not None:
+        what = pgettext("skill", "%(service)s, %(category)s") % {"service": service, "category": category.name}
+    else:
+        what = pgettext("skill", "%(service)s, any product") % {"service": service}
+    levels = dict(TechnicianSkill.Level.choices)
+    return gettext("%(skill)s · %(level)s") % {"skill": what, "level": levels.get(level, level)}
+
+
 class TechnicianSkill(models.Model):
     """Can do ``service_type`` on products of ``category`` (empty: any category) at ``level`` 1–3."""
 
@@ -134,7 +149,12 @@ class TechnicianSkill(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_service_type_display()} · {self.category or _('any')} · {self.level}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """In words: "空调维修 · 高级" (load ``category`` with the skill)."""
+        return skill_label(self.service_type, self.category, self.level)
 
 
 class TechnicianAbsence(models.Model):

@@ -523,6 +523,7 @@ def technician_edit(request, technician_id: int):
         {
             "technician": technician,
             "profile": profile,
+            "skills": list(profile.skills.select_related("category")) if profile else [],
             "form": form,
             "absences": absences,
             "absence_form": AbsenceForm(),

@@ -37,7 +37,7 @@ from .services import (
 )
 from .window import followup_window
 
-DEMO_ORDER = 95
+DEMO_ORDER = 88
 MORE_AGENTS = [("agent2", "王", "芳"), ("agent3", "陈", "静")]
 
 OVERALL_WEIGHTS = {5: 54, 4: 36, 3: 6, 2: 3, 1: 1}

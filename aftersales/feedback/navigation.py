@@ -17,16 +17,8 @@ register(
         icon="telephone-outbound",
         weight=46,
         permission=READ_ROLES,
-        active_prefix="feedback:followup",
-    ),
-    # The quality team's worklist (remedies opened by dissatisfied answers).
-    MenuItem(
-        "feedback:remedies",
-        _("Service recovery"),
-        icon="bandaid",
-        weight=47,
-        permission=QUALITY_ROLES,
-        active_prefix="feedback:remed",
+        # Every page of the app (calls, answers, service recovery, figures): its tabs lead on.
+        active_prefix="feedback:",
     ),
 )
 register(

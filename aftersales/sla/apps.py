@@ -10,7 +10,7 @@ class SlaConfig(AppConfig):
     def ready(self):
         from aftersales.core.slots import panel
         from aftersales.tickets.signals import request_changed
-        from aftersales.tickets.slots import QUEUE_ROWS, REQUEST_SIDE
+        from aftersales.tickets.slots import QUEUE_ROWS, REQUEST_PROMISE, REQUEST_SIDE
 
         from . import panels, receivers
         from .selectors import sla_prefetch
@@ -18,4 +18,5 @@ class SlaConfig(AppConfig):
         request_changed.connect(receivers.on_request_changed, dispatch_uid="sla.on_request_changed")
         receivers.connect_calendar_revision()
         QUEUE_ROWS.add(sla_prefetch)
+        REQUEST_PROMISE.add(panels.request_promise)
         REQUEST_SIDE.add(panel("sla/_panel.html", panels.request_sla_context), order=10)

@@ -121,6 +121,17 @@ class Matrix:
         return self.next_after(kind, 0) is not None
 
 
+def escalation_schedule(
+    rows: list[EscalationLevel], kind: str, *, due_at: dt.datetime, warning_at: dt.datetime | None = None
+) -> list[tuple[EscalationLevel, dt.datetime | None]]:
+    """When each active level would act for a clock of target ``kind`` that falls due at
+    ``due_at`` and is not met: the warning (level 0) at ``warning_at``, level N at the
+    breach plus its delay, as the sweep does (``escalation_anchor_at + delay``). ``rows``
+    may hold unsaved drafts (the settings page's preview). Reads only."""
+    matrix = Matrix([row for row in rows if row.is_active])
+    return [(row, warning_at if row.is_warning else due_at + row.delay) for row in matrix.rows_for(kind)]
+
+
 # --- results --------------------------------------------------------------------
 
 

@@ -81,6 +81,13 @@ class Calendar(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language while it is still the seeded default."""
+        from .defaults import calendar_name
+
+        return calendar_name(self.name)
+
 
 class _Period(models.Model):
     start = models.TimeField(_("from"))

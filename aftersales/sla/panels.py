@@ -1,6 +1,7 @@
 """What sla adds to the pages of the apps below it (``tickets.slots``); registered in ``apps.py``."""
 
-from .selectors import sla_status_for
+from .format import promise_text
+from .selectors import sla_promise_for, sla_status_for
 from .templatetags.sla_ui import sla_visible
 
 
@@ -9,3 +10,8 @@ def request_sla_context(request, sr) -> dict | None:
     if not sla_visible(request.user):
         return None
     return {"statuses": sla_status_for(sr), "sr": sr}
+
+
+def request_promise(sr) -> str:
+    """The time limits to tell the customer at intake, under the rule that applies."""
+    return promise_text(sla_promise_for(sr))

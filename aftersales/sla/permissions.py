@@ -2,7 +2,8 @@
 
 Service levels are internal: staff read the clocks of the requests they may see; the
 escalation log is for managers and the supervisors and quality staff it names; the
-deadline preview is for the back office.
+deadline preview is for the back office; the standards themselves (rules, calendars,
+the escalation matrix) are changed by managers and administrators.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ CLOCK_ROLES = STAFF_ROLES
 ESCALATION_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.QUALITY, Role.QUALITY_MANAGER, Role.DISPATCHER})
 # Who tries the rules on a request that does not exist.
 PREVIEW_ROLES = BACK_OFFICE_ROLES
+# Who reads and changes the rules, calendars and escalation matrix in the app's pages.
+SETTINGS_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
 ESCALATION_SCOPE = Scope(everything=ESCALATION_ROLES)
 
@@ -44,3 +47,7 @@ def can_read_escalations(user) -> bool:
 
 def can_preview(user) -> bool:
     return user_has_role(user, PREVIEW_ROLES)
+
+
+def can_edit_settings(user) -> bool:
+    return user_has_role(user, SETTINGS_ROLES)

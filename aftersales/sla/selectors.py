@@ -40,25 +40,41 @@ _SNAPSHOTS: dict[tuple[int, int], CalendarSnapshot] = {}
 _SNAPSHOTS_LOCK = threading.Lock()
 
 
-def _snapshot_build(calendar: Calendar) -> CalendarSnapshot:
-    weekly: dict[int, list] = defaultdict(list)
-    for p in calendar.periods.all():
-        weekly[p.weekday].append((p.start, p.end))
+def snapshot_build(
+    calendar: Calendar, *, weekly: dict[int, list] | None = None, days: list | None = None, **fields
+) -> CalendarSnapshot:
+    """``calendar`` in memory: its weekly hours and its days (holidays, make-up days).
+
+    ``weekly`` ({weekday: [(start, end), …]}), ``days`` (CalendarDay rows with their
+    periods) and ``fields`` (``is_24x7``, ``time_zone``, ``make_up_weekday``) replace what
+    is stored: the settings page's preview of unsaved edits. Reads only."""
+    draft = weekly is not None or days is not None or bool(fields)
+    if weekly is None:
+        weekly = defaultdict(list)
+        for p in calendar.periods.all():
+            weekly[p.weekday].append((p.start, p.end))
+    if days is None:
+        days = CalendarDay.objects.filter(calendar=calendar).prefetch_related("periods")
+    make_up = fields.get("make_up_weekday", calendar.make_up_weekday)
     overrides: dict[dt.date, list] = {}
-    for day in CalendarDay.objects.filter(calendar=calendar).prefetch_related("periods"):
+    for day in days:
         if day.kind == CalendarDay.Kind.HOLIDAY:
             overrides[day.date] = []
             continue
         own = [(p.start, p.end) for p in day.periods.all()]
-        like = day.follow_weekday if day.follow_weekday is not None else calendar.make_up_weekday
+        like = day.follow_weekday if day.follow_weekday is not None else make_up
         overrides[day.date] = own or list(weekly.get(like, []))
     return CalendarSnapshot.from_times(
-        tz=calendar.time_zone,
-        is_24x7=calendar.is_24x7,
+        tz=fields.get("time_zone", calendar.time_zone),
+        is_24x7=fields.get("is_24x7", calendar.is_24x7),
         weekly=weekly,
         overrides=overrides,
-        key=(calendar.pk, calendar.revision),
+        key=None if draft else (calendar.pk, calendar.revision),
     )
+
+
+def _snapshot_build(calendar: Calendar) -> CalendarSnapshot:
+    return snapshot_build(calendar)
 
 
 def calendar_snapshot(calendar: Calendar | None) -> CalendarSnapshot:
@@ -132,34 +148,37 @@ def targets_for_facts(
     facts: RequestFacts, rules: list[SlaPolicy] | None = None, *, default_calendar=LOOK_UP
 ) -> dict[str, TargetSpec]:
     """Like :func:`policy_targets_for`, for facts rather than a stored request (the preview)."""
-    default = None if default_calendar is LOOK_UP else default_calendar
-    targets: dict[str, TargetSpec] = {}
+    holder = {} if default_calendar is LOOK_UP else {"calendar": default_calendar}
     matches = rules_match(policy_rules_active() if rules is None else rules, facts)
-    for kind, match in matches.items():
-        rule = match.rule
+    return {kind: target_spec(match.rule, kind, why=match.why, default=holder) for kind, match in matches.items()}
+
+
+def target_spec(rule: SlaPolicy, kind: str, *, why: tuple = (), default: dict | None = None) -> TargetSpec:
+    """One target of ``rule`` (saved or not) as the clocks count it: its length, and the
+    calendar it runs on when on business time (the rule's, else the default calendar,
+    else 24×7 with a note why). ``default``: {"calendar": …} once read (filled on first use)."""
+    default = {} if default is None else default
+    calendar = None
+    if getattr(rule, f"{kind}_business"):
+        calendar = rule.calendar
+        if calendar is None:
+            if "calendar" not in default:
+                default["calendar"] = calendar_default()
+            calendar = default["calendar"]
+        if calendar is None:
+            why = (*why, msg("sla.no_calendar"))
+    if calendar is not None and calendar.is_24x7:
         calendar = None
-        why = match.why
-        if getattr(rule, f"{kind}_business"):
-            calendar = rule.calendar
-            if calendar is None:
-                if default_calendar is LOOK_UP:
-                    default = default or calendar_default()
-                calendar = default
-            if calendar is None:
-                why = (*why, msg("sla.no_calendar"))
-        if calendar is not None and calendar.is_24x7:
-            calendar = None
-        targets[kind] = TargetSpec(
-            kind=kind,
-            duration=getattr(rule, kind),
-            calendar=calendar_snapshot(calendar),
-            calendar_id=calendar.pk if calendar is not None else None,
-            pause_statuses=frozenset(rule.pause_statuses or ()),
-            warning_percent=rule.warning_percent,
-            policy_id=rule.pk,
-            why=why,
-        )
-    return targets
+    return TargetSpec(
+        kind=kind,
+        duration=getattr(rule, kind),
+        calendar=calendar_snapshot(calendar),
+        calendar_id=calendar.pk if calendar is not None else None,
+        pause_statuses=frozenset(rule.pause_statuses or ()),
+        warning_percent=rule.warning_percent,
+        policy_id=rule.pk,
+        why=why,
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +186,7 @@ class TargetStatus:
     kind: str
     label: str
     state: str
-    colour: str  # ok / warning / breached / paused / met
+    colour: str  # ok / warning / breached / paused / late / met
     due_at: dt.datetime
     time_left: dt.timedelta | None  # business time; negative when overdue; None when stopped
     met_at: dt.datetime | None
@@ -176,15 +195,32 @@ class TargetStatus:
     policy_id: int | None
     reason: str
     policy_name: str = ""
+    target_seconds: int = 0
+    business: bool = False  # counted on a business calendar (else 24×7)
 
 
-def _status(clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = None) -> TargetStatus:
+# A request in one of these statuses has nothing left to act on: its clocks are never
+# shown as running late (a breach stays on record as "late", not as a red alarm).
+STOPPED_REQUEST_STATUSES = frozenset({Status.CLOSED.value, Status.CANCELLED.value})
+
+
+def _status(
+    clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = None, request_status: str | None = None
+) -> TargetStatus:
     if cal is None:
         cal = calendar_snapshot_for(clock.calendar_id)
+    if request_status is None:
+        request = clock._state.fields_cache.get("request")  # only when loaded with the clock
+        request_status = request.status if request is not None else None
+    stopped = request_status in STOPPED_REQUEST_STATUSES
     time_left = None
     breach_by = dt.timedelta(seconds=clock.breach_by_seconds) if clock.breached_at else None
     state = clock.state
-    if state == ClockState.RUNNING:
+    if stopped and state in (ClockState.RUNNING, ClockState.PAUSED):
+        # Closed or cancelled, the refresh not run yet: stopped, nothing to count down.
+        colour = "paused"
+        breach_by = None
+    elif state == ClockState.RUNNING:
         time_left = business_time_between(cal, now, clock.due_at)
         if now > clock.due_at:
             colour = "breached"
@@ -196,11 +232,14 @@ def _status(clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = No
     elif state == ClockState.PAUSED:
         time_left = dt.timedelta(seconds=clock.remaining_seconds)
         colour = "paused"
+    elif state == ClockState.BREACHED and (clock.met_at is not None or stopped):
+        # Stopped after its due time (met late, or the request cancelled or closed):
+        # on record for the KPIs, nothing left to chase.
+        colour = "late"
     elif state == ClockState.BREACHED:
         colour = "breached"
-        if clock.met_at is None:
-            breach_by = business_time_between(cal, clock.due_at, max(now, clock.due_at))
-            time_left = -breach_by
+        breach_by = business_time_between(cal, clock.due_at, max(now, clock.due_at))
+        time_left = -breach_by
     elif state == ClockState.MET:
         colour = "met"
     else:  # cancelled: stopped without an outcome; shown like a paused (grey) clock
@@ -219,31 +258,107 @@ def _status(clock: SlaClock, now: dt.datetime, cal: CalendarSnapshot | None = No
         reason=reason_text(clock.policy_why),
         # Only when loaded with the clock (select_related): never a query per row.
         policy_name=rule_name(str(clock._state.fields_cache.get("policy") or "")),
+        target_seconds=clock.target_seconds,
+        business=clock.calendar_id is not None,
     )
 
 
 def sla_status_for(request: ServiceRequest, *, now: dt.datetime | None = None) -> list[TargetStatus]:
-    """Each target of ``request`` as stored by the last refresh, judged against ``now``.
+    """Each target of ``request``, judged against ``now``: as stored by the last refresh,
+    or, while a refresh is still pending (the worker has not run since the request was
+    filed or changed), as :func:`sla_status_live` computes it from the timeline.
 
-    One query (the clocks with their calendars); calendar snapshots come from the cache."""
-    clocks = SlaClock.objects.filter(request_id=request.pk).select_related("calendar", "policy")
-    return sla_statuses(clocks, now=now)
+    One query when the stored clocks are current (the clocks with their calendars and
+    whether a refresh is pending); calendar snapshots come from the cache."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import SlaRefreshPending
+
+    clocks = list(
+        SlaClock.objects.filter(request_id=request.pk)
+        .select_related("calendar", "policy")
+        .annotate(refresh_pending=Exists(SlaRefreshPending.objects.filter(request_id=OuterRef("request_id"))))
+    )
+    if clocks:
+        pending = clocks[0].refresh_pending
+    else:
+        pending = SlaRefreshPending.objects.filter(request_id=request.pk).exists()
+    if pending:
+        live = sla_status_live(request, now=now)
+        if live is not None:
+            return live
+    return sla_statuses(clocks, now=now, request_status=request.status)
 
 
-def sla_statuses(clocks, *, now: dt.datetime | None = None) -> list[TargetStatus]:
+# The targets a promise at intake names after the response: the first one still running.
+PROMISE_NEXT = (TargetKind.APPOINTMENT_CONTACT, TargetKind.ARRIVAL, TargetKind.RESOLUTION)
+
+
+def sla_promise_for(request: ServiceRequest, *, now: dt.datetime | None = None) -> list[TargetStatus]:
+    """What to promise the customer when the request is acknowledged (R-SR-3): the first
+    response the applicable rule sets, and the next target still running (appointment
+    contact, on-site arrival or resolution), with their due times. Computed like the
+    clocks (:func:`sla_status_live`), so it is right before the worker's refresh too."""
+    statuses = sla_status_live(request, now=now) or []
+    by_kind = {s.kind: s for s in statuses}
+    out = [by_kind[TargetKind.FIRST_RESPONSE]] if TargetKind.FIRST_RESPONSE in by_kind else []
+    running = ("ok", "warning", "breached", "paused")
+    following = next((by_kind[k] for k in PROMISE_NEXT if k in by_kind and by_kind[k].colour in running), None)
+    if following is not None:
+        out.append(following)
+    return out
+
+
+def sla_status_live(request: ServiceRequest, *, now: dt.datetime | None = None) -> list[TargetStatus] | None:
+    """Each target of ``request`` computed now from its timeline and the active rules,
+    exactly as the refresh will store it (``clocks.clocks_compute``), without writing.
+
+    For the request page between a change and the worker's refresh (right after intake);
+    None when a calendar has no working time to place a deadline."""
+    from dataclasses import fields as dataclass_fields
+
+    from aftersales.tickets.models import ServiceRequestEvent
+
+    from .businesstime import NoWorkingTime
+    from .clocks import ClockResult, clocks_compute
+
+    now = now or timezone.now()
+    events = ServiceRequestEvent.objects.filter(
+        request_id=request.pk, kind__in=[ServiceRequestEvent.Kind.CREATED, ServiceRequestEvent.Kind.TRANSITION]
+    ).order_by("at", "id")
+    rules = policy_rules_active()
+    targets = policy_targets_for(request, rules)
+    try:
+        results = clocks_compute(request, list(events), targets, now=now)
+    except NoWorkingTime:
+        return None
+    by_id = {rule.pk: rule for rule in rules}
+    names = [f.name for f in dataclass_fields(ClockResult)]
+    out = []
+    for result in results:
+        clock = SlaClock(request_id=request.pk, computed_at=now, **{name: getattr(result, name) for name in names})
+        clock.policy = by_id.get(result.policy_id)
+        out.append(_status(clock, now, targets[result.kind].calendar, request.status))
+    return out
+
+
+def sla_statuses(clocks, *, now: dt.datetime | None = None, request_status: str | None = None) -> list[TargetStatus]:
     """Statuses of clocks loaded with ``select_related("calendar")`` (or prefetched), in
-    target order, without further queries while the calendars' snapshots are cached."""
+    target order, without further queries while the calendars' snapshots are cached.
+
+    ``request_status``: the request's status (a closed or cancelled request's clocks are
+    never shown as breached); read from ``clock.request`` when that was loaded with it."""
     now = now or timezone.now()
     order = {k: i for i, k in enumerate(TargetKind.values)}
     out = []
     for clock in sorted(clocks, key=lambda c: order[c.kind]):
         cal = calendar_snapshot(clock.calendar) if clock.calendar_id else ALWAYS
-        out.append(_status(clock, now, cal))
+        out.append(_status(clock, now, cal, request_status))
     return out
 
 
 # Which clock a one-badge summary shows: the most pressing first.
-COLOUR_RANK = {"breached": 0, "warning": 1, "ok": 2, "paused": 3, "met": 4}
+COLOUR_RANK = {"breached": 0, "warning": 1, "ok": 2, "paused": 3, "late": 4, "met": 5}
 
 
 def sla_headline(statuses: list[TargetStatus]) -> TargetStatus | None:
@@ -391,6 +506,137 @@ def followup_window_for(service_type: str) -> tuple[dt.timedelta, dt.timedelta] 
     if row is None:
         return None
     return dt.timedelta(hours=row.earliest_hours), dt.timedelta(hours=row.latest_hours)
+
+
+# --- the settings pages' previews: the clocks' own arithmetic on unsaved edits ----------
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    kind: str
+    label: str
+    duration: dt.timedelta
+    business: bool
+    calendar_name: str
+    due_at: dt.datetime | None
+    warning_at: dt.datetime | None
+    error: str = ""
+
+
+def rule_deadlines(rule: SlaPolicy, *, received_at: dt.datetime) -> list[DeadlineRow]:
+    """When a request received at ``received_at`` would be due on each target ``rule`` sets
+    (saved or a draft from the settings form), computed as its clocks would be
+    (:func:`target_spec` and ``clocks.clock_compute``). Reads only."""
+    from .businesstime import NoWorkingTime
+    from .clocks import clock_compute
+
+    default: dict = {}
+    out = []
+    for kind in TargetKind.values:
+        duration = getattr(rule, kind)
+        if duration is None:
+            continue
+        spec = target_spec(rule, kind, default=default)
+        calendar = None
+        if spec.calendar_id is not None:
+            calendar = rule.calendar if rule.calendar_id == spec.calendar_id else default.get("calendar")
+        try:
+            result = clock_compute(spec, received_at, [], now=received_at)
+            due, warning, error = result.due_at, result.warning_at, ""
+        except NoWorkingTime:
+            due = warning = None
+            error = gettext("The calendar has no working time after this moment.")
+        out.append(
+            DeadlineRow(
+                kind=kind,
+                label=str(TargetKind(kind).label),
+                duration=duration,
+                business=spec.calendar_id is not None,
+                calendar_name=calendar_shown(calendar.name) if calendar is not None else gettext("24×7"),
+                due_at=timezone.localtime(due) if due else None,
+                warning_at=timezone.localtime(warning) if warning else None,
+                error=error,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarDeadline:
+    duration: dt.timedelta
+    rules: tuple[str, ...]  # the rules (and targets) that count this long on the calendar
+    due_at: dt.datetime | None
+
+
+# Lengths always shown besides the ones the rules count on the calendar.
+SAMPLE_DURATIONS = (dt.timedelta(minutes=30), dt.timedelta(hours=4), dt.timedelta(hours=24))
+
+
+def calendar_deadlines(
+    calendar: Calendar | None, snapshot: CalendarSnapshot, *, received_at: dt.datetime
+) -> list[CalendarDeadline]:
+    """For each length of working time the active rules count on ``calendar`` (and a few
+    samples), when a request received at ``received_at`` would be due on ``snapshot``
+    (the calendar, or a draft of it): ``businesstime.add_business_time``, as the clocks."""
+    from .businesstime import NoWorkingTime, add_business_time
+
+    uses: dict[dt.timedelta, list[str]] = defaultdict(list)
+    if calendar is not None and calendar.pk:
+        for rule in policy_rules_active():
+            counts_here = rule.calendar_id == calendar.pk or (rule.calendar_id is None and calendar.is_default)
+            for kind in TargetKind.values:
+                duration = getattr(rule, kind)
+                if counts_here and duration is not None and getattr(rule, f"{kind}_business"):
+                    uses[duration].append(f"{rule.display_name} · {TargetKind(kind).label}")
+    durations = sorted(set(uses) | set(SAMPLE_DURATIONS))
+    out = []
+    for duration in durations:
+        try:
+            due = timezone.localtime(add_business_time(snapshot, received_at, duration))
+        except NoWorkingTime:
+            due = None
+        out.append(CalendarDeadline(duration=duration, rules=tuple(uses.get(duration, ())), due_at=due))
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarDayView:
+    date: dt.date
+    spans: tuple[tuple[dt.time, dt.time], ...]
+    day: CalendarDay | None  # the override of that date, if any
+
+
+def calendar_days_ahead(snapshot: CalendarSnapshot, calendar: Calendar | None, *, start: dt.date, days: int = 14):
+    """The working hours of the next ``days`` dates on ``snapshot``, with each date's
+    override (holiday, make-up day) if it has one: the calendar page's strip."""
+    overrides = {}
+    if calendar is not None and calendar.pk:
+        end = start + dt.timedelta(days=days)
+        overrides = {d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__gte=start, date__lt=end)}
+    out = []
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        spans = tuple(
+            (
+                (dt.datetime.min + dt.timedelta(seconds=a)).time(),
+                (dt.datetime.min + dt.timedelta(seconds=b % 86400)).time(),
+            )
+            for a, b in snapshot.local_spans(day)
+        )
+        out.append(CalendarDayView(date=day, spans=spans, day=overrides.get(day)))
+    return out
+
+
+def calendar_list() -> list[Calendar]:
+    """Every calendar with its weekly hours, for the settings pages."""
+    return list(Calendar.objects.prefetch_related("periods").order_by("-is_default", "name"))
+
+
+def policy_list() -> list[SlaPolicy]:
+    """Every rule, active first, in the order they are tried."""
+    return list(
+        SlaPolicy.objects.select_related("calendar", "product_category").order_by("-is_active", "precedence", "id")
+    )
 
 
 # --- complaint reply deadlines (R-SLA-1, seed 002; read by the complaints app) ----------------

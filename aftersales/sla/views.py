@@ -17,7 +17,7 @@ from aftersales.tickets.choices import Channel, Priority, ServiceType
 
 from .forms import ClockFilterForm, EscalationFilterForm, PreviewForm
 from .models import EscalationLevel
-from .permissions import CLOCK_ROLES, ESCALATION_ROLES, PREVIEW_ROLES
+from .permissions import CLOCK_ROLES, ESCALATION_ROLES, PREVIEW_ROLES, can_edit_settings
 from .selectors import (
     escalation_levels,
     sla_clock_list_for,
@@ -129,4 +129,5 @@ def preview(request):
             "category": f" · {data['product_category']}" if data.get("product_category") else "",
             "filed": date_format(filed, "Y-m-d H:i, l"),
         }
-    return render(request, "sla/preview.html", {"form": form, "rows": rows, "sentence": sentence})
+    context = {"form": form, "rows": rows, "sentence": sentence, "can_edit_rules": can_edit_settings(request.user)}
+    return render(request, "sla/preview.html", context)

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.catalog.selectors import unit_warranty
@@ -42,7 +43,7 @@ from .selectors import (
     request_timeline,
 )
 from .services import attachments_add, request_add_note, request_create, request_transition, request_update
-from .slots import QUEUE_ROWS, REQUEST_SIDE
+from .slots import QUEUE_ROWS, REQUEST_PROMISE, REQUEST_SIDE
 from .views_intake import customer_panel_context, intake_role_required
 
 # Actions whose button opens a small form: a reason (required or optional) or a technician.
@@ -55,9 +56,11 @@ NOTE_ACTIONS = frozenset({Action.RESOLVE_REMOTELY, Action.COMPLETE, Action.FOLLO
 def _intake_success_message(service_request) -> str:
     if service_request.first_contact_resolution:
         return _("Answered at first contact; request %(number)s is closed.") % {"number": service_request.number}
-    if service_request.priority == Priority.URGENT:
-        return _("Acknowledged. A dispatcher will assign a technician; we will contact the customer within 1 hour.")
-    return _("Acknowledged. A dispatcher will assign a technician; we will contact the customer within 24 hours.")
+    # The time limits come from the SLA rule that applies to this request (R-SR-3).
+    promise = next((text for text in REQUEST_PROMISE.call(service_request) if text), "")
+    if promise:
+        return _("Acknowledged. A dispatcher will assign a technician; %(promise)s.") % {"promise": promise}
+    return _("Acknowledged. A dispatcher will assign a technician.")
 
 
 def _file_request(user, data: dict):
@@ -124,6 +127,19 @@ def _non_empty(query):
     return params
 
 
+# Columns of the queue's table a user may hide (number, customer and status always show).
+QUEUE_COLUMNS = (
+    ("created", gettext_lazy("Created")),
+    ("phone", gettext_lazy("Phone")),
+    ("product", gettext_lazy("Product / serial")),
+    ("type", gettext_lazy("Type")),
+    ("priority", gettext_lazy("Priority")),
+    ("sla", gettext_lazy("SLA")),
+    ("region", gettext_lazy("Region")),
+    ("technician", gettext_lazy("Technician")),
+)
+
+
 @require_GET
 @login_required
 def queue(request):
@@ -152,6 +168,7 @@ def queue(request):
         "filters_active": any(k not in ("sort", "cursor", "q") for k in params),
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),
+        "columns": QUEUE_COLUMNS,
     }
     QUEUE_ROWS.call(context["rows"])  # e.g. the SLA badge of every row, in one query
     template = "tickets/queue/_results.html" if partial else "tickets/queue/page.html"

@@ -124,4 +124,5 @@ def test_only_a_few_routes_are_public():
         "feedback:survey_public",
         "field:consent",
         "field:public_form",
+        "returns:public",
     ]

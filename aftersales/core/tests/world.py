@@ -269,6 +269,14 @@ def build_world() -> World:
             upload=SimpleUploadedFile("manual.pdf", PDF, content_type="application/pdf"),
         ),
     )
+    # The service standards (seeded by the SLA migrations): configuration, shared.
+    from aftersales.sla.models import Calendar, CalendarDay, EscalationLevel, SlaPolicy
+
+    standard = Calendar.objects.get(code="standard")
+    w.share("sla_rule", SlaPolicy.objects.order_by("pk").first())
+    w.share("sla_calendar", standard)
+    w.share("sla_calendar_day", CalendarDay.objects.filter(calendar=standard).order_by("date").first())
+    w.share("sla_level", EscalationLevel.objects.order_by("pk").first())
     w.extra["region"] = region
 
     # A complaint about the own job (complaints are shared by the roles that read them).
@@ -289,9 +297,23 @@ def build_world() -> World:
             uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
         )[0],
     )
-
-    # Follow-up calls, a survey with its remedy, and a survey link (shared by the office roles).
-    from aftersales.feedback.tests.factories import world_feedback
-
-    world_feedback(w)
+    _extend(w)
     return w
+
+
+def _extend(w: World) -> None:
+    """The apps above add their own objects: ``world_extend(world)`` in ``<app>/tests/world.py``."""
+    import importlib
+
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("aftersales.") or app == "aftersales.core":
+            continue
+        try:
+            module = importlib.import_module(f"{app}.tests.world")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.tests.world":
+                raise
+            continue
+        module.world_extend(w)

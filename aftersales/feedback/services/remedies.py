@@ -148,7 +148,8 @@ def _complaint_open(*, remedy: Remedy, survey: Survey, category: str, now):
 
 def remedy_number_next(now=None) -> str:
     now = timezone.localtime(now or timezone.now())
-    return f"RM{now:%y%m}-{sequence_next(f'rm-{now:%y%m}'):06d}"
+    # BJ: 补救 (RM numbers are the returns app's).
+    return f"BJ{now:%y%m}-{sequence_next(f'bj-{now:%y%m}'):06d}"
 
 
 @transaction.atomic

@@ -23,6 +23,8 @@ COLOUR_CLASS = {
     "warning": "text-bg-warning",
     "breached": "text-bg-danger",
     "paused": "text-bg-secondary",
+    # Stopped after its due time: on record, nothing to chase (never the red alarm).
+    "late": "text-bg-light border border-secondary text-secondary-emphasis",
     "met": "text-bg-light border",
 }
 COLOUR_ICON = {
@@ -30,12 +32,18 @@ COLOUR_ICON = {
     "warning": "bi-hourglass-split",
     "breached": "bi-alarm",
     "paused": "bi-pause-circle",
+    "late": "bi-clock-history",
     "met": "bi-check2-circle",
 }
 
 
 def sla_text(status: TargetStatus) -> str:
-    """ "3 h 20 min left", "overdue 25 min", "paused · 7 h left", "met", "stopped"."""
+    """ "3 h 20 min left", "overdue 25 min", "paused · 7 h left", "met", "met 25 min late", "stopped"."""
+    if status.colour == "late":
+        late = duration_text(status.breach_by) if status.breach_by else ""
+        if status.met_at is not None:
+            return _("met %(by)s late") % {"by": late} if late else _("met late")
+        return _("stopped %(by)s late") % {"by": late} if late else _("stopped late")
     if status.colour == "breached":
         return _("overdue %(by)s") % {"by": duration_text(status.breach_by)} if status.breach_by else _("overdue")
     if status.colour == "met":
@@ -73,10 +81,10 @@ def sla_badge(context, service_request):
     """The most pressing target of a queue row, from its prefetched clocks (no query)."""
     if not sla_visible(context.get("user")):
         return ""
-    head = sla_headline(sla_statuses(service_request.sla_clocks.all()))
+    head = sla_headline(sla_statuses(service_request.sla_clocks.all(), request_status=service_request.status))
     if head is None:
         return mark_safe('<span class="text-muted" data-sla="none">—</span>')  # noqa: S308 - a constant
-    return format_html('{} <span class="small text-muted">{}</span>', sla_badge_html(head), head.label)
+    return format_html('{}<div class="small text-muted sla-target">{}</div>', sla_badge_html(head), head.label)
 
 
 @register.simple_tag
@@ -104,3 +112,60 @@ def sla_actions(entries):
         return actions_text(entries)
     except (KeyError, TypeError, ValueError):
         return str(entries)
+
+
+@register.filter
+def sla_target(value, business=False) -> str:
+    """A target's length as rules state it: "24 h", "30 min of working time"."""
+    from ..format import target_text
+
+    return target_text(value, business=bool(business))
+
+
+@register.simple_tag
+def rule_criteria(rule) -> str:
+    """A rule's criteria in words ("type=Repair, region=Urban"), or "any request"."""
+    from ..rules import criterion_text
+    from ..rules import rule_criteria as criteria
+
+    shown = []
+    for attr, _label, value in criteria(rule):
+        if attr == "product_category_id":
+            shown.append(f"{_label}={rule.product_category}")
+        else:
+            shown.append(criterion_text(attr, value))
+    return ", ".join(shown) if shown else _("any request")
+
+
+@register.simple_tag
+def rule_targets(rule):
+    """(label, text) for every target the rule sets."""
+    from ..format import target_text
+    from ..models import TargetKind
+
+    return [
+        (TargetKind(kind).label, target_text(getattr(rule, kind), business=getattr(rule, f"{kind}_business")))
+        for kind in TargetKind.values
+        if getattr(rule, kind) is not None
+    ]
+
+
+@register.filter
+def weekday_label(value) -> str:
+    from ..models import Weekday
+
+    try:
+        return str(Weekday(int(value)).label)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def shifts(periods) -> str:
+    """(start, end) pairs as "09:00–12:00, 13:30–18:00" (an end of 00:00 is 24:00)."""
+    import datetime as _dt
+
+    out = []
+    for start, end in periods:
+        out.append(f"{start:%H:%M}–{'24:00' if end == _dt.time(0) else format(end, '%H:%M')}")
+    return ", ".join(out)

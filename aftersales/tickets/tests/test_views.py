@@ -153,7 +153,11 @@ def test_intake_files_and_acknowledges(agent, customer, unit):
     assert created.unit == unit and created.in_warranty is True
     assert sorted(created.attachments.values_list("original_name", flat=True)) == ["a.png", "b.png"]
     page = client.get(response["Location"])
-    assert "within 24 hours" in page.content.decode() or "24 小时" in page.content.decode()
+    # The promise comes from the rules that apply (seeded: response 24 h, city repair appointment 24 h).
+    html = page.content.decode()
+    due = timezone.localtime(created.created_at + datetime.timedelta(hours=24)).strftime("%Y-%m-%d %H:%M")
+    assert f"we will contact the customer within 24 h (by {due})" in html
+    assert f"we will agree an appointment within 24 h (by {due})" in html
 
 
 def test_intake_answered_on_the_spot_closes(agent, customer):
@@ -474,7 +478,10 @@ def test_detail_query_count(agent, dispatcher, sr, django_assert_max_num_queries
     # users by pk, timeline with actors, attachments, technicians to assign, SLA clocks
     # with their calendars and rules, the visits (service forms). (Issue 12: three joins
     # instead of nine, +3 queries: PostgreSQL spent 7–18 ms planning the nine-join query.)
-    with django_assert_max_num_queries(11):
+    # Issue 11: +1 while a request has no clocks yet (here: the refresh runs on commit, which a
+    # test transaction never reaches): is a refresh pending? Then the SLA panel computes them.
+    # Issue 13: +1 for the complaints card, +1 for the returns card.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("tickets:detail", args=[sr.pk]))
     assert response.status_code == 200
     assert response.content.decode().count("?inline=1") == 5

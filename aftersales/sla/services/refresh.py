@@ -14,11 +14,11 @@ from aftersales.core.audit import audit_record, audit_record_many
 from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
-from . import china
-from .businesstime import NoWorkingTime
-from .clocks import ClockResult, clocks_compute
-from .models import Calendar, CalendarDay, ClockState, SlaClock, SlaRefreshPending, TargetKind
-from .selectors import calendar_default, policy_rules_active, policy_targets_for
+from .. import china
+from ..businesstime import NoWorkingTime
+from ..clocks import ClockResult, clocks_compute
+from ..models import Calendar, CalendarDay, ClockState, SlaClock, SlaRefreshPending, TargetKind
+from ..selectors import calendar_default, policy_rules_active, policy_targets_for
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,55 @@
+"""Every write of the SLA app: (re)computing clocks and seeding calendars (``refresh``), and
+the standards themselves as the settings pages change them (``standards``: rules,
+calendars, the escalation matrix)."""
+
+from .refresh import (
+    AUDITED_FIELDS,
+    COMPUTED_FIELDS,
+    REFRESH_CHUNK,
+    WRITTEN_FIELDS,
+    calendar_seed_china,
+    calendar_touch,
+    sla_refresh,
+    sla_refresh_many,
+    sla_refresh_mark,
+    sla_refresh_open,
+    sla_refresh_pending,
+)
+from .standards import (
+    calendar_create,
+    calendar_day_delete,
+    calendar_day_save,
+    calendar_update,
+    escalation_level_create,
+    escalation_level_set_active,
+    escalation_level_update,
+    periods_check,
+    policy_create,
+    policy_set_active,
+    policy_update,
+)
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "COMPUTED_FIELDS",
+    "REFRESH_CHUNK",
+    "WRITTEN_FIELDS",
+    "calendar_create",
+    "calendar_day_delete",
+    "calendar_day_save",
+    "calendar_seed_china",
+    "calendar_touch",
+    "calendar_update",
+    "escalation_level_create",
+    "escalation_level_set_active",
+    "escalation_level_update",
+    "periods_check",
+    "policy_create",
+    "policy_set_active",
+    "policy_update",
+    "sla_refresh",
+    "sla_refresh_many",
+    "sla_refresh_mark",
+    "sla_refresh_open",
+    "sla_refresh_pending",
+]
