@@ -37,6 +37,7 @@ def test_the_registry_holds_the_menus():
         "SLA",
         "Complaints",
         "Returns",
+        "Follow-ups",
         "Case library",
         "Inspections",
         "Customers",
