@@ -129,9 +129,13 @@ def build_world() -> World:
     from aftersales.parts import services as parts
     from aftersales.parts.models import DefectiveReturn, StockMove
     from aftersales.parts.tests.factories import make_part, make_region, make_warehouse, serve, stock
+    from aftersales.sla.models import Calendar
+    from aftersales.sla.tests.calendars import seed_migration_data
     from aftersales.tickets.services import attachments_add
     from aftersales.tickets.tests.paths import unique_phone
 
+    if not Calendar.objects.exists():
+        seed_migration_data()  # a database flushed by an earlier transactional (browser) test
     w = World()
     _users(w)
     manager, clerk = w.users[Role.MANAGER], w.users[Role.PARTS_CLERK]

@@ -21,7 +21,8 @@ def at(y, m, d, hh=0, mm=0, ss=0, tz=SH) -> dt.datetime:
 
 
 def seed_migration_data() -> None:
-    """Put back what the SLA migrations seed (calendars, rules, matrix, system user).
+    """Put back what the data migrations seed (SLA calendars, rules, matrix, complaint categories,
+    the complaints' escalation chain, the default return policy, the system user).
 
     For tests that commit (transactional_db): the database is flushed after each such
     test, and ``serialized_rollback`` collides with the content types that the flush
@@ -30,5 +31,11 @@ def seed_migration_data() -> None:
 
     from django.apps import apps
 
-    for name in ("0002_defaults", "0004_escalation_defaults"):
-        importlib.import_module(f"aftersales.sla.migrations.{name}").forwards(apps, None)
+    for module in (
+        "aftersales.sla.migrations.0002_defaults",
+        "aftersales.sla.migrations.0004_escalation_defaults",
+        "aftersales.sla.migrations.0008_complaint_categories",
+        "aftersales.complaints.migrations.0002_chain",
+        "aftersales.returns.migrations.0002_default_policy",
+    ):
+        importlib.import_module(module).forwards(apps, None)
