@@ -115,6 +115,9 @@ def _mount():
     from aftersales.complaints.api import router as complaints_router
 
     api.add_router("/complaints", complaints_router)
+    from aftersales.returns.api import router as returns_router
+
+    api.add_router("/returns", returns_router)
 
 
 _mount()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "aftersales.parts",
     "aftersales.notifications",
     "aftersales.complaints",
+    "aftersales.returns",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,6 @@ urlpatterns = [
     path("sla/", include("aftersales.sla.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
+    path("returns/", include("aftersales.returns.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

@@ -125,6 +125,8 @@ class UnitOut(Schema):
     warranty_months: int
     warranty_end: datetime.date | None
     warranty: WarrantyOut
+    exchanged_from_id: int | None = Field(None, description="The unit this one replaced (三包 exchange).")
+    exchanged_on: datetime.date | None = Field(None, description="Exchange day: the warranty started again then.")
     created_at: datetime.datetime
 
     @staticmethod

@@ -87,6 +87,23 @@ class ProductUnit(TimeStampedModel):
         _("warranty (months)"), help_text=_("Copied from the product when the unit is registered; may be extended.")
     )
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True, editable=False)
+    # A unit given in exchange for another (三包): its warranty starts afresh on the exchange day.
+    exchanged_from = models.OneToOneField(
+        "self",
+        verbose_name=_("exchanged for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacement",
+        editable=False,
+    )
+    exchanged_on = models.DateField(
+        _("exchanged on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A unit given in exchange: its warranty starts again on this day."),
+    )
 
     class Meta:
         verbose_name = _("product unit")
@@ -96,11 +113,17 @@ class ProductUnit(TimeStampedModel):
     def __str__(self):
         return f"{self.product.model_code} #{self.serial_number}"
 
+    @property
+    def warranty_start(self) -> datetime.date | None:
+        """The first covered day: the exchange day for a unit given in exchange, else the purchase date."""
+        return self.exchanged_on or self.purchase_date
+
     def compute_warranty_end(self) -> datetime.date | None:
-        """Warranty runs from the purchase date for ``warranty_months``; last covered day."""
-        if self.purchase_date is None:
+        """Warranty runs from its start (purchase, or exchange) for ``warranty_months``; last covered day."""
+        start = self.warranty_start
+        if start is None:
             return None
-        return add_months(self.purchase_date, self.warranty_months) - datetime.timedelta(days=1)
+        return add_months(start, self.warranty_months) - datetime.timedelta(days=1)
 
     def save(self, *args, **kwargs):
         self.warranty_end = self.compute_warranty_end()

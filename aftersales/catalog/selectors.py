@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -50,3 +50,20 @@ def unit_warranty(unit: ProductUnit, on: datetime.date | None = None) -> dict:
     status = warranty_status(unit.warranty_end, on)
     days_left = (unit.warranty_end - on).days if unit.warranty_end else None
     return {"status": status, "end": unit.warranty_end, "days_left": days_left}
+
+
+def unit_exchange_links(user, unit: ProductUnit) -> dict:
+    """The unit it replaced and the unit that replaced it (三包 exchanges), those the user may see; one query."""
+    links = {"exchanged_from_visible": False, "replacement": None}
+    rows = (
+        unit_list_for(user)
+        .select_related(None)
+        .filter(Q(pk=unit.exchanged_from_id) | Q(exchanged_from=unit))
+        .only("pk", "serial_number", "exchanged_on", "exchanged_from_id")
+    )
+    for row in rows:
+        if row.pk == unit.exchanged_from_id:
+            links["exchanged_from_visible"] = True
+        else:
+            links["replacement"] = row
+    return links

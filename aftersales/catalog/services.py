@@ -184,3 +184,68 @@ def unit_update(*, actor, unit: ProductUnit, **data) -> ProductUnit:
         unit.save()
         audit_record(actor=actor, action="unit.update", obj=unit, changes=changes)
     return unit
+
+
+@transaction.atomic
+def unit_exchange(
+    *,
+    actor,
+    unit: ProductUnit,
+    serial_number: str,
+    exchanged_on: datetime.date,
+    product: Product | None = None,
+) -> ProductUnit:
+    """Register the unit given to the customer in exchange for ``unit`` (三包 exchange, R-RET-1).
+
+    The new unit has the same owner, address and purchase details (the sale is the same; it is
+    installed anew, so no installation date), the
+    product's warranty term, and a warranty that starts afresh on ``exchanged_on``; it records which
+    unit it replaced. A unit is exchanged once; the new serial must be free."""
+    unit = ProductUnit.objects.select_for_update(of=("self",)).select_related("product").get(pk=unit.pk)
+    product = product or unit.product
+    serial = (serial_number or "").strip().upper()
+    errors: dict[str, list] = {}
+    if not serial:
+        errors["serial_number"] = [_("This field is required.")]
+    if exchanged_on is None:
+        errors["exchanged_on"] = [_("This field is required.")]
+    elif exchanged_on > timezone.localdate():
+        errors["exchanged_on"] = [_("The exchange date cannot be in the future.")]
+    elif unit.warranty_start and exchanged_on < unit.warranty_start:
+        errors["exchanged_on"] = [_("The exchange cannot be before the unit's warranty started.")]
+    if product.category_id != unit.product.category_id:
+        errors["product"] = [_("The new unit must be a product of the same category.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if ProductUnit.objects.filter(exchanged_from=unit).exists():
+        raise ConflictError(_("This unit has already been exchanged."), code="already_exchanged")
+    if ProductUnit.objects.filter(serial_number=serial).exists():
+        raise ConflictError(
+            _("A unit with this serial number is already registered."),
+            code="duplicate_serial",
+            fields={"serial_number": [_("Already registered.")]},
+        )
+    new = ProductUnit.objects.create(
+        product=product,
+        serial_number=serial,
+        owner_id=unit.owner_id,
+        address_id=unit.address_id,
+        purchase_date=unit.purchase_date,
+        purchase_channel=unit.purchase_channel,
+        store_name=unit.store_name,
+        invoice_number=unit.invoice_number,
+        warranty_months=product.warranty_months,
+        exchanged_from=unit,
+        exchanged_on=exchanged_on,
+    )
+    audit_record(
+        actor=actor,
+        action="unit.exchange",
+        obj=new,
+        changes={
+            "serial_number": [None, serial],
+            "exchanged_from": [None, unit.pk],
+            "exchanged_on": [None, exchanged_on],
+        },
+    )
+    return new

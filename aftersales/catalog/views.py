@@ -21,7 +21,7 @@ from aftersales.core.uploads import download_response
 from .forms import ManualForm, ProductFilterForm, ProductForm
 from .models import ProductManual
 from .permissions import MASTER_DATA_ROLES, can_edit_master_data
-from .selectors import product_list, unit_get_for, unit_warranty
+from .selectors import product_list, unit_exchange_links, unit_get_for, unit_warranty
 from .services import manual_add, product_create, product_update
 from .slots import UNIT_BADGES, UNIT_MAIN, UNIT_SIDE
 
@@ -151,6 +151,7 @@ def unit_detail(request, pk: int):
         "unit": unit,
         "w": unit_warranty(unit),
         "address": unit.address,
+        **unit_exchange_links(request.user, unit),
         "badges": UNIT_BADGES.render(request, unit),
         "side_panels": UNIT_SIDE.render(request, unit),
         "main_panels": UNIT_MAIN.render(request, unit),

@@ -18,6 +18,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     visit_part_list_for,
     visit_photo_list_for,
 )
+from .sanbao import SanbaoFacts, unit_sanbao_facts  # noqa: F401  (the 三包 counters, read by returns)
 from .signatures import signature_data_uri
 
 
@@ -282,3 +283,8 @@ def quote_draft_rows(visit: Visit | None, likely_parts, *, size: int, call_out_f
     while len(rows) < size:
         rows.append({"kind": "", "description": "", "quantity": "", "unit_price": "", "covered": False})
     return rows
+
+
+def fault_list() -> QuerySet[Fault]:
+    """Active faults of the fault tree (for choosing the fault a return or exchange is about)."""
+    return Fault.objects.filter(is_active=True).select_related("category").order_by("category__sort", "sort", "code")

@@ -272,7 +272,7 @@ def _batch(rng: random.Random, ref: DemoReference, size: int, events: bool, stat
         writer.write(addresses)
 
         # 3. Product units, bought before their first request (up to five years before).
-        writer = RowWriter(ProductUnit, updated_at=now)
+        writer = RowWriter(ProductUnit, updated_at=now, exchanged_from_id=None, exchanged_on=None)
         unit_ids = writer.reserve_ids(len(unit_owner))
         today = timezone.localdate(now)
         units, unit_specs = [], []

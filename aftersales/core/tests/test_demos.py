@@ -16,7 +16,17 @@ from aftersales.core.demos import DemoContext, demo_apps, demo_present, demo_run
 
 def test_every_app_with_demo_data_is_found_in_order():
     found = [app.label for app in demo_apps()]
-    assert found == ["accounts", "customers", "catalog", "tickets", "dispatch", "parts", "field", "complaints"]
+    assert found == [
+        "accounts",
+        "customers",
+        "catalog",
+        "tickets",
+        "dispatch",
+        "parts",
+        "field",
+        "complaints",
+        "returns",
+    ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))
 

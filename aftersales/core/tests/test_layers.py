@@ -89,7 +89,7 @@ def test_an_upward_import_breaks_the_layers(package_copy, module, code, message)
 
 def test_an_app_left_out_of_the_layers_breaks_them(package_copy):
     """A new app must be placed in the layers (``exhaustive``)."""
-    app = package_copy / "aftersales" / "returns"
+    app = package_copy / "aftersales" / "unplaced"
     app.mkdir()
     (app / "__init__.py").write_text("")
     try:
@@ -97,7 +97,7 @@ def test_an_app_left_out_of_the_layers_breaks_them(package_copy):
     finally:
         shutil.rmtree(app)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "aftersales.returns" in result.stdout
+    assert "aftersales.unplaced" in result.stdout
 
 
 def test_every_app_is_a_layer():

@@ -36,6 +36,7 @@ def test_the_registry_holds_the_menus():
         "Technicians",
         "SLA",
         "Complaints",
+        "Returns",
         "Customers",
         "Products",
         "Spare parts",
@@ -122,7 +123,13 @@ def test_menus_by_role(world):
         "parts:my_van",
         "notifications:inbox",
     ]
-    assert main(Role.PARTNER) == ["tickets:queue", "dispatch:technicians", "sla:at_risk", "notifications:inbox"]
+    assert main(Role.PARTNER) == [
+        "tickets:queue",
+        "dispatch:technicians",
+        "sla:at_risk",
+        "returns:worklist",
+        "notifications:inbox",
+    ]
     assert main(Role.CUSTOMER) == ["tickets:queue", "notifications:inbox"]
     assert "parts:home" in main(Role.PARTS_CLERK) and "dispatch:board" not in main(Role.PARTS_CLERK)
     parts_pills = [e.url_name for e in menu_for("parts", user=world.user(Role.AGENT))]

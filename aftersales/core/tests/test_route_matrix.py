@@ -123,4 +123,5 @@ def test_only_a_few_routes_are_public():
         "complaints:track_respond",
         "field:consent",
         "field:public_form",
+        "returns:public",
     ]

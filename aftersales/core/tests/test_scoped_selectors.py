@@ -17,6 +17,7 @@ from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
 from aftersales.field import permissions as field
 from aftersales.parts import permissions as parts
+from aftersales.returns import permissions as returns
 from aftersales.sla import permissions as sla
 from aftersales.tickets import permissions as tickets
 
@@ -73,6 +74,7 @@ CASES = {
     "complaints.evidence_list_for": Case(
         complaints.evidence_list_for, "complaint_evidence", complaints.READ_ROLES, complaints.READ_ROLES
     ),
+    "returns.rma_list_for": Case(returns.rma_list_for, "rma", returns.VIEW_ROLES, BACK_OFFICE_ROLES),
 }
 
 
@@ -137,6 +139,7 @@ def _scope_cases():
     from aftersales.complaints.models import Complaint
     from aftersales.dispatch.models import TechnicianProfile
     from aftersales.parts.models import StockMove, VanIssue, Warehouse
+    from aftersales.returns.models import Rma
     from aftersales.tickets.models import ServiceRequest
 
     return {
@@ -151,6 +154,7 @@ def _scope_cases():
         "parts.STOCK_TEAM_SCOPE": (parts.STOCK_TEAM_SCOPE, Warehouse),
         "parts.STAFF_SCOPE": (parts.STAFF_SCOPE, Warehouse),
         "sla.ESCALATION_SCOPE": (sla.ESCALATION_SCOPE, ServiceRequest),
+        "returns.RMA_SCOPE": (returns.RMA_SCOPE, Rma),
     }
 
 
@@ -168,6 +172,7 @@ def _scope_cases():
         "parts.STAFF_SCOPE",
         "sla.ESCALATION_SCOPE",
         "complaints.COMPLAINT_SCOPE",
+        "returns.RMA_SCOPE",
     ],
 )
 def test_scope_allows_agrees_with_its_queryset(world, name):

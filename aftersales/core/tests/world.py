@@ -301,4 +301,23 @@ def build_world() -> World:
             uploads=[SimpleUploadedFile("evidence.png", PNG, content_type="image/png")],
         )[0],
     )
+    _extend(w)
     return w
+
+
+def _extend(w: World) -> None:
+    """The apps above add their own objects: ``world_extend(world)`` in ``<app>/tests/world.py``."""
+    import importlib
+
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("aftersales.") or app == "aftersales.core":
+            continue
+        try:
+            module = importlib.import_module(f"{app}.tests.world")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.tests.world":
+                raise
+            continue
+        module.world_extend(w)

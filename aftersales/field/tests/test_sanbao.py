@@ -116,6 +116,48 @@ def test_30_days_or_less_is_not_flagged(manager, technician):
     assert not UnitFlag.objects.exists()
 
 
+def test_days_waiting_for_parts_are_counted_from_the_request_timeline(manager, technician):
+    """Waiting for parts: from the check-out "needs a second visit (waiting for parts)" to the next step."""
+    from aftersales.field.choices import Outcome, SecondVisitReason
+    from aftersales.tickets.choices import Action
+    from aftersales.tickets.services import request_transition
+
+    now = timezone.now()
+    filed = now - datetime.timedelta(days=20)
+    job = field_job(technician, manager, in_warranty=True, created_at=filed)
+    t = job.technician
+    visit = services.visit_check_in(actor=t, request=job.request, now=filed + datetime.timedelta(hours=1))
+    services.visit_diagnose(
+        actor=t,
+        visit=visit,
+        cause=job.cause,
+        inspection_result="压缩机坏",
+        solution="换压缩机",
+        now=filed + datetime.timedelta(hours=2),
+    )
+    services.visit_check_out(
+        actor=t,
+        visit=visit,
+        outcome=Outcome.SECOND_VISIT,
+        second_visit_reason=SecondVisitReason.WAITING_PARTS,
+        reason="等压缩机到货",
+        now=filed + datetime.timedelta(days=2),
+    )
+    # Still waiting: counted up to now (18 days).
+    assert sanbao.days_waiting_parts(job.unit, now=now) == pytest.approx(18, abs=0.1)
+    request_transition(actor=t, request=job.request, action=Action.SCHEDULE, now=filed + datetime.timedelta(days=12))
+    facts = sanbao.unit_sanbao_facts(job.unit, now=now)
+    assert facts.days_waiting_parts == pytest.approx(10, abs=0.1)
+    assert facts.days_in_repair == pytest.approx(20, abs=0.1)  # still open: filing to now
+    assert facts.repairs_by_fault == {} and facts.repairs_of(None) == 0
+    assert sanbao.unit_counters(job.unit, now=now).days_waiting_parts == pytest.approx(10, abs=0.1)
+
+
+def test_out_of_warranty_waiting_is_not_counted(manager, technician):
+    job = field_job(technician, manager)
+    assert sanbao.days_waiting_parts(job.unit) == 0
+
+
 # --- the unit page -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,73 @@
+"""Badges of the returns pages (HTML built with ``format_html``: data is always escaped)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from ..choices import RefundState, Remedy, Rule, Status
+
+register = template.Library()
+
+STATUS_COLORS = {
+    Status.REQUESTED: "secondary",
+    Status.CHECKED: "info",
+    Status.INSPECTED: "primary",
+    Status.AWAITING_REFUND: "warning",
+    Status.AWAITING_EXCHANGE: "warning",
+    Status.REPAIR: "success",
+    Status.REFUNDED: "success",
+    Status.EXCHANGED: "success",
+    Status.REFUSED: "dark",
+    Status.CANCELLED: "light",
+}
+REFUND_COLORS = {
+    RefundState.WAITING_GOODS: "secondary",
+    RefundState.ON_TIME: "info",
+    RefundState.AT_RISK: "warning",
+    RefundState.OVERDUE: "danger",
+}
+REFUND_ICONS = {RefundState.AT_RISK: "hourglass-split", RefundState.OVERDUE: "alarm"}
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+@register.simple_tag
+def rma_status_badge(status: str):
+    return format_html(
+        '<span class="badge text-bg-{} border" data-status="{}">{}</span>',
+        STATUS_COLORS.get(status, "secondary"),
+        status,
+        _label(Status, status),
+    )
+
+
+@register.simple_tag
+def refund_badge(state: str):
+    if not state:
+        return ""
+    icon = REFUND_ICONS.get(state)
+    return format_html(
+        '<span class="badge text-bg-{}" data-refund="{}">{}{}</span>',
+        REFUND_COLORS.get(state, "secondary"),
+        state,
+        format_html('<i class="bi bi-{}"></i> ', icon) if icon else "",
+        _label(RefundState, state),
+    )
+
+
+@register.simple_tag
+def remedy_badge(remedy: str):
+    return format_html(
+        '<span class="badge rounded-pill text-bg-success" data-remedy="{}">{}</span>', remedy, _label(Remedy, remedy)
+    )
+
+
+@register.filter
+def rule_label(rule: str) -> str:
+    return _label(Rule, rule) if rule else ""
