@@ -118,6 +118,9 @@ def _mount():
     from aftersales.returns.api import router as returns_router
 
     api.add_router("/returns", returns_router)
+    from aftersales.quality.api import router as quality_router
+
+    api.add_router("/quality", quality_router)
 
 
 _mount()

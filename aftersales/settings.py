@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.complaints",
     "aftersales.returns",
+    "aftersales.quality",
 ]
 
 MIDDLEWARE = [

@@ -18,5 +18,6 @@ urlpatterns = [
     path("notifications/", include("aftersales.notifications.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
     path("returns/", include("aftersales.returns.urls")),
+    path("quality/", include("aftersales.quality.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

@@ -25,7 +25,7 @@ from aftersales.tickets.choices import Channel
 from aftersales.tickets.selectors import request_list_for
 
 from . import services
-from .choices import HANDLER_ROLES, INTAKE_ROLES, MANAGER_ROLES, Action, Category, Severity, Source, Status
+from .choices import HANDLER_ROLES, INTAKE_ROLES, MANAGER_ROLES, Category, ComplaintAction, Severity, Source, Status
 from .models import Complaint, ComplaintEvent, ComplaintEvidence
 from .permissions import READ_ROLES
 from .selectors import (
@@ -63,7 +63,7 @@ class Ref(Schema):
 
 
 class ActionOut(Schema):
-    action: Action
+    action: ComplaintAction
     label: str
     reason_required: bool
 
@@ -147,7 +147,7 @@ class ComplaintDetailOut(ComplaintOut):
     @staticmethod
     def resolve_allowed_actions(obj: Complaint, context) -> list[dict[str, Any]]:
         return [
-            {"action": t.action, "label": str(Action(t.action).label), "reason_required": t.reason_required}
+            {"action": t.action, "label": str(ComplaintAction(t.action).label), "reason_required": t.reason_required}
             for t in complaint_allowed_actions(context["request"].auth, obj)
         ]
 

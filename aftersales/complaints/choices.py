@@ -81,7 +81,7 @@ class EscalationReason(models.TextChoices):
     OVERDUE = "overdue", _("Reply deadline missed")
 
 
-class Action(models.TextChoices):
+class ComplaintAction(models.TextChoices):
     ASSIGN = "assign", _("Name investigator")
     PROPOSE = "propose", _("Propose solution")
     ACCEPT = "accept", _("Customer accepts")
@@ -102,13 +102,13 @@ INTAKE_ROLES = HANDLER_ROLES | {Role.AGENT}
 S = Status
 
 TRANSITIONS: dict[str, Transition] = transitions(
-    Transition(Action.ASSIGN, frozenset({S.OPEN, S.INVESTIGATING}), S.INVESTIGATING, HANDLER_ROLES),
-    Transition(Action.PROPOSE, frozenset({S.INVESTIGATING}), S.PROPOSED, HANDLER_ROLES),
-    Transition(Action.ACCEPT, frozenset({S.PROPOSED}), S.ACCEPTED, HANDLER_ROLES),
-    Transition(Action.REJECT, frozenset({S.PROPOSED}), S.INVESTIGATING, HANDLER_ROLES, reason_required=True),
-    Transition(Action.FOLLOW_UP, frozenset({S.ACCEPTED}), S.FOLLOWED_UP, HANDLER_ROLES),
-    Transition(Action.CLOSE, frozenset({S.FOLLOWED_UP}), S.CLOSED, HANDLER_ROLES),
-    Transition(Action.DECIDE, OPEN_STATUSES, S.CLOSED, MANAGER_ROLES, reason_required=True),
+    Transition(ComplaintAction.ASSIGN, frozenset({S.OPEN, S.INVESTIGATING}), S.INVESTIGATING, HANDLER_ROLES),
+    Transition(ComplaintAction.PROPOSE, frozenset({S.INVESTIGATING}), S.PROPOSED, HANDLER_ROLES),
+    Transition(ComplaintAction.ACCEPT, frozenset({S.PROPOSED}), S.ACCEPTED, HANDLER_ROLES),
+    Transition(ComplaintAction.REJECT, frozenset({S.PROPOSED}), S.INVESTIGATING, HANDLER_ROLES, reason_required=True),
+    Transition(ComplaintAction.FOLLOW_UP, frozenset({S.ACCEPTED}), S.FOLLOWED_UP, HANDLER_ROLES),
+    Transition(ComplaintAction.CLOSE, frozenset({S.FOLLOWED_UP}), S.CLOSED, HANDLER_ROLES),
+    Transition(ComplaintAction.DECIDE, OPEN_STATUSES, S.CLOSED, MANAGER_ROLES, reason_required=True),
 )
 
 

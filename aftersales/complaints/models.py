@@ -25,9 +25,9 @@ from aftersales.tickets.models import ServiceRequest
 
 from .choices import (
     OPEN_STATUSES,
-    Action,
     Category,
     ClosedBy,
+    ComplaintAction,
     EscalationReason,
     Response,
     Severity,
@@ -180,7 +180,7 @@ class ComplaintEvent(ImmutableModel):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    action = models.CharField(_("action"), max_length=12, choices=Action.choices, blank=True)
+    action = models.CharField(_("action"), max_length=12, choices=ComplaintAction.choices, blank=True)
     from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=Status.choices, blank=True)
     # A person's words, kept as written; or a system message (key + params, shown in the reader's language).

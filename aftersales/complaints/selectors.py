@@ -18,7 +18,7 @@ from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import user_has_role
 from aftersales.core.states import transition_allowed
 
-from .choices import AWAITING_ANSWER, HANDLER_ROLES, MANAGER_ROLES, OPEN_STATUSES, TRANSITIONS, Action, Status
+from .choices import AWAITING_ANSWER, HANDLER_ROLES, MANAGER_ROLES, OPEN_STATUSES, TRANSITIONS, ComplaintAction, Status
 from .models import Complaint, ComplaintEscalation, ComplaintEvent, ComplaintEvidence
 from .permissions import complaint_can_act, complaint_list_for, evidence_list_for
 
@@ -269,4 +269,11 @@ def complaint_lessons_list_for(user) -> QuerySet[Complaint]:
 
 
 def action_needs_form(action: str) -> bool:
-    return action in {Action.ASSIGN, Action.PROPOSE, Action.REJECT, Action.FOLLOW_UP, Action.CLOSE, Action.DECIDE}
+    return action in {
+        ComplaintAction.ASSIGN,
+        ComplaintAction.PROPOSE,
+        ComplaintAction.REJECT,
+        ComplaintAction.FOLLOW_UP,
+        ComplaintAction.CLOSE,
+        ComplaintAction.DECIDE,
+    }

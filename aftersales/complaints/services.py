@@ -47,9 +47,9 @@ from .choices import (
     MANAGER_ROLES,
     SEVERITY_RANK,
     TRANSITIONS,
-    Action,
     Category,
     ClosedBy,
+    ComplaintAction,
     EscalationReason,
     Response,
     Severity,
@@ -505,7 +505,7 @@ def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
     _investigator_check(investigator)
     if complaint.investigator_id == investigator.pk and complaint.status == Status.INVESTIGATING:
         return complaint  # already his
-    before, after = _move(complaint, Action.ASSIGN, actor=actor, now=now)
+    before, after = _move(complaint, ComplaintAction.ASSIGN, actor=actor, now=now)
     old = complaint.investigator_id
     complaint.investigator = investigator
     _save(complaint, now)
@@ -513,7 +513,7 @@ def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
         complaint,
         actor=actor,
         kind=ComplaintEvent.Kind.TRANSITION,
-        action=Action.ASSIGN,
+        action=ComplaintAction.ASSIGN,
         from_status=before,
         to_status=after,
         note=msg("complaints.investigator_named", name=investigator.display_name),
@@ -657,7 +657,7 @@ def complaint_propose(*, actor, complaint: Complaint, solution: str, investigati
     if investigation is not None:
         complaint.investigation = _text(investigation, "investigation")
     now = now or timezone.now()
-    before, after = _move(complaint, Action.PROPOSE, actor=actor, now=now)
+    before, after = _move(complaint, ComplaintAction.PROPOSE, actor=actor, now=now)
     complaint.solution = solution
     complaint.proposed_at = now
     complaint.response, complaint.response_note, complaint.responded_at = "", "", None
@@ -669,7 +669,7 @@ def complaint_propose(*, actor, complaint: Complaint, solution: str, investigati
         complaint,
         actor=actor,
         kind=ComplaintEvent.Kind.TRANSITION,
-        action=Action.PROPOSE,
+        action=ComplaintAction.PROPOSE,
         from_status=before,
         to_status=after,
         note=solution,
@@ -687,7 +687,7 @@ def complaint_propose(*, actor, complaint: Complaint, solution: str, investigati
 
 def _respond(complaint: Complaint, *, actor, accepted: bool, note: str, now, by_complainant: bool) -> Complaint:
     note = _text(note, "note")
-    action = Action.ACCEPT if accepted else Action.REJECT
+    action = ComplaintAction.ACCEPT if accepted else ComplaintAction.REJECT
     before, after = _move(complaint, action, actor=actor, reason=note if not accepted else None, now=now)
     complaint.response = Response.ACCEPTED if accepted else Response.REJECTED
     complaint.response_note = note
@@ -758,7 +758,7 @@ def complaint_follow_up(*, actor, complaint: Complaint, note: str, now=None) -> 
     complaint = _load_for(actor, complaint)
     note = _text(note, "note", required=True, label=_("Write what the follow-up found."))
     now = now or timezone.now()
-    before, after = _move(complaint, Action.FOLLOW_UP, actor=actor, now=now)
+    before, after = _move(complaint, ComplaintAction.FOLLOW_UP, actor=actor, now=now)
     complaint.followup_note = note
     complaint.followed_up_at = now
     _save(complaint, now)
@@ -766,7 +766,7 @@ def complaint_follow_up(*, actor, complaint: Complaint, note: str, now=None) -> 
         complaint,
         actor=actor,
         kind=ComplaintEvent.Kind.TRANSITION,
-        action=Action.FOLLOW_UP,
+        action=ComplaintAction.FOLLOW_UP,
         from_status=before,
         to_status=after,
         note=note,
@@ -811,12 +811,12 @@ def complaint_close(*, actor, complaint: Complaint, lessons: str, now=None) -> C
     complaint = _load_for(actor, complaint)
     lessons = _text(lessons, "lessons", required=True, label=_("Write the lessons learned."))
     now = now or timezone.now()
-    before, after = _move(complaint, Action.CLOSE, actor=actor, now=now)
+    before, after = _move(complaint, ComplaintAction.CLOSE, actor=actor, now=now)
     complaint.lessons = lessons
     return _closed(
         complaint,
         actor=actor,
-        action=Action.CLOSE,
+        action=ComplaintAction.CLOSE,
         before=before,
         after=after,
         basis=ClosedBy.ACCEPTANCE,
@@ -832,14 +832,14 @@ def complaint_decide(*, actor, complaint: Complaint, decision: str, lessons: str
     decision = _text(decision, "decision", required=True, label=_("Document the decision."))
     lessons = _text(lessons, "lessons")
     now = now or timezone.now()
-    before, after = _move(complaint, Action.DECIDE, actor=actor, reason=decision, now=now)
+    before, after = _move(complaint, ComplaintAction.DECIDE, actor=actor, reason=decision, now=now)
     complaint.decision = decision
     if lessons:
         complaint.lessons = lessons
     return _closed(
         complaint,
         actor=actor,
-        action=Action.DECIDE,
+        action=ComplaintAction.DECIDE,
         before=before,
         after=after,
         basis=ClosedBy.DECISION,

@@ -23,7 +23,7 @@ from aftersales.tickets.selectors import request_list_for
 
 from . import forms as F
 from . import services
-from .choices import HANDLER_ROLES, MANAGER_ROLES, Action, Status
+from .choices import HANDLER_ROLES, MANAGER_ROLES, ComplaintAction, Status
 from .exports import complaints_csv, complaints_xlsx
 from .permissions import INTAKE_ROLES, READ_ROLES
 from .selectors import (
@@ -159,11 +159,11 @@ def intake(request):
 
 
 FORMS = {
-    Action.ASSIGN: F.AssignForm,
-    Action.PROPOSE: F.ProposeForm,
-    Action.FOLLOW_UP: F.FollowUpForm,
-    Action.CLOSE: F.CloseForm,
-    Action.DECIDE: F.DecideForm,
+    ComplaintAction.ASSIGN: F.AssignForm,
+    ComplaintAction.PROPOSE: F.ProposeForm,
+    ComplaintAction.FOLLOW_UP: F.FollowUpForm,
+    ComplaintAction.CLOSE: F.CloseForm,
+    ComplaintAction.DECIDE: F.DecideForm,
 }
 
 
@@ -178,12 +178,12 @@ def detail(request, pk: int):
     for action, form_class in FORMS.items():
         if action in action_keys:
             initial = {}
-            if action == Action.ASSIGN:
+            if action == ComplaintAction.ASSIGN:
                 initial["investigator"] = complaint.investigator_id or request.user.pk
-            if action == Action.PROPOSE:
+            if action == ComplaintAction.PROPOSE:
                 initial = {"investigation": complaint.investigation, "solution": complaint.solution}
             step_forms[str(action)] = form_class(initial=initial, prefix=str(action))
-    respond = Action.ACCEPT in action_keys
+    respond = ComplaintAction.ACCEPT in action_keys
     return render(
         request,
         "complaints/detail.html",
@@ -246,7 +246,7 @@ def _run(request, pk: int, form, call, done: str):
 @require_POST
 def assign(request, pk: int):
     complaint = complaint_get_for(request.user, pk)
-    form = F.AssignForm(request.POST, prefix=Action.ASSIGN)
+    form = F.AssignForm(request.POST, prefix=ComplaintAction.ASSIGN)
     return _run(
         request,
         pk,
@@ -316,7 +316,7 @@ def propose(request, pk: int):
     return _run(
         request,
         pk,
-        F.ProposeForm(request.POST, prefix=Action.PROPOSE),
+        F.ProposeForm(request.POST, prefix=ComplaintAction.PROPOSE),
         lambda d: services.complaint_propose(
             actor=request.user, complaint=complaint, solution=d["solution"], investigation=d["investigation"]
         ),
@@ -346,7 +346,7 @@ def follow_up(request, pk: int):
     return _run(
         request,
         pk,
-        F.FollowUpForm(request.POST, prefix=Action.FOLLOW_UP),
+        F.FollowUpForm(request.POST, prefix=ComplaintAction.FOLLOW_UP),
         lambda d: services.complaint_follow_up(actor=request.user, complaint=complaint, note=d["note"]),
         _("Follow-up recorded."),
     )
@@ -359,7 +359,7 @@ def close(request, pk: int):
     return _run(
         request,
         pk,
-        F.CloseForm(request.POST, prefix=Action.CLOSE),
+        F.CloseForm(request.POST, prefix=ComplaintAction.CLOSE),
         lambda d: services.complaint_close(actor=request.user, complaint=complaint, lessons=d["lessons"]),
         _("Complaint closed."),
     )
@@ -372,7 +372,7 @@ def decide(request, pk: int):
     return _run(
         request,
         pk,
-        F.DecideForm(request.POST, prefix=Action.DECIDE),
+        F.DecideForm(request.POST, prefix=ComplaintAction.DECIDE),
         lambda d: services.complaint_decide(
             actor=request.user, complaint=complaint, decision=d["decision"], lessons=d["lessons"]
         ),

@@ -28,7 +28,6 @@ from aftersales.tickets.selectors import request_list_for
 
 from . import services
 from .choices import (
-    Action,
     Exclusion,
     FaultFinding,
     GoodsCondition,
@@ -37,6 +36,7 @@ from .choices import (
     RefundMethod,
     Remedy,
     Resolution,
+    RmaAction,
     Rule,
     Status,
 )
@@ -201,7 +201,7 @@ class RmaDetailOut(RmaOut):
     old_unit_fate: str
     old_unit_note: str
     repair_request_id: int | None
-    allowed_actions: list[Action] = Field(description="Steps the caller may take now.")
+    allowed_actions: list[RmaAction] = Field(description="Steps the caller may take now.")
     public_url: str = Field(description="The customer's link (office staff only; else empty).")
 
     @staticmethod

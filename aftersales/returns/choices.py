@@ -127,7 +127,7 @@ class RefundState(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
 
 
-class Action(models.TextChoices):
+class RmaAction(models.TextChoices):
     CHECK = "check", _("Check eligibility")
     INSPECT = "inspect", _("Record inspection")
     DECIDE_RETURN = "decide_return", _("Decide: return with refund")
@@ -140,10 +140,10 @@ class Action(models.TextChoices):
 
 
 DECIDE_ACTIONS = {
-    Resolution.RETURN: Action.DECIDE_RETURN,
-    Resolution.EXCHANGE: Action.DECIDE_EXCHANGE,
-    Resolution.REPAIR: Action.DECIDE_REPAIR,
-    Resolution.REFUSE: Action.REFUSE,
+    Resolution.RETURN: RmaAction.DECIDE_RETURN,
+    Resolution.EXCHANGE: RmaAction.DECIDE_EXCHANGE,
+    Resolution.REPAIR: RmaAction.DECIDE_REPAIR,
+    Resolution.REFUSE: RmaAction.REFUSE,
 }
 
 # Office staff (agents, managers) run the case; parts clerks and partner staff receive and inspect the unit.
@@ -152,13 +152,13 @@ INSPECTORS = OFFICE | {Role.PARTS_CLERK, Role.PARTNER}
 S = Status
 
 TRANSITIONS: dict[str, Transition] = transitions(
-    Transition(Action.CHECK, {S.REQUESTED, S.CHECKED}, S.CHECKED, OFFICE),
-    Transition(Action.INSPECT, {S.CHECKED, S.INSPECTED}, S.INSPECTED, INSPECTORS),
-    Transition(Action.DECIDE_RETURN, {S.INSPECTED}, S.AWAITING_REFUND, OFFICE),
-    Transition(Action.DECIDE_EXCHANGE, {S.INSPECTED}, S.AWAITING_EXCHANGE, OFFICE),
-    Transition(Action.DECIDE_REPAIR, {S.INSPECTED}, S.REPAIR, OFFICE),
-    Transition(Action.REFUSE, {S.CHECKED, S.INSPECTED}, S.REFUSED, OFFICE, reason_required=True),
-    Transition(Action.REFUND, {S.AWAITING_REFUND}, S.REFUNDED, OFFICE),
-    Transition(Action.EXCHANGE, {S.AWAITING_EXCHANGE}, S.EXCHANGED, OFFICE | {Role.PARTS_CLERK}),
-    Transition(Action.CANCEL, {S.REQUESTED, S.CHECKED, S.INSPECTED}, S.CANCELLED, OFFICE, reason_required=True),
+    Transition(RmaAction.CHECK, {S.REQUESTED, S.CHECKED}, S.CHECKED, OFFICE),
+    Transition(RmaAction.INSPECT, {S.CHECKED, S.INSPECTED}, S.INSPECTED, INSPECTORS),
+    Transition(RmaAction.DECIDE_RETURN, {S.INSPECTED}, S.AWAITING_REFUND, OFFICE),
+    Transition(RmaAction.DECIDE_EXCHANGE, {S.INSPECTED}, S.AWAITING_EXCHANGE, OFFICE),
+    Transition(RmaAction.DECIDE_REPAIR, {S.INSPECTED}, S.REPAIR, OFFICE),
+    Transition(RmaAction.REFUSE, {S.CHECKED, S.INSPECTED}, S.REFUSED, OFFICE, reason_required=True),
+    Transition(RmaAction.REFUND, {S.AWAITING_REFUND}, S.REFUNDED, OFFICE),
+    Transition(RmaAction.EXCHANGE, {S.AWAITING_EXCHANGE}, S.EXCHANGED, OFFICE | {Role.PARTS_CLERK}),
+    Transition(RmaAction.CANCEL, {S.REQUESTED, S.CHECKED, S.INSPECTED}, S.CANCELLED, OFFICE, reason_required=True),
 )

@@ -23,7 +23,7 @@ from . import services
 from .choices import Exclusion, FaultFinding, GoodsCondition, OldUnitFate, Reason, RefundMethod, Resolution
 from .models import ReturnPolicy, Rma
 
-DEMO_ORDER = 85
+DEMO_ORDER = 83
 WARDROBE_POLICY = "定制家具（衣柜）：不适用 7 天无理由退货"
 
 

@@ -18,7 +18,6 @@ from aftersales.core.models import ChoiceLabels, ImmutableModel
 
 from .choices import (
     OPEN_STATUSES,
-    Action,
     Exclusion,
     FaultFinding,
     GoodsCondition,
@@ -27,6 +26,7 @@ from .choices import (
     RefundMethod,
     Remedy,
     Resolution,
+    RmaAction,
     Rule,
     Stage,
     Status,
@@ -313,7 +313,7 @@ class RmaEvent(ImmutableModel):
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(USER, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=RmaAction.choices, blank=True)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     message = models.CharField(max_length=64, blank=True)

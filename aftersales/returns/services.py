@@ -42,7 +42,6 @@ from .choices import (
     OPEN_STATUSES,
     RECEIVE_STATUSES,
     TRANSITIONS,
-    Action,
     Exclusion,
     FaultFinding,
     GoodsCondition,
@@ -51,6 +50,7 @@ from .choices import (
     RefundMethod,
     Remedy,
     Resolution,
+    RmaAction,
     Stage,
     Status,
 )
@@ -332,13 +332,13 @@ def rma_check(*, actor, rma: Rma, now=None) -> Rma:
     """Run the 三包 check on the claim (again, if the facts changed): the rule, remedies and dates are kept."""
     now = now or timezone.now()
     rma = _lock(actor, rma)
-    before, after = _move(actor, rma, Action.CHECK, now=now)
+    before, after = _move(actor, rma, RmaAction.CHECK, now=now)
     check = _check_store(actor, rma, stage=Stage.CLAIM, now=now)
     rma.save()
     _after_move(
         actor,
         rma,
-        Action.CHECK,
+        RmaAction.CHECK,
         before,
         after,
         now=now,
@@ -414,7 +414,7 @@ def rma_inspect(
     _day_check(errors, "returned_on", returned_on, now=now, not_before=rma.requested_on)
     if errors:
         raise ValidationFailed(fields=errors)
-    before, after = _move(actor, rma, Action.INSPECT, now=now)
+    before, after = _move(actor, rma, RmaAction.INSPECT, now=now)
     data: dict[str, Any] = {
         "fault_finding": fault_finding,
         "goods_condition": goods_condition,
@@ -432,7 +432,7 @@ def rma_inspect(
     _after_move(
         actor,
         rma,
-        Action.INSPECT,
+        RmaAction.INSPECT,
         before,
         after,
         now=now,
@@ -552,7 +552,7 @@ def rma_refund(
     _day_check(errors, "refunded_on", refunded_on, now=now, not_before=rma.returned_on or rma.requested_on)
     if errors:
         raise ValidationFailed(fields=errors)
-    before, after = _move(actor, rma, Action.REFUND, now=now)
+    before, after = _move(actor, rma, RmaAction.REFUND, now=now)
     if rma.returned_on is None:
         raise ConflictError(
             _("Book the returned unit in before refunding."),
@@ -579,7 +579,7 @@ def rma_refund(
         "fate": old_unit_fate,
     }
     _after_move(
-        actor, rma, Action.REFUND, before, after, now=now, key="returns.refunded", params=params, changes=changes
+        actor, rma, RmaAction.REFUND, before, after, now=now, key="returns.refunded", params=params, changes=changes
     )
     _tell_customer(rma, "returns.customer_refunded", amount=str(amount), day=refunded_on.isoformat())
     return rma
@@ -611,7 +611,7 @@ def rma_exchange(
     _day_check(errors, "exchanged_on", exchanged_on, now=now, not_before=rma.requested_on)
     if errors:
         raise ValidationFailed(fields=errors)
-    before, after = _move(actor, rma, Action.EXCHANGE, now=now)
+    before, after = _move(actor, rma, RmaAction.EXCHANGE, now=now)
     new_unit = unit_exchange(
         actor=actor, unit=rma.unit, serial_number=serial_number, exchanged_on=exchanged_on, product=product
     )
@@ -627,7 +627,7 @@ def rma_exchange(
         "fate": old_unit_fate,
     }
     _after_move(
-        actor, rma, Action.EXCHANGE, before, after, now=now, key="returns.exchanged", params=params, changes=changes
+        actor, rma, RmaAction.EXCHANGE, before, after, now=now, key="returns.exchanged", params=params, changes=changes
     )
     _tell_customer(
         rma,
@@ -645,9 +645,9 @@ def rma_cancel(*, actor, rma: Rma, reason: str, now=None) -> Rma:
     now = now or timezone.now()
     rma = _lock(actor, rma)
     reason = (reason or "").strip()[:DESCRIPTION_MAX]
-    before, after = _move(actor, rma, Action.CANCEL, now=now, reason=reason)
+    before, after = _move(actor, rma, RmaAction.CANCEL, now=now, reason=reason)
     rma.save()
-    _after_move(actor, rma, Action.CANCEL, before, after, now=now, reason=reason)
+    _after_move(actor, rma, RmaAction.CANCEL, before, after, now=now, reason=reason)
     return rma
 
 

@@ -24,7 +24,7 @@ from aftersales.tickets.selectors import request_get_for
 
 from . import forms as F
 from . import services
-from .choices import CHOICE_STATUSES, OPEN_STATUSES, Action, Resolution, Status
+from .choices import CHOICE_STATUSES, OPEN_STATUSES, Resolution, RmaAction, Status
 from .display import date_rows, remedy_labels, trace_rows
 from .exports import rma_workbook
 from .permissions import (
@@ -204,7 +204,9 @@ def _detail(request, rma, *, bound: dict | None = None, status: int = 200):
         "decision_rows": date_rows(rma.decision_dates) if rma.decided_at else [],
         "timeline": list(rma_timeline(rma)),
         "actions": actions,
-        "can_decide": any(a in actions for a in (Action.DECIDE_RETURN, Action.DECIDE_EXCHANGE, Action.DECIDE_REPAIR)),
+        "can_decide": any(
+            a in actions for a in (RmaAction.DECIDE_RETURN, RmaAction.DECIDE_EXCHANGE, RmaAction.DECIDE_REPAIR)
+        ),
         "may_receive": rma_may_receive(user, rma),
         "refund_state": rma_refund_state(rma) if rma.status == Status.AWAITING_REFUND else "",
         "public_url": services.public_url(rma) if user_has_role(user, OFFICE_ROLES) else "",

@@ -24,8 +24,9 @@ def test_every_app_with_demo_data_is_found_in_order():
         "dispatch",
         "parts",
         "field",
-        "complaints",
         "returns",
+        "complaints",
+        "quality",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))

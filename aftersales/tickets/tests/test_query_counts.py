@@ -138,8 +138,8 @@ def test_request_page(unit, web, django_assert_num_queries):
     sla_refresh(pk)
     # session, user; the request (customer, product, region joined); unit, address,
     # users by pk; timeline, attachments, SLA clocks (and whether a refresh is pending), visits;
-    # the complaints about it (the complaints app's card, issue 13); its returns (the returns
-    # app's card).
+    # the complaints about it (the complaints app's card) and its return/exchange cases (the returns
+    # app's card), issue 13.
     with django_assert_num_queries(12):
         r = web.get(f"/requests/{pk}/")
     assert r.status_code == 200

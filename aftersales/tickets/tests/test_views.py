@@ -480,7 +480,7 @@ def test_detail_query_count(agent, dispatcher, sr, django_assert_max_num_queries
     # instead of nine, +3 queries: PostgreSQL spent 7–18 ms planning the nine-join query.)
     # Issue 11: +1 while a request has no clocks yet (here: the refresh runs on commit, which a
     # test transaction never reaches): is a refresh pending? Then the SLA panel computes them.
-    # The complaints and returns apps' cards: +1 each.
+    # Issue 13: +1 for the complaints card, +1 for the returns card.
     with django_assert_max_num_queries(13):
         response = client.get(reverse("tickets:detail", args=[sr.pk]))
     assert response.status_code == 200
