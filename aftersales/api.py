@@ -121,6 +121,9 @@ def _mount():
     from aftersales.quality.api import router as quality_router
 
     api.add_router("/quality", quality_router)
+    from aftersales.feedback.api import router as feedback_router
+
+    api.add_router("/feedback", feedback_router)
 
 
 _mount()

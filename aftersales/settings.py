@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.returns",
     "aftersales.quality",
+    "aftersales.feedback",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("complaints/", include("aftersales.complaints.urls")),
     path("returns/", include("aftersales.returns.urls")),
     path("quality/", include("aftersales.quality.urls")),
+    path("feedback/", include("aftersales.feedback.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

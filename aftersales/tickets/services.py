@@ -29,7 +29,7 @@ from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
 from .search import search_terms_move, search_terms_store
 from .signals import request_changed
-from .slots import REQUEST_ASSIGNMENT
+from .slots import REQUEST_ASSIGNMENT, REQUEST_COMPLETED, REQUEST_FOLLOW_UP
 
 # Who holds the job is dispatch's business: these actions go through its services (the offer record, the
 # override reason), which fill the ``REQUEST_ASSIGNMENT`` slot and call back with ``by_owner=True``.
@@ -307,6 +307,11 @@ def request_transition(
             data=data,
             now=now,
         )
+    if action == Action.FOLLOW_UP and not by_owner and REQUEST_FOLLOW_UP.functions():
+        # Follow-up calls are feedback's business: "followed up" needs a documented call on its record.
+        if request.status not in transition.sources:
+            transition_apply(request, TRANSITIONS, action, illegal_message=ILLEGAL_MESSAGE)  # raises, names the labels
+        return REQUEST_FOLLOW_UP.functions()[0](actor=actor, request=request, reason=reason, now=now)
     if (
         action == Action.RESOLVE_AT_INTAKE
         and request.status in transition.sources
@@ -386,6 +391,8 @@ def request_transition(
     if target == Status.CANCELLED:
         # Tiers count requests that were not cancelled (R-SR-6).
         customer_refresh_tier(customer=request.customer)
+    if target == Status.COMPLETED and before != target:
+        REQUEST_COMPLETED.call(actor=actor, request=request, now=now)  # e.g. feedback schedules the follow-up
     _emit(request, "transition", action)
     return request
 

@@ -23,3 +23,16 @@ REQUEST_SIDE = Slot(
     "tickets.request.side",
     "fn(request, sr) -> HTML cards at the top of the request page's side column (SLA targets, dispatch, visits)",
 )
+REQUEST_COMPLETED = Slot(
+    "tickets.request.completed",
+    "fn(*, actor, request, now) -> None: called inside ``request_transition``'s transaction each time a request "
+    "reaches 'completed' (feedback schedules the follow-up call), so the completion and what it starts commit "
+    "together.",
+)
+REQUEST_FOLLOW_UP = Slot(
+    "tickets.request.follow_up",
+    "fn(*, actor, request, reason, now) -> ServiceRequest: the owner of follow-up calls (feedback) records "
+    "'follow_up' as a reached call on the request's follow-up, so the request reaches 'followed up' only with a "
+    "documented call. ``request_transition`` hands that action to the first function here unless the owner "
+    "itself is calling (``by_owner``).",
+)

@@ -26,6 +26,7 @@ def test_every_app_with_demo_data_is_found_in_order():
         "field",
         "returns",
         "complaints",
+        "feedback",
         "quality",
     ]
     orders = [app.order for app in demo_apps()]

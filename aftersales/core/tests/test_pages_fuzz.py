@@ -28,6 +28,7 @@ PARAMS = [
     "region", "overdue", "job", "inline", "day", "technician", "created_from", "created_to",
     "priority", "channel", "service_type", "sort", "part", "store", "move_type", "kind", "date_from",
     "date_to", "size", "page", "lot", "in_warranty", "phone", "request", "van", "organization",
+    "view", "who", "show", "start", "end",
 ]  # fmt: skip
 NASTY = [
     "",

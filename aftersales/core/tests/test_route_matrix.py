@@ -121,6 +121,7 @@ def test_only_a_few_routes_are_public():
         "api:openapi-view",
         "complaints:track",
         "complaints:track_respond",
+        "feedback:survey_public",
         "field:consent",
         "field:public_form",
         "returns:public",

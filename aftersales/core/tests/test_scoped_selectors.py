@@ -15,6 +15,7 @@ from aftersales.catalog import permissions as catalog
 from aftersales.complaints import permissions as complaints
 from aftersales.customers import permissions as customers
 from aftersales.dispatch import permissions as dispatch
+from aftersales.feedback import permissions as feedback
 from aftersales.field import permissions as field
 from aftersales.parts import permissions as parts
 from aftersales.returns import permissions as returns
@@ -75,6 +76,13 @@ CASES = {
         complaints.evidence_list_for, "complaint_evidence", complaints.READ_ROLES, complaints.READ_ROLES
     ),
     "returns.rma_list_for": Case(returns.rma_list_for, "rma", returns.VIEW_ROLES, BACK_OFFICE_ROLES),
+    "feedback.followup_list_for": Case(
+        feedback.followup_list_for, "followup", feedback.READ_ROLES, feedback.READ_ROLES
+    ),
+    "feedback.survey_list_for": Case(feedback.survey_list_for, "survey", feedback.READ_ROLES, feedback.READ_ROLES),
+    "feedback.remedy_list_for": Case(
+        feedback.remedy_list_for, "remedy", feedback.QUALITY_ROLES, feedback.QUALITY_ROLES
+    ),
 }
 
 

@@ -138,9 +138,9 @@ def test_request_page(unit, web, django_assert_num_queries):
     sla_refresh(pk)
     # session, user; the request (customer, product, region joined); unit, address,
     # users by pk; timeline, attachments, SLA clocks (and whether a refresh is pending), visits;
-    # the complaints about it (the complaints app's card) and its return/exchange cases (the returns
-    # app's card), issue 13.
-    with django_assert_num_queries(12):
+    # the complaints about it (the complaints app's card), its return/exchange cases (the returns
+    # app's card) and its follow-up call (the feedback app's card), issue 13.
+    with django_assert_num_queries(13):
         r = web.get(f"/requests/{pk}/")
     assert r.status_code == 200
 
