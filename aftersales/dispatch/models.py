@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductCategory
@@ -122,9 +123,9 @@ class TechnicianSkill(models.Model):
     """Can do ``service_type`` on products of ``category`` (empty: any category) at ``level`` 1–3."""
 
     class Level(models.IntegerChoices):
-        BASIC = 1, _("Basic")
-        SKILLED = 2, _("Skilled")
-        EXPERT = 3, _("Expert")
+        BASIC = 1, pgettext_lazy("skill level", "Basic")
+        SKILLED = 2, pgettext_lazy("skill level", "Skilled")
+        EXPERT = 3, pgettext_lazy("skill level", "Expert")
 
     profile = models.ForeignKey(TechnicianProfile, on_delete=models.CASCADE, related_name="skills")
     category = models.ForeignKey(

@@ -276,6 +276,10 @@ def build_world() -> World:
     # The service standards (seeded by the SLA migrations): configuration, shared.
     from aftersales.sla.models import Calendar, CalendarDay, EscalationLevel, SlaPolicy
 
+    if not Calendar.objects.filter(code="standard").exists():
+        from aftersales.sla.tests.calendars import seed_migration_data
+
+        seed_migration_data()  # flushed by an earlier test that committed
     standard = Calendar.objects.get(code="standard")
     w.share("sla_rule", SlaPolicy.objects.order_by("pk").first())
     w.share("sla_calendar", standard)
