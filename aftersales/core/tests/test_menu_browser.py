@@ -17,8 +17,11 @@ ROLES = [Role.AGENT, Role.PARTS_CLERK, Role.TECHNICIAN, Role.PARTNER, Role.CUSTO
 
 @pytest.fixture
 def world_live(transactional_db, settings):
+    from aftersales.sla.tests.calendars import seed_migration_data
+
     from .world import build_world
 
+    seed_migration_data()  # a transactional test before this one flushed what the migrations seed
     return build_world()
 
 
