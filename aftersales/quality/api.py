@@ -262,7 +262,7 @@ class InspectionListQuery(Schema):
 
 class RecordIn(InputSchema):
     method: InspectionMethod
-    results: dict[str, bool] = Field(description="Checklist item id → passed.")
+    results: dict[text(20), bool] = Field(max_length=200, description="Checklist item id → passed.")
     findings: text(5000) = ""
 
 

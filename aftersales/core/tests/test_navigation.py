@@ -123,6 +123,7 @@ def test_menus_by_role(world):
         "tickets:queue",
         "dispatch:my_day",
         "sla:at_risk",
+        "quality:inspection_list",
         "parts:my_van",
         "notifications:inbox",
     ]
