@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.formfields import DayField
 from aftersales.core.forms import BootstrapMixin
 from aftersales.core.ranges import EARLIEST_DAY, LATEST_DAY
 
@@ -40,8 +41,8 @@ class RemedyResolveForm(BootstrapMixin, forms.Form):
 
 class PeriodForm(BootstrapMixin, forms.Form):
     control_size = "sm"
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DayField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.formfields import DayField
 from aftersales.core.forms import BootstrapMixin
 
 from .choices import CaseKind, InspectionMethod
@@ -55,7 +56,7 @@ class RecordForm(BootstrapMixin, forms.Form):
 class CorrectiveForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=_("Corrective action"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = DayField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -63,7 +63,8 @@ def test_the_apps_above_fill_the_slots_of_the_apps_below():
         return {fn.__module__.split(".")[1] for fn in slot.functions()}
 
     assert modules(UNIT_SCOPE) == {"tickets"}
-    assert modules(UNIT_BADGES) == modules(UNIT_SIDE) == modules(UNIT_MAIN) == {"field"}
+    assert modules(UNIT_BADGES) == modules(UNIT_MAIN) == {"field"}
+    assert modules(UNIT_SIDE) == {"field", "returns"}
     assert modules(CUSTOMER_SCOPE) == modules(HISTORY_COUNT) == {"tickets"}
     assert modules(CUSTOMER_MAIN) == {"catalog", "tickets"}
     assert modules(QUEUE_ROWS) == {"sla"}
@@ -72,4 +73,7 @@ def test_the_apps_above_fill_the_slots_of_the_apps_below():
         "aftersales.sla.panels",
         "aftersales.dispatch.panels",
         "aftersales.field.panels",
+        "aftersales.returns.panels",
+        "aftersales.feedback.panels",
+        "aftersales.complaints.panels",
     ]

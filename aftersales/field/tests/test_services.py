@@ -214,8 +214,12 @@ def test_out_of_warranty_repair_from_check_in_to_completed(job):
         "visit.check_out",
     }
     notes = [e.text for e in job.request.events.filter(kind=ServiceRequestEvent.Kind.NOTE)]
-    assert all(n.startswith(f"{visit.number}: ") for n in notes)
-    assert len(notes) == 9  # check-in, diagnosis, quote, accepted, part, test, signed, paid, checked out
+    visit_notes = [n for n in notes if n.startswith(f"{visit.number}: ")]
+    assert len(visit_notes) == 9  # check-in, diagnosis, quote, accepted, part, test, signed, paid, checked out
+    # The one other note is the follow-up call the completion scheduled (feedback app).
+    assert [n for n in notes if n not in visit_notes] == [
+        n for n in notes if n.startswith("Follow-up call due")
+    ] and len(notes) == 10
 
 
 def test_old_part_kept_by_the_customer_opens_no_return(job):
