@@ -308,11 +308,14 @@ def _due_soon(ctx: DemoContext, rng: random.Random, now: dt.datetime) -> int:
     units = ctx.data.get("units", {})
     specs = {p.product.pk: p for p in ref.products}
     made = 0
+    coverage = ctx.data.get("coverage") or {}
+    covered = [c for c in customers if c.region.region.code in coverage] or customers
     for completed in _due_soon_times(now):
-        customer = rng.choice(customers).customer
+        demo_customer = rng.choice(covered)
+        customer = demo_customer.customer
         unit = (units.get(customer.pk) or [None])[0]
         spec = specs.get(unit.product_id) if unit is not None else rng.choice(ref.products)
-        technician = rng.choice(ref.technicians)
+        technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
         at = completed - dt.timedelta(minutes=sum(WALK_MINUTES) + 30)
         request = request_create(
             actor=ref.users["agent"],

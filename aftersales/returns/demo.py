@@ -25,6 +25,7 @@ from .models import ReturnPolicy, Rma
 
 DEMO_ORDER = 83
 WARDROBE_POLICY = "定制家具（衣柜）：不适用 7 天无理由退货"
+PARTNER_REGION = "SZ-SIP"  # where the demo partner (苏州安家授权服务中心) works
 
 
 def demo_present() -> bool:
@@ -75,7 +76,13 @@ def demo_load(ctx) -> None:
     partner = Organization.objects.filter(kind=OrganizationKind.PARTNER).order_by("id").first()
     rng = ctx.rng("returns")
     units = {}
-    for (key, code, sold, online, _delivered), customer in zip(UNITS, rng.sample(customers, len(UNITS)), strict=True):
+    chosen = rng.sample(customers, len(UNITS))
+    if partner is not None:
+        # The partner inspects the unit of a customer in its own city (the partner's staff see only that).
+        local = [c for c in customers if c.addresses.filter(region__code=PARTNER_REGION).exists() and c not in chosen]
+        if local:
+            chosen[[u[0] for u in UNITS].index("day12")] = local[0]
+    for (key, code, sold, online, _delivered), customer in zip(UNITS, chosen, strict=True):
         address = customer.addresses.order_by("-is_default", "id").first()
         units[key] = unit_register(
             actor=admin,

@@ -107,6 +107,7 @@ SERVICE_TYPE_WEIGHTS = {
     ServiceType.COMPLAINT: 6,
 }
 PRIORITY_WEIGHTS = {Priority.URGENT: 5, Priority.HIGH: 15, Priority.NORMAL: 70, Priority.LOW: 10}
+FIELD_SERVICE_TYPES = (ServiceType.REPAIR, ServiceType.INSTALLATION, ServiceType.MAINTENANCE)
 
 
 @dataclass
@@ -266,6 +267,18 @@ def _reason(rng: random.Random, action: str) -> str:
     return rng.choice(REASONS[key]) if key else ""
 
 
+def request_facts_draw(rng: random.Random, customer: Customer, path: list[str], *, field: bool = False) -> dict:
+    """Service type, channel and priority of a request (``field``: a type that needs a visit)."""
+    if A.RESOLVE_AT_INTAKE in path:
+        service_type = ServiceType.CONSULTATION
+    elif field:
+        service_type = weighted(rng, {t: SERVICE_TYPE_WEIGHTS[t] for t in FIELD_SERVICE_TYPES})
+    else:
+        service_type = weighted(rng, SERVICE_TYPE_WEIGHTS)
+    channel = Channel.PORTAL if customer.user_id and rng.random() < 0.7 else weighted(rng, REQUEST_CHANNEL_WEIGHTS)
+    return {"service_type": service_type, "channel": channel, "priority": weighted(rng, PRIORITY_WEIGHTS)}
+
+
 def request_walk(
     rng: random.Random,
     ref: DemoReference,
@@ -276,33 +289,44 @@ def request_walk(
     spec: ProductSpec | None,
     unit=None,
     path: list[str] | None = None,
+    created: datetime.datetime | None = None,
+    steps: list[float] | None = None,
+    technician: User | None = None,
+    facts: dict | None = None,
 ):
-    """File one request and move it to ``target`` along a legal path, with backdated times."""
+    """File one request and move it to ``target`` along a legal path, with backdated times.
+
+    By default filed some time in the last 60 days with steps of ``STEP_MINUTES``; ``created`` and
+    ``steps`` (minutes after the previous step) place it exactly, ``technician`` is who is assigned, and
+    ``facts`` fixes the service type, channel and priority (see ``request_facts_draw``)."""
     path = path if path is not None else rng.choice(PATHS[target])
-    steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
-    busy = sum(steps) + 60
-    created = now - datetime.timedelta(minutes=rng.uniform(busy, max(busy, 60 * DAY_MINUTES)))
-    service_type = ServiceType.CONSULTATION if A.RESOLVE_AT_INTAKE in path else weighted(rng, SERVICE_TYPE_WEIGHTS)
-    channel = Channel.PORTAL if customer.user_id and rng.random() < 0.7 else weighted(rng, REQUEST_CHANNEL_WEIGHTS)
+    if steps is None:
+        steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
+    if created is None:
+        busy = sum(steps) + 60
+        created = now - datetime.timedelta(minutes=rng.uniform(busy, max(busy, 60 * DAY_MINUTES)))
+    facts = facts or request_facts_draw(rng, customer, path)
+    service_type, channel = facts["service_type"], facts["channel"]
     creator = ref.users["customer"] if channel == Channel.PORTAL and customer.user_id else ref.users["agent"]
     request = request_create(
         actor=creator,
         customer=customer,
         channel=channel,
         service_type=service_type,
-        priority=weighted(rng, PRIORITY_WEIGHTS),
+        priority=facts["priority"],
         description=problem_description(rng, service_type, spec),
         unit=unit,
         product=spec.product if spec and unit is None else None,
         now=created,
     )
     at = created
+    assigned = technician
     technician = None
     for action, minutes in zip(path, steps, strict=True):
         at += datetime.timedelta(minutes=minutes)
         kwargs = {}
         if action == A.ASSIGN:
-            technician = rng.choice(ref.technicians)
+            technician = assigned or rng.choice(ref.technicians)
             kwargs["technician"] = technician
         actor = _actor_for(action, ref.users, technician, technician is not None)
         request = request_transition(
@@ -326,28 +350,189 @@ def demo_present() -> bool:
     return ServiceRequest.objects.exists()
 
 
+# The demo set is a normal morning of a healthy department, relative to the moment it is loaded: the
+# history closed over the last weeks, the open requests filed over the last hours and days, most of them
+# on time. How many of each: status -> count (closed requests fill up to ``requests``).
+HISTORY_COUNTS = {
+    Status.CANCELLED: 12,
+    Status.FOLLOWED_UP: 14,
+    Status.COMPLETED: 14,
+    Status.REOPENED: 3,
+}
+# Open requests not yet visited: status -> (on time, at risk, breached) by the SLA engine at load time.
+OPEN_ZONES = {
+    Status.NEW: (10, 2, 0),
+    Status.ACKNOWLEDGED: (8, 5, 4),
+    Status.ASSIGNED: (6, 4, 2),
+    Status.ACCEPTED: (3, 3, 1),
+}
+# Open requests past the visit or paused: their targets are met or stopped.
+OPEN_COUNTS = {
+    Status.IN_PROGRESS: 2,
+    Status.WAITING_PARTS: 7,
+    Status.WAITING_CUSTOMER: 6,
+    Status.WAITING_QUOTE: 4,
+}
+JOBS_PER_TECHNICIAN = 6  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
+# The share of its tightest running target an open request has used at load time, by zone; breaches
+# spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
+ON_TIME = (0.04, 0.72)
+AT_RISK = (0.83, 0.97)
+BREACHED = [1.03, 1.06, 1.12, 1.17, 1.24, 1.3, 2.25]
+RUNNING = {
+    Status.NEW: ("first_response", "appointment_contact", "arrival"),
+    Status.ACKNOWLEDGED: ("appointment_contact", "arrival"),
+    Status.ASSIGNED: ("appointment_contact", "arrival"),
+    Status.ACCEPTED: ("appointment_contact", "arrival"),
+}
+# Minutes per step of a healthy department (min, max): answered within minutes, on site within the day.
+BRISK_MINUTES = {
+    **STEP_MINUTES,
+    A.ACKNOWLEDGE: (3, 25),
+    A.ASSIGN: (10, 90),
+    A.ACCEPT: (5, 40),
+    A.DECLINE: (10, 60),
+    A.SCHEDULE: (10, 120),
+    A.START: (120, 900),
+    A.WAIT_PARTS: (20, 90),
+    A.REQUEST_QUOTE: (20, 60),
+    A.APPROVE_QUOTE: (30, 300),
+    A.COMPLETE: (40, 180),
+    A.WAIT_CUSTOMER: (30, 300),
+    A.CANCEL: (30, 600),
+}
+
+
+@dataclass
+class Job:
+    """One request of the demo set to file: its final status, its path and where it sits in time."""
+
+    target: str
+    path: list[str]
+    zone: str = "ok"  # ok / at_risk / breached (open requests with a running target)
+    fraction: float | None = None
+    age_days: tuple[float, float] = (3, 75)  # history: filed this many days ago
+    field: bool = False  # needs a technician who serves the customer's region
+    to_book: bool = False
+
+
+def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
+    jobs: list[Job] = []
+    for status, (ok, risk, breached) in OPEN_ZONES.items():
+        for zone, n in (("ok", ok), ("at_risk", risk), ("breached", breached)):
+            jobs += [Job(status, [], zone=zone) for _ in range(n)]
+    breaches = iter(BREACHED)
+    for job in jobs:
+        job.path = list(PATHS[job.target][0])
+        job.field = A.ASSIGN in job.path or job.zone != "ok"
+        if job.zone == "breached":
+            job.fraction = next(breaches, BREACHED[0])
+        else:
+            job.fraction = rng.uniform(*(ON_TIME if job.zone == "ok" else AT_RISK))
+    for status, n in OPEN_COUNTS.items():
+        for _ in range(n):
+            path = rng.choice(PATHS[status])
+            jobs.append(Job(status, list(path), age_days=(0.4, 3), field=A.ASSIGN in path))
+    for _ in range(JOBS_PER_TECHNICIAN * technicians):
+        jobs.append(Job(Status.ACCEPTED, list(PATHS[Status.ACCEPTED][0]), fraction=rng.uniform(0.1, 0.7), field=True,
+                        to_book=True))  # fmt: skip
+    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (3, 10), Status.REOPENED: (4, 12)}
+    for status, n in HISTORY_COUNTS.items():
+        for _ in range(n):
+            path = rng.choice(PATHS[status])
+            jobs.append(Job(status, list(path), age_days=ages.get(status, (3, 75)), field=A.ASSIGN in path))
+    while len(jobs) < count:
+        path = rng.choice(PATHS[Status.CLOSED])
+        jobs.append(Job(Status.CLOSED, list(path), age_days=(3, 90), field=A.ASSIGN in path))
+    return jobs
+
+
+def _steps(rng: random.Random, path: list[str], *, within: float | None = None) -> list[float]:
+    """Brisk step times; squeezed into ``within`` minutes (the open request's age) when given."""
+    steps = [rng.uniform(*BRISK_MINUTES[action]) for action in path]
+    if within is not None and sum(steps) > 0.9 * within:
+        scale = 0.9 * within / sum(steps)
+        steps = [m * scale for m in steps]
+    return steps
+
+
 def demo_load(ctx: DemoContext) -> None:
-    """The demo set's requests: every status first, then by weight; the portal customer gets a handful."""
+    """The demo set's requests (see ``HISTORY_COUNTS``, ``OPEN_ZONES``): a job goes only to a technician who
+    serves the customer's region (``ctx.data["coverage"]`` from ``dispatch.demo``); open requests are placed
+    in time by the SLA engine (``ctx.data["sla_filed_at"]`` from ``sla.demo``) when it is there."""
     customers = ctx.data.get("customers", [])
     if not customers:
         return
     rng = ctx.rng("tickets")
     ref = demo_reference_get(ctx)
     units = ctx.data.get("units", {})
-    owned = [(c.customer, units.get(c.customer.pk, [])) for c in customers]
+    coverage: dict[str, list[User]] = ctx.data.get("coverage") or {}
+    filed_at = ctx.data.get("sla_filed_at")
     spec_by_product = {p.product.pk: p for p in ref.products}
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)
     count = ctx.option("requests", SMALL_REQUESTS)
-    statuses = list(STATUS_WEIGHTS)
-    with ctx.bar(count, "service requests", unit="request") as bar:
-        for i in range(count):
-            target = statuses[i] if i < len(statuses) else weighted(rng, STATUS_WEIGHTS)
-            customer, his_units = owned[0] if i % 40 == 0 else rng.choice(owned)
+    technicians = sorted({t.pk: t for ts in coverage.values() for t in ts}.values(), key=lambda t: t.username)
+    jobs = _jobs_plan(rng, count, len(technicians))
+    covered = [c for c in customers if c.region.region.code in coverage] or customers
+    by_technician = {t.pk: [c for c in covered if t in coverage.get(c.region.region.code, [])] for t in technicians}
+    booking = iter([t for _ in range(JOBS_PER_TECHNICIAN) for t in technicians])
+    to_book = []
+    with ctx.bar(len(jobs), "service requests", unit="request") as bar:
+        for i, job in enumerate(jobs):
+            technician = None
+            if job.to_book:
+                technician = next(booking)
+                demo_customer = rng.choice(by_technician[technician.pk] or covered)
+            elif job.field:
+                demo_customer = customers[0] if i % 40 == 0 and customers[0] in covered else rng.choice(covered)
+            else:
+                demo_customer = customers[0] if i % 40 == 0 else rng.choice(customers)
+            if job.field and technician is None:
+                technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
+            customer = demo_customer.customer
+            his_units = units.get(customer.pk, [])
             unit = rng.choice(his_units) if his_units and rng.random() < 0.9 else None
             spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
-            request_walk(rng, ref, customer=customer, target=target, now=now, spec=spec, unit=unit)
+            facts = request_facts_draw(rng, customer, job.path, field=job.field)
+            created = None
+            if job.fraction is not None and filed_at is not None:
+                created = filed_at(
+                    service_type=facts["service_type"],
+                    priority=facts["priority"],
+                    customer_tier=int(customer.tier),
+                    region_class=demo_customer.region.region.region_class,
+                    channel=facts["channel"],
+                    product_category_id=spec.product.category_id,
+                    kinds=RUNNING[job.target],
+                    fraction=job.fraction,
+                    now=now,
+                )
+            if created is None:
+                low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
+                created = now - datetime.timedelta(days=rng.uniform(low, high))
+            age = (now - created).total_seconds() / 60
+            steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
+            if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
+                created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
+            request = request_walk(
+                rng,
+                ref,
+                customer=customer,
+                target=job.target,
+                now=now,
+                spec=spec,
+                unit=unit,
+                path=job.path,
+                created=created,
+                steps=steps,
+                technician=technician,
+                facts=facts,
+            )
+            if job.to_book:
+                to_book.append(request)
             bar.update(1)
-    ctx.log(f"{count} service requests")
+    ctx.data["to_book"] = to_book
+    ctx.log(f"{len(jobs)} service requests")
 
 
 def demo_bulk(ctx: DemoContext) -> None:
