@@ -72,6 +72,11 @@ def picture(*, now: dt.datetime | None = None) -> dict:
             "tomorrow": booked.filter(window_start__date=today + dt.timedelta(days=1)).count(),
             "routes": RoutePlan.objects.filter(technician=profile.user, day__gte=today).count(),
         }
+    missed = (
+        Appointment.objects.filter(status="confirmed", window_end__lt=now, request__visits__isnull=True)
+        .values_list("request__number", flat=True)
+        .distinct()
+    )
     return {
         "now": timezone.localtime(now).isoformat(timespec="minutes"),
         "open": total,
@@ -84,6 +89,7 @@ def picture(*, now: dt.datetime | None = None) -> dict:
         "jobs_outside_regions": len(outside),
         "jobs_outside_regions_first": outside[:5],
         "visits": visits,
+        "visits_missed": list(missed),
         "followups": dict(Counter(FollowUp.objects.values_list("status", flat=True))),
         "surveys": dict(Counter(Survey.objects.values_list("status", flat=True))),
         "satisfaction_mean": Survey.objects.filter(status="answered").aggregate(a=Avg("overall"))["a"],

@@ -77,6 +77,10 @@ def demo_load(ctx) -> None:
     rng = ctx.rng("returns")
     units = {}
     chosen = rng.sample(customers, len(UNITS))
+    coverage = ctx.data.get("coverage") or {}
+    served = [c for c in customers if c.addresses.filter(region__code__in=list(coverage)).exists() and c not in chosen]
+    if served:  # the repair is done by a technician who serves the customer's region
+        chosen[[u[0] for u in UNITS].index("repair")] = served[0]
     if partner is not None:
         # The partner inspects the unit of a customer in its own city (the partner's staff see only that).
         local = [c for c in customers if c.addresses.filter(region__code=PARTNER_REGION).exists() and c not in chosen]
@@ -177,5 +181,30 @@ def demo_load(ctx) -> None:
     # 9. A fault after 60 days: repair within the 三包 period.
     rma = check(file("repair", 5, text="制热效果差"), 5)
     rma = inspect(rma, 4)
-    decide(rma, 4, Resolution.REPAIR)
+    rma = decide(rma, 4, Resolution.REPAIR)
+    _repair_done(rma.repair_request, users, coverage)
     ctx.log(f"{Rma.objects.count()} returns and exchanges")
+
+
+def _repair_done(request, users, coverage) -> None:
+    """The repair the RMA asked for was booked the same afternoon and done the next morning."""
+    from aftersales.tickets.services import request_transition
+
+    if request is None:
+        return
+    technician = next(iter(coverage.get(request.region.code if request.region_id else "", [])), None)
+    if technician is None:
+        return
+    steps = [("assign", users["dispatcher"], _at(4, 17)), ("accept", technician, _at(4, 17) + datetime.timedelta(minutes=20)),
+             ("schedule", technician, _at(4, 18)), ("start", technician, _at(3, 10)),
+             ("complete", technician, _at(3, 11))]  # fmt: skip
+    for action, actor, at in steps:
+        request = request_transition(
+            actor=actor,
+            request=request,
+            action=action,
+            technician=technician if action == "assign" else None,
+            reason="维修完成，试机正常" if action == "complete" else "",
+            now=at,
+            by_owner=True,
+        )

@@ -1,6 +1,8 @@
 """Demo SLA picture (see ``core.demos``), relative to now, computed by the real SLA engine.
 
-- ``demo_reference``: leaves ``ctx.data["sla_filed_at"]``, a function the requests' demo (``tickets.demo``,
+- ``demo_reference``: leaves ``ctx.data["sla_checkpoint"]`` and ``["sla_settle"]`` (a late visit of the
+  history escalated while it was late: the clocks and the sweep at that moment, then after the visit) and
+  ``ctx.data["sla_filed_at"]``, a function the requests' demo (``tickets.demo``,
   which may not import this app) calls to place an open request in time: given the request's facts and the
   targets still running at its status, when it must have been filed so that ``fraction`` of its tightest
   target is used now (0.5: on time, 0.9: at risk, 1.1: breached) — on the matching rules and their
@@ -9,6 +11,8 @@
   replayed at each moment a warning or an escalation level fell due since the breaches, in order, so
   the escalation log and the notifications carry the times they would have had with the worker running
   (levels spread over the hours and days of the breaches, not all in the minute the demo is loaded).
+- ``demo_finish``: the same for what the apps above changed or filed afterwards (visits booked and made,
+  repairs of returns ...), so the worker finds nothing overdue to catch up on when it starts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.utils import timezone
 
 from .businesstime import business_time_between
 from .escalation import sla_sweep
-from .models import SlaClock
+from .models import SlaClock, SlaRefreshPending
 from .rules import RequestFacts
 from .selectors import policy_rules_active, targets_for_facts
 from .services import sla_refresh_many
@@ -65,9 +69,23 @@ def sla_filed_at(
     return max(found) if found else None
 
 
+def sla_checkpoint(request, at: dt.datetime) -> None:
+    """The clocks of ``request`` as the worker saw them at ``at`` (its history so far), and what the sweep
+    did up to then (a late visit escalated while it was late)."""
+    sla_refresh_many([request.pk], now=at)
+    demo_sweeps_replay(now=at)
+
+
+def sla_settle(request) -> None:
+    """The clocks of ``request`` after the rest of its history (a late visit met late: nothing pending)."""
+    sla_refresh_many([request.pk], now=timezone.now())
+
+
 def demo_reference(ctx) -> None:
     rules = policy_rules_active()
     ctx.data["sla_filed_at"] = lambda **kwargs: sla_filed_at(rules=rules, **kwargs)
+    ctx.data["sla_checkpoint"] = sla_checkpoint
+    ctx.data["sla_settle"] = sla_settle
 
 
 def demo_sweeps_replay(*, now: dt.datetime) -> int:
@@ -91,5 +109,15 @@ def demo_load(ctx) -> None:
     now = timezone.now()
     ids = list(ServiceRequest.objects.values_list("pk", flat=True))
     sla_refresh_many(ids, now=now)
+    SlaRefreshPending.objects.filter(request_id__in=ids).delete()
     sweeps = demo_sweeps_replay(now=now)
     ctx.log(f"SLA clocks of {len(ids)} requests, {sweeps} sweeps")
+
+
+def demo_finish(ctx) -> None:
+    now = timezone.now()
+    ids = list(SlaRefreshPending.objects.values_list("request_id", flat=True))
+    sla_refresh_many(ids, now=now)
+    SlaRefreshPending.objects.filter(request_id__in=ids).delete()
+    sweeps = demo_sweeps_replay(now=now)
+    ctx.log(f"SLA clocks of {len(ids)} changed requests, {sweeps} sweeps")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -293,12 +294,14 @@ def request_walk(
     steps: list[float] | None = None,
     technician: User | None = None,
     facts: dict | None = None,
+    before: tuple[str, Callable] | None = None,
 ):
     """File one request and move it to ``target`` along a legal path, with backdated times.
 
     By default filed some time in the last 60 days with steps of ``STEP_MINUTES``; ``created`` and
     ``steps`` (minutes after the previous step) place it exactly, ``technician`` is who is assigned, and
-    ``facts`` fixes the service type, channel and priority (see ``request_facts_draw``)."""
+    ``facts`` fixes the service type, channel and priority (see ``request_facts_draw``). ``before``:
+    (action, callback): the callback is called with the request and the moment just before that action."""
     path = path if path is not None else rng.choice(PATHS[target])
     if steps is None:
         steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
@@ -329,6 +332,8 @@ def request_walk(
             technician = assigned or rng.choice(ref.technicians)
             kwargs["technician"] = technician
         actor = _actor_for(action, ref.users, technician, technician is not None)
+        if before is not None and before[0] == action:
+            before[1](request, at)
         request = request_transition(
             actor=actor,
             request=request,
@@ -373,6 +378,9 @@ OPEN_COUNTS = {
     Status.WAITING_CUSTOMER: 6,
     Status.WAITING_QUOTE: 4,
 }
+# History: a few visits were late (on site after the target), escalated while the breach was open.
+LATE_VISITS = 6
+LATE_START_MINUTES = (26 * 60, 31 * 60)
 JOBS_PER_TECHNICIAN = 6  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
 # The share of its tightest running target an open request has used at load time, by zone; breaches
 # spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
@@ -414,6 +422,7 @@ class Job:
     age_days: tuple[float, float] = (3, 75)  # history: filed this many days ago
     field: bool = False  # needs a technician who serves the customer's region
     to_book: bool = False
+    late: bool = False  # history: on site after the target, escalated meanwhile
 
 
 def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
@@ -444,6 +453,9 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
     while len(jobs) < count:
         path = rng.choice(PATHS[Status.CLOSED])
         jobs.append(Job(Status.CLOSED, list(path), age_days=(3, 90), field=A.ASSIGN in path))
+    late = [j for j in jobs if j.target == Status.CLOSED and j.path == PATHS[Status.CLOSED][0]][:LATE_VISITS]
+    for n, job in enumerate(late):  # over the last two weeks
+        job.late, job.age_days = True, (2 + 2 * n, 3 + 2 * n)
     return jobs
 
 
@@ -459,7 +471,8 @@ def _steps(rng: random.Random, path: list[str], *, within: float | None = None) 
 def demo_load(ctx: DemoContext) -> None:
     """The demo set's requests (see ``HISTORY_COUNTS``, ``OPEN_ZONES``): a job goes only to a technician who
     serves the customer's region (``ctx.data["coverage"]`` from ``dispatch.demo``); open requests are placed
-    in time by the SLA engine (``ctx.data["sla_filed_at"]`` from ``sla.demo``) when it is there."""
+    in time by the SLA engine (``ctx.data["sla_filed_at"]`` from ``sla.demo``) when it is there, and the
+    late visits of the history were escalated while they were late (``sla_checkpoint``, ``sla_settle``)."""
     customers = ctx.data.get("customers", [])
     if not customers:
         return
@@ -468,6 +481,7 @@ def demo_load(ctx: DemoContext) -> None:
     units = ctx.data.get("units", {})
     coverage: dict[str, list[User]] = ctx.data.get("coverage") or {}
     filed_at = ctx.data.get("sla_filed_at")
+    checkpoint, settle = ctx.data.get("sla_checkpoint"), ctx.data.get("sla_settle")
     spec_by_product = {p.product.pk: p for p in ref.products}
     now = timezone.now().replace(microsecond=0)
     count = ctx.option("requests", SMALL_REQUESTS)
@@ -491,7 +505,7 @@ def demo_load(ctx: DemoContext) -> None:
                 technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
             customer = demo_customer.customer
             his_units = units.get(customer.pk, [])
-            unit = rng.choice(his_units) if his_units and rng.random() < 0.9 else None
+            unit = rng.choice(his_units) if his_units and (job.to_book or rng.random() < 0.9) else None
             spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
             facts = request_facts_draw(rng, customer, job.path, field=job.field)
             created = None
@@ -512,6 +526,11 @@ def demo_load(ctx: DemoContext) -> None:
                 created = now - datetime.timedelta(days=rng.uniform(low, high))
             age = (now - created).total_seconds() / 60
             steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
+            before = None
+            if job.late and checkpoint is not None:
+                start = job.path.index(A.START)
+                steps[start] = rng.uniform(*LATE_START_MINUTES) - sum(steps[:start])
+                before = (A.START, checkpoint)
             if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
                 created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
             request = request_walk(
@@ -527,7 +546,10 @@ def demo_load(ctx: DemoContext) -> None:
                 steps=steps,
                 technician=technician,
                 facts=facts,
+                before=before,
             )
+            if before is not None and settle is not None:
+                settle(request)
             if job.to_book:
                 to_book.append(request)
             bar.update(1)

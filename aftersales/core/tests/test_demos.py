@@ -102,8 +102,8 @@ def test_reference_first_then_the_demo_sets_in_order(fake_apps):
         ("reference", "high"),
         ("load", "low", ["calls"]),
         ("load", "high", ["calls"]),
-        ("finish", "low"),
         ("finish", "high"),
+        ("finish", "low"),
     ]
     assert demo_present() is False
 
