@@ -288,25 +288,25 @@ def _remedy_complaints(rng: random.Random, now: dt.datetime) -> None:
     for complaint in Complaint.objects.filter(source="survey", status="open").order_by("created_at", "id"):
         start = complaint.created_at
         limit = min(complaint.due_at, now) - start
-        at = lambda share: start + limit * share  # noqa: E731
-        complaint = complaint_assign(actor=handler, complaint=complaint, investigator=handler, now=at(0.1))
+        at = [start + limit * share for share in (0.1, 0.4, 0.5, 0.6, 0.7)]
+        complaint = complaint_assign(actor=handler, complaint=complaint, investigator=handler, now=at[0])
         if now - start < dt.timedelta(days=1):
-            complaint_note(actor=handler, complaint=complaint, text="已电话联系客户，正在核实情况。", now=at(0.4))
+            complaint_note(actor=handler, complaint=complaint, text="已电话联系客户，正在核实情况。", now=at[1])
             continue
         complaint = complaint_propose(
             actor=handler,
             complaint=complaint,
             investigation="已核实：回访中客户反映的问题属实。",
             solution=rng.choice(["主管电话致歉，并赠送一次免费保养。", "退还多收费用，并对技师进行服务规范培训。"]),
-            now=at(0.5),
+            now=at[2],
         )
         done = start + min(now - start, dt.timedelta(days=3)) * 0.8
-        complaint = complaint_respond(actor=handler, complaint=complaint, accepted=True, note="客户接受。", now=at(0.6))
+        complaint = complaint_respond(actor=handler, complaint=complaint, accepted=True, note="客户接受。", now=at[3])
         complaint = complaint_follow_up(
             actor=handler,
             complaint=complaint,
             note="回访：客户表示满意。",
-            now=max(at(0.7), done - dt.timedelta(hours=2)),
+            now=max(at[4], done - dt.timedelta(hours=2)),
         )
         complaint_close(
             actor=handler, complaint=complaint, lessons="回访发现的问题当天转投诉处理，闭环跟进。", now=done
