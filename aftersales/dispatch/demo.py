@@ -105,7 +105,7 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
                     home_longitude=Decimal(f"{lng + rng.uniform(-0.03, 0.03):.6f}"),
                     shift_start=dt.time(8, 30),
                     shift_end=dt.time(17, 30),
-                    capacity_jobs=rng.choice([5, 6, 7]),
+                    capacity_jobs=rng.choice([7, 8]),
                     rating=Decimal(f"{rng.uniform(3.6, 4.9):.2f}"),
                     skills=skills,
                     regions=[regions[c] for c in served],

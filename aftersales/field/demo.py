@@ -505,7 +505,7 @@ def _signature(rng: random.Random) -> str:
 
 def _jobs(now) -> list:
     """Today's booked visits whose window has begun, for technicians with a van, earliest first:
-    (request, window start, window end)."""
+    (request, window start, appointment)."""
     from aftersales.dispatch.choices import AppointmentStatus
     from aftersales.dispatch.models import Appointment
     from aftersales.parts.models import Warehouse
@@ -526,7 +526,7 @@ def _jobs(now) -> list:
         )
         .order_by("window_start", "pk")
     )
-    return [(a.request, a.window_start, a.window_end) for a in appointments]
+    return [(a.request, a.window_start, a) for a in appointments]
 
 
 def _cause_for(rng: random.Random, request) -> FaultCause | None:
@@ -631,10 +631,12 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool, on_site: b
 
 
 def demo_visits(*, rng: random.Random) -> list[Visit]:
-    """Today's visits so far, through the services (only when there is none yet): each technician checked
-    in a little after his window began; a visit that had time to finish is done (the last one of the
-    morning needs a second visit), the one under way is diagnosed and goes on. A job that fails a rule of
-    the services is skipped."""
+    """Today's visits so far, through the services (only when there is none yet): each technician set off
+    (the customer told when he would arrive) and checked in a little after his window began; a visit that
+    had time to finish is done (one of them needs a second visit), the one under way is diagnosed and goes
+    on. A job that fails a rule of the services is skipped."""
+    from aftersales.dispatch.services import appointment_depart
+
     if Visit.objects.exists():
         return []
     now = timezone.now()
@@ -642,11 +644,18 @@ def demo_visits(*, rng: random.Random) -> list[Visit]:
     jobs = _jobs(now)
     finished = [job for job in jobs if job[1] + datetime.timedelta(minutes=150) <= now]
     second = finished[len(finished) // 2][0].pk if len(finished) > 2 else None
-    for request, window_start, _window_end in jobs:
+    for request, window_start, appointment in jobs:
         start = window_start + datetime.timedelta(minutes=rng.randint(5, 25))
         on_site = window_start + datetime.timedelta(minutes=150) > now
         try:
             with transaction.atomic():
+                # He set off after the previous job and told the customer when he would arrive.
+                appointment_depart(
+                    actor=request.assigned_technician,
+                    appointment=appointment,
+                    eta=start,
+                    now=start - datetime.timedelta(minutes=rng.randint(15, 35)),
+                )
                 visit = _visit(rng, request, start=start, second_visit=request.pk == second, on_site=on_site)
         except DomainError:
             continue

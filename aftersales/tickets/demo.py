@@ -19,6 +19,7 @@ The words are Chinese on purpose (what users of the product type) and are not tr
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -386,7 +387,7 @@ OPEN_COUNTS = {
 # History: a few visits were late (on site after the target), escalated while the breach was open.
 LATE_VISITS = 6
 LATE_START_MINUTES = (26 * 60, 31 * 60)
-JOBS_PER_TECHNICIAN = 6  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
+JOBS_PER_TECHNICIAN = 7  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
 # The share of its tightest running target an open request has used at load time, by zone; breaches
 # spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
 ON_TIME = (0.04, 0.72)
@@ -495,6 +496,7 @@ def demo_load(ctx: DemoContext) -> None:
     covered = [c for c in customers if c.region.region.code in coverage] or customers
     by_technician = {t.pk: [c for c in covered if t in coverage.get(c.region.region.code, [])] for t in technicians}
     booking = iter([t for _ in range(JOBS_PER_TECHNICIAN) for t in technicians])
+    spread = itertools.count(rng.randrange(max(1, len(technicians))))
     to_book = []
     with ctx.bar(len(jobs), "service requests", unit="request") as bar:
         for i, job in enumerate(jobs):
@@ -502,8 +504,11 @@ def demo_load(ctx: DemoContext) -> None:
             if job.to_book:
                 technician = next(booking)
                 demo_customer = rng.choice(by_technician[technician.pk] or covered)
+            elif job.field and technicians:  # the open jobs spread evenly over the technicians
+                technician = technicians[next(spread) % len(technicians)]
+                demo_customer = rng.choice(by_technician[technician.pk] or covered)
             elif job.field:
-                demo_customer = customers[0] if i % 40 == 0 and customers[0] in covered else rng.choice(covered)
+                demo_customer = rng.choice(covered)
             else:
                 demo_customer = customers[0] if i % 40 == 0 else rng.choice(customers)
             if job.field and technician is None:
@@ -529,6 +534,8 @@ def demo_load(ctx: DemoContext) -> None:
             if created is None:
                 low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
                 created = now - datetime.timedelta(days=rng.uniform(low, high))
+            if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
+                created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
             age = (now - created).total_seconds() / 60
             steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
             before = None
