@@ -202,23 +202,6 @@ PATHS: dict[str, list[list[str]]] = {
     Status.REOPENED: [[*_TO_COMPLETED, A.FOLLOW_UP, A.CLOSE, A.REOPEN], [*_TO_COMPLETED, A.REOPEN]],
 }
 
-STATUS_WEIGHTS = {
-    Status.NEW: 8,
-    Status.ACKNOWLEDGED: 6,
-    Status.ASSIGNED: 6,
-    Status.ACCEPTED: 5,
-    Status.SCHEDULED: 8,
-    Status.IN_PROGRESS: 7,
-    Status.WAITING_PARTS: 4,
-    Status.WAITING_CUSTOMER: 4,
-    Status.WAITING_QUOTE: 3,
-    Status.COMPLETED: 6,
-    Status.FOLLOWED_UP: 6,
-    Status.CLOSED: 25,
-    Status.CANCELLED: 5,
-    Status.REOPENED: 2,
-}
-
 # minutes each step takes after the previous one (min, max)
 STEP_MINUTES = {
     A.ACKNOWLEDGE: (5, 90),
