@@ -124,7 +124,10 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
 
 
 def demo_reference(ctx) -> None:
-    """The technicians' profiles (idempotent) and who serves which region."""
+    """The technicians' profiles (idempotent) and who serves which region (not in scale mode: the bulk
+    generator gives its jobs to the two demo technicians, see ``tickets.demo_bulk``)."""
+    if ctx.scale is not None:
+        return
     profiles = demo_dispatch(rng=ctx.rng("dispatch"))
     coverage: dict[str, list[User]] = {}
     for profile in profiles:
