@@ -561,7 +561,7 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool, on_site: b
     from .selectors import checks_for
 
     t = request.assigned_technician
-    clock = iter(range(0, 600, rng.randint(8, 15)))
+    clock = iter(range(0, 600, rng.randint(8, 12)))  # a visit of eight steps takes at most 96 min
 
     def at():
         return start + datetime.timedelta(minutes=next(clock))
@@ -630,6 +630,9 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool, on_site: b
     return services.visit_check_out(actor=t, visit=visit, outcome=Outcome.COMPLETED, now=at())
 
 
+VISIT_LENGTH = datetime.timedelta(minutes=100)
+
+
 def demo_visits(*, rng: random.Random) -> list[Visit]:
     """Today's visits so far, through the services (only when there is none yet): each technician set off
     (the customer told when he would arrive) and checked in a little after his window began; a visit that
@@ -642,11 +645,14 @@ def demo_visits(*, rng: random.Random) -> list[Visit]:
     now = timezone.now()
     made = []
     jobs = _jobs(now)
-    finished = [job for job in jobs if job[1] + datetime.timedelta(minutes=150) <= now]
-    second = finished[len(finished) // 2][0].pk if len(finished) > 2 else None
-    for request, window_start, appointment in jobs:
-        start = window_start + datetime.timedelta(minutes=rng.randint(5, 25))
-        on_site = window_start + datetime.timedelta(minutes=150) > now
+    starts = {
+        request.pk: window_start + datetime.timedelta(minutes=rng.randint(5, 25)) for request, window_start, _a in jobs
+    }
+    finished = [request.pk for request, _w, _a in jobs if starts[request.pk] + VISIT_LENGTH <= now]
+    second = finished[len(finished) // 2] if len(finished) > 2 else None
+    for request, _window_start, appointment in jobs:
+        start = starts[request.pk]
+        on_site = start + VISIT_LENGTH > now
         try:
             with transaction.atomic():
                 # He set off after the previous job and told the customer when he would arrive.

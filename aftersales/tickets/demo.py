@@ -480,70 +480,62 @@ def demo_load(ctx: DemoContext) -> None:
     by_technician = {t.pk: [c for c in covered if t in coverage.get(c.region.region.code, [])] for t in technicians}
     booking = iter([t for _ in range(JOBS_PER_TECHNICIAN) for t in technicians])
     spread = itertools.count(rng.randrange(max(1, len(technicians))))
-    to_book = []
-    with ctx.bar(len(jobs), "service requests", unit="request") as bar:
-        for i, job in enumerate(jobs):
-            technician = None
-            if job.to_book:
-                technician = next(booking)
-                demo_customer = rng.choice(by_technician[technician.pk] or covered)
-            elif job.field and technicians:  # the open jobs spread evenly over the technicians
-                technician = technicians[next(spread) % len(technicians)]
-                demo_customer = rng.choice(by_technician[technician.pk] or covered)
-            elif job.field:
-                demo_customer = rng.choice(covered)
-            else:
-                demo_customer = customers[0] if i % 40 == 0 else rng.choice(customers)
-            if job.field and technician is None:
-                technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
-            customer = demo_customer.customer
-            his_units = units.get(customer.pk, [])
-            unit = rng.choice(his_units) if his_units and (job.to_book or rng.random() < 0.9) else None
-            spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
-            facts = request_facts_draw(rng, customer, job.path, field=job.field)
-            created = None
-            if job.fraction is not None and filed_at is not None:
-                created = filed_at(
-                    service_type=facts["service_type"],
-                    priority=facts["priority"],
-                    customer_tier=int(customer.tier),
-                    region_class=demo_customer.region.region.region_class,
-                    channel=facts["channel"],
-                    product_category_id=spec.product.category_id,
-                    kinds=RUNNING[job.target],
-                    fraction=job.fraction,
-                    now=now,
-                )
-            if created is None:
-                low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
-                created = now - datetime.timedelta(days=rng.uniform(low, high))
-            if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
-                created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
-            age = (now - created).total_seconds() / 60
-            steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
-            before = None
-            if job.late and checkpoint is not None:
-                start = job.path.index(A.START)
-                steps[start] = rng.uniform(*LATE_START_MINUTES) - sum(steps[:start])
-                before = (A.START, checkpoint)
-            if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
-                created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
-            request = request_walk(
-                rng,
-                ref,
-                customer=customer,
-                target=job.target,
+    planned = []
+    for i, job in enumerate(jobs):
+        technician = None
+        if job.to_book:
+            technician = next(booking)
+            demo_customer = rng.choice(by_technician[technician.pk] or covered)
+        elif job.field and technicians:  # the open jobs spread evenly over the technicians
+            technician = technicians[next(spread) % len(technicians)]
+            demo_customer = rng.choice(by_technician[technician.pk] or covered)
+        elif job.field:
+            demo_customer = rng.choice(covered)
+        else:
+            demo_customer = customers[0] if i % 40 == 0 else rng.choice(customers)
+        if job.field and technician is None:
+            technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
+        customer = demo_customer.customer
+        his_units = units.get(customer.pk, [])
+        unit = rng.choice(his_units) if his_units and (job.to_book or rng.random() < 0.9) else None
+        spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
+        facts = request_facts_draw(rng, customer, job.path, field=job.field)
+        created = None
+        if job.fraction is not None and filed_at is not None:
+            created = filed_at(
+                service_type=facts["service_type"],
+                priority=facts["priority"],
+                customer_tier=int(customer.tier),
+                region_class=demo_customer.region.region.region_class,
+                channel=facts["channel"],
+                product_category_id=spec.product.category_id,
+                kinds=RUNNING[job.target],
+                fraction=job.fraction,
                 now=now,
-                spec=spec,
-                unit=unit,
-                path=job.path,
-                created=created,
-                steps=steps,
-                technician=technician,
-                facts=facts,
-                before=before,
             )
-            if before is not None and settle is not None:
+        if created is None:
+            low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
+            created = now - datetime.timedelta(days=rng.uniform(low, high))
+        if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
+            created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
+        age = (now - created).total_seconds() / 60
+        steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
+        before = None
+        if job.late and checkpoint is not None:
+            start = job.path.index(A.START)
+            steps[start] = rng.uniform(*LATE_START_MINUTES) - sum(steps[:start])
+            before = (A.START, checkpoint)
+        if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
+            created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
+        walk = {"customer": customer, "target": job.target, "spec": spec, "unit": unit, "path": job.path,
+                "created": created, "steps": steps, "technician": technician, "facts": facts, "before": before}  # fmt: skip
+        planned.append((created, i, job, walk))
+    to_book = []
+    # Filed in time order, so the request numbers grow with the filing time.
+    with ctx.bar(len(planned), "service requests", unit="request") as bar:
+        for _created, _i, job, walk in sorted(planned, key=lambda row: row[:2]):
+            request = request_walk(rng, ref, now=now, **walk)
+            if walk["before"] is not None and settle is not None:
                 settle(request)
             if job.to_book:
                 to_book.append(request)
