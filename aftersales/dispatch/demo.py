@@ -142,6 +142,7 @@ def demo_reference(ctx) -> None:
 # Visit windows of a working day (local time), inside the technicians' shift (08:30–17:30).
 WINDOWS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)), (dt.time(13, 30), dt.time(15, 30)),
            (dt.time(15), dt.time(17))]  # fmt: skip
+TODAY_VISITS = 3
 ROUTE_SECONDS = 0.3  # a day of three or four visits is solved at once; the demo must stay fast
 
 
@@ -152,8 +153,8 @@ def _at(day: dt.date, time: dt.time) -> dt.datetime:
 
 
 def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> dict:
-    """Book each accepted job of ``to_book`` into a window of today or tomorrow (per technician: the oldest
-    jobs today, in window order, the newest tomorrow), then plan both days' routes."""
+    """Book each accepted job of ``to_book`` into a window of today or tomorrow (per technician: the three
+    oldest today, in window order, the newest tomorrow), then plan both days' routes."""
     from django.utils import timezone
 
     from .routes import route_plan_build
@@ -167,7 +168,8 @@ def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> 
     booked = 0
     for jobs in by_technician.values():
         jobs.sort(key=lambda r: (r.created_at, r.pk))
-        split = min(len(WINDOWS), (len(jobs) + 1) // 2)
+        # Three visits booked today (the late afternoon stays for urgent work), the rest tomorrow.
+        split = min(TODAY_VISITS, len(jobs) // 2)
         for day, chunk in ((days[0], jobs[:split]), (days[1], jobs[split : split + len(WINDOWS)])):
             for (start, end), request in zip(WINDOWS, chunk, strict=False):
                 asked = min(request.status_changed_at + dt.timedelta(minutes=rng.randint(5, 40)), now)

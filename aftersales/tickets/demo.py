@@ -356,9 +356,9 @@ HISTORY_COUNTS = {
 # Open requests not yet visited: status -> (on time, at risk, breached) by the SLA engine at load time.
 OPEN_ZONES = {
     Status.NEW: (10, 2, 0),
-    Status.ACKNOWLEDGED: (8, 5, 4),
-    Status.ASSIGNED: (6, 4, 2),
-    Status.ACCEPTED: (3, 3, 1),
+    Status.ACKNOWLEDGED: (10, 7, 4),
+    Status.ASSIGNED: (3, 3, 2),
+    Status.ACCEPTED: (2, 2, 1),
 }
 # Open requests past the visit or paused: their targets are met or stopped.
 OPEN_COUNTS = {
