@@ -140,7 +140,7 @@ def _course_clean(data: dict, *, current: Course | None = None) -> dict:
                 errors["validity_months"] = [
                     _("A course that certifies a skill needs a validity of 1 to %(n)d months.") % {"n": VALIDITY_MAX}
                 ]
-        elif category is not None or months:
+        elif data.get("certifies_category") is not None or data.get("validity_months"):
             errors["certifies_service_type"] = [_("Choose the service type the course certifies.")]
         out.update(
             certifies_service_type=st,
@@ -254,12 +254,12 @@ def _session_clean(actor, data: dict) -> dict:
         cases = list(dict.fromkeys(data["cases"] or ()))
         visible = set(
             case_list_for(actor)
-            .filter(pk__in=[c.pk for c in cases if isinstance(c, Case)])
+            .filter(pk__in=[c.pk for c in cases if isinstance(c, Case)], status=CaseStatus.PUBLISHED)
             .values_list("pk", flat=True)
         )
         if len(cases) > CASES_MAX:
             errors["cases"] = [_("At most %(n)d cases.") % {"n": CASES_MAX}]
-        elif any(not isinstance(c, Case) or c.pk not in visible or c.status != CaseStatus.PUBLISHED for c in cases):
+        elif any(not isinstance(c, Case) or c.pk not in visible for c in cases):
             errors["cases"] = [_("Choose published cases of the case library.")]
         out["cases"] = cases
     if errors:
@@ -282,7 +282,8 @@ def session_plan(
 ) -> Session:
     """Plan a session of an active course; its audience is told (in the app)."""
     _check_actor(actor)
-    if not isinstance(course, Course) or not course.is_active:
+    course = Course.objects.filter(pk=course.pk, is_active=True).first() if isinstance(course, Course) else None
+    if course is None:
         raise ValidationFailed(fields={"course": [_("Choose an active course.")]})
     data = _session_clean(
         actor,
