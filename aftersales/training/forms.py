@@ -12,6 +12,7 @@ from aftersales.tickets.choices import ServiceType
 from .choices import CourseFormat, CourseKind, Presence, Recurrence
 
 DT = {"type": "datetime-local"}
+CHECK = {"class": "form-check-input"}  # choice lists of boxes and radios (BootstrapMixin would style them as inputs)
 ROLE_CHOICES = [(r.value, r.label) for r in Role if r != Role.CUSTOMER]
 
 
@@ -30,7 +31,10 @@ class CourseForm(BootstrapMixin, forms.Form):
         help_text=_("Service philosophy monthly, case analysis quarterly, product knowledge half-yearly (seed 002)."),
     )
     audience = forms.MultipleChoiceField(
-        label=_("Audience"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.TECHNICIAN]
+        label=_("Audience"),
+        choices=ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECK),
+        initial=[Role.TECHNICIAN],
     )
     pass_score = forms.IntegerField(
         label=_("Pass score"), min_value=0, max_value=100, required=False, help_text=_("Empty: attending is passing.")
@@ -63,14 +67,14 @@ class SessionForm(BootstrapMixin, forms.Form):
     course = forms.ModelChoiceField(label=_("Course"), queryset=None)
     starts_at = MomentField(label=_("Starts at"), widget=forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"))
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60, initial=60)
-    trainer = forms.ModelChoiceField(label=_("Trainer"), queryset=None, required=False)
+    trainer = forms.ModelChoiceField(label=_("Trainer"), queryset=None, required=False, empty_label=_("Not named"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     online = forms.BooleanField(label=_("Online"), required=False)
     cases = forms.ModelMultipleChoiceField(
         label=_("Cases analysed"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECK),
         help_text=_("Published cases of the case library."),
     )
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -97,7 +101,7 @@ class AttendanceForm(BootstrapMixin, forms.Form):
             self.fields[f"presence_{p.pk}"] = forms.ChoiceField(
                 label=p.display_name,
                 choices=Presence.choices,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs=CHECK),
                 initial=a.presence if a else Presence.PRESENT,
             )
             self.fields[f"score_{p.pk}"] = forms.IntegerField(

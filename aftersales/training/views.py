@@ -82,7 +82,13 @@ def _record_page(request, person, *, own: bool):
     return render(
         request,
         "training/person.html",
-        {"record": training_record_for(person), "person": person, "own": own, "today": today()},
+        {
+            "record": training_record_for(person),
+            "person": person,
+            "own": own,
+            "today": today(),
+            "show_tabs": user_has_role(request.user, RECORD_ROLES),
+        },
     )
 
 
