@@ -68,7 +68,7 @@ def test_the_apps_above_fill_the_slots_of_the_apps_below():
     assert modules(CUSTOMER_SCOPE) == modules(HISTORY_COUNT) == {"tickets"}
     assert modules(CUSTOMER_MAIN) == {"catalog", "tickets"}
     assert modules(QUEUE_ROWS) == {"sla"}
-    assert modules(SUGGESTIONS) == {"parts"}
+    assert modules(SUGGESTIONS) == {"parts", "training"}
     assert modules(TECHNICIAN_BLOCKS) == modules(TECHNICIAN_SIDE) == {"training"}
     assert [fn.__module__ for fn in REQUEST_SIDE.functions()] == [
         "aftersales.sla.panels",

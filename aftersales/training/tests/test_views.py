@@ -176,3 +176,19 @@ def test_certifications_page_filters_by_state(qm, dispatcher, technician):
     c = web(dispatcher)
     assert 'data-cert-state="lapsed"' in c.get(reverse("training:certifications") + "?state=lapsed").content.decode()
     assert "data-cert-state" not in c.get(reverse("training:certifications") + "?state=valid").content.decode()
+
+
+def test_the_suggestions_say_who_is_not_proposed_and_why(qm, dispatcher, technician):
+    from aftersales.dispatch.tests.factories import job
+
+    tech_profile(dispatcher, technician)
+    course = make_course(
+        qm, title="燃气热水器安装资质", kind="skills", certifies_service_type="installation", validity_months=12
+    )
+    passed(qm, course, technician, timezone.localdate() - dt.timedelta(days=400))
+    sr = job(dispatcher, service_type="installation")
+    page = web(dispatcher).get(reverse("dispatch:suggestions", args=[sr.pk])).content.decode()
+    assert 'id="training-blocked"' in page and technician.display_name in page and "lapsed on" in page
+    repair = job(dispatcher, service_type="repair")
+    page = web(dispatcher).get(reverse("dispatch:suggestions", args=[repair.pk])).content.decode()
+    assert 'id="training-blocked"' not in page
