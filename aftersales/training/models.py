@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import ProductCategory
+from aftersales.core.messages import render
 from aftersales.core.models import ChoiceLabels, TimeStampedModel
 from aftersales.quality.models import Case
 from aftersales.tickets.choices import ServiceType
@@ -85,8 +86,10 @@ class Course(TimeStampedModel):
 
 
 def skill_label(service_type: str, category) -> str:
-    st = str(ServiceType(service_type).label) if service_type in ServiceType.values else service_type
-    return f"{st} · {category}" if category is not None else st
+    """A skill in the reader's language: "Installation", "Installation · 热水器" (安装（热水器）)."""
+    if category is None:
+        return str(ServiceType(service_type).label) if service_type in ServiceType.values else service_type
+    return render("training.skill", {"service_type": service_type, "category": str(category)})
 
 
 class Session(TimeStampedModel):
