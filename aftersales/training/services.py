@@ -452,7 +452,7 @@ def certification_grant(*, actor, attendance: Attendance, session: Session) -> C
     day = session_day(session)
     expires = add_months(day, course.validity_months)
     cert = (
-        Certification.objects.select_for_update()
+        Certification.objects.select_for_update(of=("self",))
         .filter(
             person_id=attendance.person_id,
             service_type=course.certifies_service_type,
@@ -518,7 +518,7 @@ def certification_sweep(*, on: dt.date | None = None) -> dict:
     on = on or timezone.localdate()
     told = {"reminded": 0, "lapsed": 0}
     expiring = (
-        Certification.objects.select_for_update()
+        Certification.objects.select_for_update(of=("self",))
         .filter(expires_on__gt=on, expires_on__lte=on + dt.timedelta(days=EXPIRY_NOTICE_DAYS))
         .select_related("person", "person__organization", "category", "course")
     )
@@ -530,7 +530,7 @@ def certification_sweep(*, on: dt.date | None = None) -> dict:
         cert.save(update_fields=["reminded_for", "updated_at"])
         told["reminded"] += 1
     lapsed = (
-        Certification.objects.select_for_update()
+        Certification.objects.select_for_update(of=("self",))
         .filter(expires_on__lte=on)
         .select_related("person", "person__organization", "category", "course")
     )
