@@ -53,6 +53,7 @@ class CourseOut(Schema):
     certifies_service_type: str
     certifies_category_id: int | None
     validity_months: int | None
+    certification_required: bool
     is_active: bool
 
     @staticmethod
@@ -71,6 +72,9 @@ class CourseIn(InputSchema):
     certifies_service_type: ServiceType | None = None
     certifies_category_id: Id | None = None
     validity_months: int | None = Field(None, ge=1, le=120)
+    certification_required: bool = Field(
+        False, description="Everybody doing the skill needs a valid certification (else only a lapsed one blocks)."
+    )
 
 
 class CoursePatch(InputSchema):
@@ -84,6 +88,7 @@ class CoursePatch(InputSchema):
     certifies_service_type: ServiceType | None = None
     certifies_category_id: Id | None = None
     validity_months: int | None = Field(None, ge=1, le=120)
+    certification_required: bool | None = None
     is_active: bool | None = None
 
 
@@ -306,7 +311,7 @@ def course_patch_api(request, course_id: int, payload: CoursePatch):
     """Send only what changes; ``certifies_service_type: null`` stops certifying."""
     course = course_get_for(request.auth, course_id)
     data = _course_data(payload.dict(exclude_unset=True))
-    for name in ("title", "kind", "audience", "format", "recurrence_months", "is_active"):
+    for name in ("title", "kind", "audience", "format", "recurrence_months", "is_active", "certification_required"):
         if name in data and data[name] is None:
             raise ValidationFailed(fields={name: [_("This field cannot be empty.")]})
     if "description" in data and data["description"] is None:

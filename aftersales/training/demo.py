@@ -118,6 +118,7 @@ def demo_load(ctx) -> None:
             certifies_service_type=ServiceType.INSTALLATION,
             certifies_category=heater,
             validity_months=12,
+            certification_required=True,
             description="实操与笔试，80 分合格；证书有效期 12 个月，过期后不再派燃气热水器安装单。",
         )
     cases = list(Case.objects.filter(status="published").order_by("id")[:3])

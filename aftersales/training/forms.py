@@ -43,7 +43,7 @@ class CourseForm(BootstrapMixin, forms.Form):
         label=_("Certifies the skill"),
         choices=[("", _("No skill"))] + ServiceType.choices,
         required=False,
-        help_text=_("Technicians without a valid certification get no jobs of this skill."),
+        help_text=_("A technician whose certification has lapsed gets no jobs of this skill."),
     )
     certifies_category = forms.ModelChoiceField(
         label=_("on products of"),
@@ -52,6 +52,11 @@ class CourseForm(BootstrapMixin, forms.Form):
         empty_label=_("Any product"),
     )
     validity_months = forms.IntegerField(label=_("Valid for (months)"), min_value=1, max_value=120, required=False)
+    certification_required = forms.BooleanField(
+        label=_("Required of every technician doing this skill"),
+        required=False,
+        help_text=_("Otherwise only a lapsed certification keeps the skill's jobs from its holder."),
+    )
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

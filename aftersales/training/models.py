@@ -46,6 +46,9 @@ class Course(TimeStampedModel):
         related_name="+",
     )
     validity_months = models.PositiveSmallIntegerField(_("certification valid (months)"), null=True, blank=True)
+    # A lapsed certification always keeps the skill's jobs from its holder; required: nobody without a
+    # valid one gets them (never certified included).
+    certification_required = models.BooleanField(_("certification required for the skill"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -61,7 +64,12 @@ class Course(TimeStampedModel):
             # A course that certifies a skill says for how long; one that does not, does not.
             models.CheckConstraint(
                 condition=(
-                    models.Q(certifies_service_type="", certifies_category__isnull=True, validity_months__isnull=True)
+                    models.Q(
+                        certifies_service_type="",
+                        certifies_category__isnull=True,
+                        validity_months__isnull=True,
+                        certification_required=False,
+                    )
                     | (~models.Q(certifies_service_type="") & models.Q(validity_months__gte=1))
                 ),
                 name="training_course_certification_whole",

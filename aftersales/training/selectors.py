@@ -8,9 +8,10 @@ Dates are days in Asia/Shanghai (``timezone.localdate``). The rules, in one plac
   when he has not passed it yet;
 - a certification is valid up to the day before ``expires_on``; it *expires soon* in the last
   ``EXPIRY_NOTICE_DAYS`` days, and has *lapsed* from ``expires_on`` on;
-- a course that certifies a skill makes the certification a condition for that skill's jobs:
-  dispatch neither proposes nor gives such a job to a technician without a valid one
-  (``dispatch_blocks``, filling ``dispatch.slots.TECHNICIAN_BLOCKS``).
+- a lapsed certification keeps its skill's jobs from its holder: dispatch neither proposes nor
+  gives him such a job until he passes again; a course that *requires* the certification keeps
+  them from everybody without a valid one (``dispatch_blocks``, filling
+  ``dispatch.slots.TECHNICIAN_BLOCKS``).
 """
 
 from __future__ import annotations
@@ -250,22 +251,26 @@ def certification_rows(user, *, on: dt.date | None = None, state: str = "") -> l
     return cert_rows_of(qs.order_by("expires_on", "id"), on)
 
 
-def _required_skills(courses, service_type: str, category_id) -> set[tuple[str, int | None]]:
-    return {
-        (c.certifies_service_type, c.certifies_category_id)
-        for c in courses
-        if c.certifies_service_type == service_type and c.certifies_category_id in (None, category_id)
-    }
+def _certified_skills(courses, service_type: str, category_id) -> dict[tuple[str, int | None], bool]:
+    """The certified skills a job of (service type, category) falls under → whether a certification is
+    required of everybody (else only a lapsed one blocks)."""
+    out: dict[tuple[str, int | None], bool] = {}
+    for c in courses:
+        if c.certifies_service_type == service_type and c.certifies_category_id in (None, category_id):
+            key = (c.certifies_service_type, c.certifies_category_id)
+            out[key] = out.get(key, False) or c.certification_required
+    return out
 
 
 def dispatch_blocks(technician_ids, skills, *, day: dt.date) -> dict[tuple[int, str, int | None], str]:
     """Fills ``dispatch.slots.TECHNICIAN_BLOCKS``: for each job skill (service type, category) that an
-    active course certifies, the technicians without a certification valid on ``day`` are blocked,
-    with the reason (lapsed on …, or never certified). Two queries."""
+    active course certifies, the technicians whose certification for it has lapsed on ``day`` are
+    blocked, and — when a course requires the certification — those who never had one too, each with
+    the reason. Two queries."""
     courses = list(Course.objects.filter(is_active=True).exclude(certifies_service_type="").select_related())
     if not courses:
         return {}
-    needed = {skill: _required_skills(courses, *skill) for skill in skills}
+    needed = {skill: _certified_skills(courses, *skill) for skill in skills}
     if not any(needed.values()):
         return {}
     certs = {
@@ -274,21 +279,19 @@ def dispatch_blocks(technician_ids, skills, *, day: dt.date) -> dict[tuple[int, 
     }
     labels = {(c.certifies_service_type, c.certifies_category_id): c.skill_label for c in courses}
     out = {}
-    for (st, category), required in needed.items():
+    for (st, category), certified in needed.items():
         for tid in technician_ids:
-            for req in sorted(required, key=str):
+            for req in sorted(certified, key=str):
                 cert = certs.get((tid, *req))
-                if cert is not None and day < cert.expires_on:
-                    continue
-                if cert is None:
-                    reason = _("No valid certification for %(skill)s.") % {"skill": labels[req]}
-                else:
-                    reason = _("The certification for %(skill)s lapsed on %(day)s.") % {
+                if cert is None and certified[req]:
+                    out[(tid, st, category)] = _("No valid certification for %(skill)s.") % {"skill": labels[req]}
+                    break
+                if cert is not None and day >= cert.expires_on:
+                    out[(tid, st, category)] = _("The certification for %(skill)s lapsed on %(day)s.") % {
                         "skill": labels[req],
                         "day": cert.expires_on.isoformat(),
                     }
-                out[(tid, st, category)] = reason
-                break
+                    break
     return out
 
 

@@ -83,6 +83,7 @@ COURSE_FIELDS = (
     "certifies_service_type",
     "certifies_category",
     "validity_months",
+    "certification_required",
     "is_active",
 )
 
@@ -126,11 +127,12 @@ def _course_clean(data: dict, *, current: Course | None = None) -> dict:
     if "is_active" in data:
         out["is_active"] = bool(data["is_active"])
     # The certified skill: a service type (and optionally a category) with a validity, or nothing.
-    cert_keys = ("certifies_service_type", "certifies_category", "validity_months")
+    cert_keys = ("certifies_service_type", "certifies_category", "validity_months", "certification_required")
     if any(k in data for k in cert_keys):
         st = data.get("certifies_service_type", current.certifies_service_type if current else "") or ""
         category = data.get("certifies_category", current.certifies_category if current else None)
         months = data.get("validity_months", current.validity_months if current else None)
+        required = bool(data.get("certification_required", current.certification_required if current else False))
         if st and st not in ServiceType.values:
             errors["certifies_service_type"] = [_("Choose one of: %(v)s") % {"v": ", ".join(ServiceType.values)}]
         if category is not None and not isinstance(category, ProductCategory):
@@ -140,12 +142,17 @@ def _course_clean(data: dict, *, current: Course | None = None) -> dict:
                 errors["validity_months"] = [
                     _("A course that certifies a skill needs a validity of 1 to %(n)d months.") % {"n": VALIDITY_MAX}
                 ]
-        elif data.get("certifies_category") is not None or data.get("validity_months"):
+        elif (
+            data.get("certifies_category") is not None
+            or data.get("validity_months")
+            or data.get("certification_required")
+        ):
             errors["certifies_service_type"] = [_("Choose the service type the course certifies.")]
         out.update(
             certifies_service_type=st,
             certifies_category=category if st else None,
             validity_months=months if st else None,
+            certification_required=required if st else False,
         )
     if errors:
         raise ValidationFailed(fields=errors)
@@ -166,9 +173,12 @@ def course_create(
     certifies_service_type: str = "",
     certifies_category: ProductCategory | None = None,
     validity_months: int | None = None,
+    certification_required: bool = False,
 ) -> Course:
     """A course; its recurrence and format default to its kind's (seed 002: service philosophy monthly,
-    case analysis quarterly, product knowledge half-yearly …)."""
+    case analysis quarterly, product knowledge half-yearly …). A course that certifies a skill says for
+    how long, and whether everybody doing that skill must hold the certification (otherwise only a
+    lapsed one blocks its holder)."""
     _check_actor(actor)
     default_months, default_format = KIND_DEFAULTS.get(kind, (0, CourseFormat.LECTURE))
     data = _course_clean(
@@ -183,6 +193,7 @@ def course_create(
             "certifies_service_type": certifies_service_type,
             "certifies_category": certifies_category,
             "validity_months": validity_months,
+            "certification_required": certification_required,
         }
     )
     course = Course.objects.create(**data)

@@ -69,8 +69,8 @@ def overview(request):
             "states": [(s, DueState(s).label) for s in LIST_STATES],
             "course_id": course_id,
             "courses": list(course_list_for(request.user).filter(is_active=True)),
-            "expiring": certification_rows(request.user, on=on, state=CertState.EXPIRING),
-            "lapsed": certification_rows(request.user, on=on, state=CertState.LAPSED),
+            "cert_alerts": certification_rows(request.user, on=on, state=CertState.LAPSED)
+            + certification_rows(request.user, on=on, state=CertState.EXPIRING),
             "upcoming": upcoming,
             "today": on,
             "limit": LIST_LIMIT,
@@ -175,6 +175,7 @@ def course_edit(request, pk: int):
         "certifies_service_type": course.certifies_service_type,
         "certifies_category": course.certifies_category,
         "validity_months": course.validity_months,
+        "certification_required": course.certification_required,
         "description": course.description,
         "is_active": course.is_active,
     }

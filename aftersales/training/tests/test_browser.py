@@ -20,7 +20,7 @@ from aftersales.accounts.choices import Role
 from aftersales.quality.services import case_create, case_transition
 from aftersales.tickets.choices import ServiceType
 from aftersales.training.choices import CourseKind, Presence
-from aftersales.training.models import Attendance, Session
+from aftersales.training.models import Attendance, Course, Session
 
 from .factories import closed_session, make_course, passed
 
@@ -126,7 +126,7 @@ def plan_and_record(page, url, scene, *, suffix):
     page.click("#action-close")
     page.wait_for_selector("#results")
     shot(page, f"session-closed-{suffix}")
-    assert page.locator("#session-status").get_attribute("data-status") == "closed"
+    assert page.locator("#session-status .badge").get_attribute("data-status") == "closed"
     page.goto(f"{url}/training/people/{techs[1].pk}/")
     page.wait_for_selector("#record-courses")
     shot(page, f"person-{suffix}")
@@ -154,6 +154,21 @@ def test_a_manager_runs_a_session_on_a_desktop_in_chinese(browser, live_server, 
     assert "不合格" in page.content()
     pages(page, live_server.url, scene, suffix="desktop-zh")
     assert "已失效" in page.locator("#record-certs").inner_text()
+    # A new course that certifies a skill: recurrence and format default to the kind's.
+    page.goto(f"{live_server.url}/training/courses/new/")
+    page.fill("#id_title", "空调安装安全培训")
+    page.select_option("#id_kind", "safety")
+    page.check("#audience input[value=technician]")
+    page.fill("#id_pass_score", "80")
+    page.select_option("#id_certifies_service_type", "installation")
+    page.fill("#id_validity_months", "24")
+    page.check("#id_certification_required")
+    shot(page, "course-form-desktop-zh")
+    page.click("#course-form button[type=submit]")
+    page.wait_for_selector("#course-people")
+    shot(page, "course-detail-desktop-zh")
+    course = Course.objects.get(title="空调安装安全培训")
+    assert (course.recurrence_months, course.validity_months, course.certification_required) == (12, 24, True)
     page = login(browser, live_server.url, qm, locale="en", **DESKTOP)
     pages(page, live_server.url, scene, suffix="desktop-en")
     tech = login(browser, live_server.url, scene["techs"][2], locale="zh-CN", **DESKTOP)

@@ -42,7 +42,7 @@ def techs(dispatcher, make_user, reg):
     return near, far
 
 
-def cert_course(qm, category=None):
+def cert_course(qm, category=None, required=True):
     return make_course(
         qm,
         title="燃气热水器安装资质",
@@ -51,6 +51,7 @@ def cert_course(qm, category=None):
         certifies_service_type=ServiceType.INSTALLATION,
         certifies_category=category,
         validity_months=12,
+        certification_required=required,
     )
 
 
@@ -106,7 +107,18 @@ def test_the_refusal_is_translated(dispatcher, qm, techs, reg):
     assert str(exc.value.message) == "没有“安装”的有效资质证书。"
 
 
-def test_never_certified_is_blocked_too(dispatcher, qm, techs, reg):
+def test_without_the_requirement_only_a_lapse_blocks(dispatcher, qm, techs, reg):
+    """A course that certifies without requiring: the never-certified keep their jobs, a lapsed holder does not."""
+    near, far = techs
+    course = cert_course(qm, required=False)
+    passed(qm, course, far, timezone.localdate() - dt.timedelta(days=400))
+    sr = job(dispatcher, region=reg, service_type=ServiceType.INSTALLATION)
+    assert ranked(sr) == [near.pk]
+    course_update(actor=qm, course=course, certification_required=True)
+    assert ranked(sr) == []
+
+
+def test_never_certified_is_blocked_when_the_course_requires_it(dispatcher, qm, techs, reg):
     near, far = techs
     cert_course(qm)
     sr = job(dispatcher, region=reg, service_type=ServiceType.INSTALLATION)

@@ -192,3 +192,22 @@ def test_the_suggestions_say_who_is_not_proposed_and_why(qm, dispatcher, technic
     repair = job(dispatcher, service_type="repair")
     page = web(dispatcher).get(reverse("dispatch:suggestions", args=[repair.pk])).content.decode()
     assert 'id="training-blocked"' not in page
+
+
+def test_a_session_is_edited_on_its_page(qm):
+    session = planned(qm, make_course(qm))
+    c = web(qm)
+    assert c.get(reverse("training:session_edit", args=[session.pk])).status_code == 200
+    start = timezone.localtime(session.starts_at) + dt.timedelta(days=1)
+    r = c.post(
+        reverse("training:session_edit", args=[session.pk]),
+        {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 120, "place": "", "online": "on"},
+    )
+    assert r.status_code == 302
+    session.refresh_from_db()
+    assert (session.online, session.duration_minutes, session.place) == (True, 120, "")
+    r = c.post(
+        reverse("training:session_edit", args=[session.pk]),
+        {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 120, "place": ""},
+    )
+    assert r.status_code == 400 and "Say where, or that it is online." in r.content.decode()
