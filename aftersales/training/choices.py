@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.choices import Role
 from aftersales.core.states import Transition, transitions
@@ -63,9 +64,9 @@ class Recurrence(models.IntegerChoices):
 
 
 class SessionStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("training session", "Planned")
     HELD = "held", _("Held")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("training session", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
