@@ -312,6 +312,7 @@ class Record:
     certifications: list[CertRow] = field(default_factory=list)
     upcoming: list[Session] = field(default_factory=list)
     history: list[Attendance] = field(default_factory=list)
+    scores: list[int] = field(default_factory=list)  # every exam score of his held and closed sessions
 
     @property
     def overdue(self) -> int:
@@ -327,8 +328,7 @@ class Record:
 
     @property
     def mean_score(self) -> float | None:
-        scores = [a.score for a in self.history if a.score is not None]
-        return round(sum(scores) / len(scores), 1) if scores else None
+        return round(sum(self.scores) / len(self.scores), 1) if self.scores else None
 
 
 def training_record_for(person: User, *, on: dt.date | None = None, history: int = 20) -> Record:
@@ -375,6 +375,7 @@ def training_record_for(person: User, *, on: dt.date | None = None, history: int
         .order_by("starts_at", "id")[:10]
     )
     record.history = attended[:history]
+    record.scores = [a.score for a in attended if a.score is not None]
     return record
 
 

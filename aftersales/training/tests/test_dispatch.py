@@ -195,3 +195,15 @@ def test_accepting_an_offer_after_the_lapse_is_refused(dispatcher, qm, techs, re
     with pytest.raises(ValidationFailed):
         services.offer_accept(actor=near, request=sr, now=later)
     services.offer_accept(actor=near, request=sr)
+
+
+def test_without_training_in_the_slot_dispatch_is_as_before(dispatcher, qm, techs, reg, monkeypatch):
+    """Dispatch alone (nothing fills its slot): the same lapsed technician is proposed and assigned."""
+    near, far = techs
+    course = cert_course(qm)
+    passed(qm, course, near, timezone.localdate() - dt.timedelta(days=400))
+    sr = job(dispatcher, region=reg, service_type=ServiceType.INSTALLATION)
+    assert ranked(sr) == []
+    monkeypatch.setattr(TECHNICIAN_BLOCKS, "_items", [])
+    assert ranked(sr) == [near.pk, far.pk]
+    dispatch_assign(actor=dispatcher, request=sr, technician=near)

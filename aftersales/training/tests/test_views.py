@@ -211,3 +211,31 @@ def test_a_session_is_edited_on_its_page(qm):
         {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 120, "place": ""},
     )
     assert r.status_code == 400 and "Say where, or that it is online." in r.content.decode()
+
+
+def test_list_and_record_pages_make_a_fixed_number_of_queries(qm, make_user, dispatcher, django_assert_max_num_queries):
+    course = make_course(qm, kind="skills", certifies_service_type="installation", validity_months=12)
+    people = [make_user(Role.TECHNICIAN) for _ in range(5)]
+    for n, p in enumerate(people):
+        passed(qm, course, p, timezone.localdate() - dt.timedelta(days=30 * n))
+    c = web(qm)
+    for url, most in (
+        (reverse("training:session_list"), 8),
+        (reverse("training:certifications"), 8),
+        (reverse("training:person", args=[people[0].pk]), 14),
+        (reverse("training:course_detail", args=[course.pk]), 14),
+    ):
+        c.get(url)
+        with django_assert_max_num_queries(most):
+            assert c.get(url).status_code == 200, url
+
+
+def test_the_mean_score_counts_every_exam(qm, technician):
+    from aftersales.training.selectors import training_record_for
+
+    course = make_course(qm, pass_score=60)
+    for n, score in enumerate([60, 70, 80, 90, 100, 50]):
+        closed_session(
+            qm, course, timezone.localdate() - dt.timedelta(days=10 + n), {technician: (Presence.PRESENT, score)}
+        )
+    assert training_record_for(technician, history=2).mean_score == 75.0
