@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.catalog.models import ProductCategory
+from aftersales.catalog.warranty import add_months
 from aftersales.quality.models import Case
 from aftersales.tickets.choices import ServiceType
 
 from .choices import CourseKind, Presence
 from .models import Course
-from .selectors import audience_people
+from .selectors import audience_people, month_end
 from .services import attendance_record, certification_sweep, course_create, session_plan, session_transition
 
 DEMO_ORDER = 97
@@ -127,9 +128,12 @@ def demo_load(ctx) -> None:
     for days in (62, 32):
         _session(actor, c["philosophy"], days, trainer=trainer)
     _session(actor, c["philosophy"], 3, trainer=trainer, results={"agent": (Presence.EXCUSED, None)})
-    # Case analysis, quarterly: the cases of the library.
-    _session(actor, c["cases"], 170, cases=cases, trainer=trainer, hour=10)
-    _session(actor, c["cases"], 80, cases=cases, trainer=trainer, hour=10)
+    # Case analysis, quarterly, the cases of the library: the last one three months before a day early
+    # next month, so the quarter's session falls due next month whatever today's date.
+    today = timezone.localdate()
+    last = add_months(month_end(today) + dt.timedelta(days=10), -3)
+    for day in (add_months(last, -3), last):
+        _session(actor, c["cases"], (today - day).days, cases=cases, trainer=trainer, hour=10)
     # Product knowledge, half-yearly, with an exam: one technician failed the last one.
     _session(actor, c["product"], 330, trainer=trainer)
     _session(actor, c["product"], 150, trainer=trainer, results={"tech3": (Presence.PRESENT, 58)})
