@@ -20,5 +20,6 @@ urlpatterns = [
     path("returns/", include("aftersales.returns.urls")),
     path("quality/", include("aftersales.quality.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
+    path("kpis/", include("aftersales.kpis.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

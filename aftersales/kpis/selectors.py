@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _gettext
 
 from aftersales.accounts.models import Organization, User
@@ -48,6 +48,7 @@ __all__ = [
     "kpi_value",
     "kpi_values",
     "kpis_for",
+    "rows_source",
 ]
 
 GRAINS = ("day", "week", "month")
@@ -312,11 +313,13 @@ def kpi_rows(
         raise ValidationFailed(fields={"part": [_gettext("Not a valid choice.")]})
     _period_check(start, end)
     flt = filters_clean(filters, user)
-    source = kpi.num_source if (part == "num" or kpi.unit == "n") else kpi.den_source
+    source = rows_source(kpi, part)
     begin, stop = day_bounds(start, end)
     qs = source_rows(source).filter(_at__gte=begin, _at__lt=stop, **{f"d_{k}": v for k, v in flt.items()})
-    if part == "num" and source.num is not None:
-        qs = qs.filter(source.num)
+    if source.num is not None:
+        qs = qs.annotate(_num=Case(When(source.num, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        if part == "num":
+            qs = qs.filter(_num=1)
     if user is not None:
         if source.request is None:
             qs = qs.filter(pk__in=complaint_list_for(user).values("pk"))
@@ -326,6 +329,6 @@ def kpi_rows(
     return qs.order_by("-_at", "-pk")
 
 
-def kpi_row_filter(source, request_ids: Iterable[int]) -> Q:
-    path = "pk" if source.request == "pk" else source.request
-    return Q(**{f"{path}__in": list(request_ids)})
+def rows_source(kpi: Kpi, part: str = "den"):
+    """The source whose rows ``kpi_rows`` lists: the numerator's for counts and ``part="num"``."""
+    return kpi.num_source if (part == "num" or kpi.unit == "n") else kpi.den_source

@@ -40,6 +40,8 @@ def test_the_registry_holds_the_menus():
         "Follow-ups",
         "Case library",
         "Inspections",
+        "KPIs",
+        "My figures",
         "Customers",
         "Products",
         "Spare parts",
@@ -124,6 +126,7 @@ def test_menus_by_role(world):
         "dispatch:my_day",
         "sla:at_risk",
         "quality:inspection_list",
+        "kpis:me",
         "parts:my_van",
         "notifications:inbox",
     ]
@@ -132,6 +135,7 @@ def test_menus_by_role(world):
         "dispatch:technicians",
         "sla:at_risk",
         "returns:worklist",
+        "kpis:dashboard",
         "notifications:inbox",
     ]
     assert main(Role.CUSTOMER) == ["tickets:queue", "notifications:inbox"]
