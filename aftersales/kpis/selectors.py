@@ -37,7 +37,7 @@ from aftersales.tickets.choices import Channel, ServiceType
 from aftersales.tickets.permissions import request_list_for
 
 from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS, KPI_BY_KEY, KPIS, Kpi
-from .models import KpiDaily
+from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube
 from .services import day_bounds, source_rows
 
 __all__ = [
@@ -100,9 +100,12 @@ def _period_check(start: dt.date, end: dt.date) -> None:
         raise ValidationFailed(fields={"start": [_gettext("The period is too long.")]})
 
 
-def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict) -> QuerySet:
+def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, group: Iterable[str] = ()) -> QuerySet:
+    """The daily rows to add up: ``KpiDailyCube`` when neither the filters nor the grouping name
+    a person dimension (team, technician, agent), else ``KpiDaily``. Both hold the same sums."""
     _period_check(start, end)
-    qs = KpiDaily.objects.filter(day__gte=start, day__lte=end)
+    model = KpiDailyCube if set(filters) | set(group) <= set(CUBE_FIELDS) else KpiDaily
+    qs = model.objects.filter(day__gte=start, day__lte=end)
     keys = list(keys)
     qs = qs.filter(kpi=keys[0]) if len(keys) == 1 else qs.filter(kpi__in=keys)
     return qs.filter(**filters)
@@ -243,7 +246,7 @@ def kpi_breakdowns(
     for dim in dimensions:
         if dim not in DIMENSION_BY_KEY:
             raise ValidationFailed(fields={"dimension": [_gettext("Not a valid choice.")]})
-        rows = _daily([key], start, end, flt).values(dim).annotate(n=Sum("num"), d=Sum("den")).order_by()
+        rows = _daily([key], start, end, flt, group=[dim]).values(dim).annotate(n=Sum("num"), d=Sum("den")).order_by()
         got = [(r[dim], r["n"] or 0, r["d"] or 0) for r in rows]
         size = (lambda t: t[1]) if kpi.unit == "n" else (lambda t: t[2])
         got.sort(key=lambda t: (-size(t), str(t[0])))

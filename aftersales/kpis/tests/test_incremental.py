@@ -38,6 +38,15 @@ def _daily():
     }
 
 
+def _cube():
+    from aftersales.kpis.models import KpiDailyCube
+
+    return {
+        (r.day, r.kpi, r.region, r.category, r.channel, r.service_type, r.partner): (r.num, r.den)
+        for r in KpiDailyCube.objects.all()
+    }
+
+
 def _facts():
     return {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in KpiFact.objects.all()}
 
@@ -49,9 +58,10 @@ def _assert_same_as_full():
     assert kpi_check(start=start, end=end) == []
     raw = {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in facts_in_days(None, None)}
     assert _facts() == raw
-    incremental = _daily()
+    incremental, cube = _daily(), _cube()
     kpi_rebuild()
     assert _daily() == incremental
+    assert _cube() == cube
     assert _facts() == raw
 
 
