@@ -104,6 +104,28 @@ class KpiDailyCube(models.Model):
         return f"{self.kpi} {self.day}: {self.num}/{self.den}"
 
 
+class KpiDailyDim(models.Model):
+    """The daily sums of one measure in total (``dim=""``) and per value of each single dimension
+    (``dim="region"``, value "12"): what the unfiltered dashboard, and one filter, read — about
+    1 + the number of values of each dimension a day, however many requests. Kept by the same
+    deltas as ``KpiDaily``. ``value`` is the id or code as text ("0" / "": none)."""
+
+    day = models.DateField(_("day"))
+    kpi = models.CharField(_("measure"), max_length=32)
+    dim = models.CharField(_("dimension"), max_length=16, blank=True)
+    value = models.CharField(_("value"), max_length=32, blank=True)
+    num = models.BigIntegerField(_("numerator"), default=0)
+    den = models.BigIntegerField(_("denominator"), default=0)
+
+    class Meta:
+        verbose_name = _("daily total or one dimension")
+        verbose_name_plural = _("daily totals and single dimensions")
+        constraints = [models.UniqueConstraint(fields=["kpi", "dim", "value", "day"], name="kpi_dim_key")]
+
+    def __str__(self):
+        return f"{self.kpi} {self.dim}={self.value} {self.day}: {self.num}/{self.den}"
+
+
 class KpiPending(models.Model):
     """A request or complaint whose facts are to be computed again."""
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from aftersales.core.bulk import RowWriter
 
 from .definitions import DIMENSION_KEYS, KPIS, Kpi, Source, sources_by_complaint, sources_by_request
-from .models import CUBE_FIELDS, DIMENSION_FIELDS, KpiDaily, KpiDailyCube, KpiFact, KpiPending
+from .models import CUBE_FIELDS, DIMENSION_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact, KpiPending
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +203,20 @@ def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
         c[1] += d
     _upsert(KpiDaily, DIMENSION_FIELDS, deltas)
     _upsert(KpiDailyCube, CUBE_FIELDS, {k: v for k, v in cube.items() if v[0] or v[1]})
+    single = _single_dims(deltas)
+    _upsert(KpiDailyDim, ("dim", "value"), {k: v for k, v in single.items() if v[0] or v[1]})
+
+
+def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
+    """(day, kpi, dim, value) sums: the total (dim "") and each single dimension."""
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (n, d) in sums.items():
+        day, kpi = key[0], key[1]
+        for dim, value in (("", ""), *zip(DIMENSION_FIELDS, key[2:], strict=True)):
+            o = out[(day, kpi, dim, str(value))]
+            o[0] += n
+            o[1] += d
+    return out
 
 
 def _upsert(model, fields, deltas: dict) -> None:
@@ -378,6 +392,18 @@ def _daily_from_facts(days_q: Q) -> int:
                 params,
             )
             written = written or cursor.rowcount
+    KpiDailyDim.objects.filter(days_q).delete()
+    table = connection.ops.quote_name(KpiDailyDim._meta.db_table)
+    for dim in ("", *DIMENSION_FIELDS):
+        value = f"CAST({connection.ops.quote_name(dim)} AS VARCHAR(32))" if dim else "''"
+        group = f", {connection.ops.quote_name(dim)}" if dim else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, kpi, dim, value, num, den) "  # noqa: S608 - fixed SQL, values are parameters
+                f"SELECT day, kpi, %s, {value}, SUM(num), SUM(den) FROM {fact} WHERE {where} "
+                f"GROUP BY day, kpi{group} HAVING SUM(num) <> 0 OR SUM(den) <> 0",
+                [dim, *params],
+            )
     return written
 
 
@@ -436,7 +462,7 @@ def kpi_rebuild(*, start: dt.date | None = None, end: dt.date | None = None, pro
             result.daily_rows += _daily_from_facts(Q(day__in=sorted(extra_days)))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (KpiDaily, KpiDailyCube):
+            for model in (KpiDaily, KpiDailyCube, KpiDailyDim):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     result.seconds = time.perf_counter() - began
     return result
@@ -513,7 +539,29 @@ def kpi_check(*, start: dt.date | None = None, end: dt.date | None = None, kpis:
                 have = cube_stored.get(key, (0, 0))
                 if want != have:
                     out.append(CubeDifference(key, want, have))
+            single_expected = _single_dims(expected)
+            single_stored = {
+                (r[0], r[1], r[2], r[3]): (r[4], r[5])
+                for r in KpiDailyDim.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", "dim", "value", "num", "den"
+                )
+            }
+            for key in sorted(set(single_expected) | set(single_stored), key=str):
+                want = tuple(single_expected.get(key, (0, 0)))
+                have = single_stored.get(key, (0, 0))
+                if want != have:
+                    out.append(SingleDifference(key, want, have))
     return out
+
+
+@dataclass(frozen=True)
+class SingleDifference(Difference):
+    def __str__(self):
+        day, kpi, dim, value = self.key
+        return (
+            f"{day} {kpi} [{f'{dim}={value}' if dim else 'total'}]: raw rows give "
+            f"{self.expected[0]}/{self.expected[1]}, aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ def _cube():
     }
 
 
+def _single():
+    from aftersales.kpis.models import KpiDailyDim
+
+    return {(r.day, r.kpi, r.dim, r.value): (r.num, r.den) for r in KpiDailyDim.objects.all()}
+
+
 def _facts():
     return {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in KpiFact.objects.all()}
 
@@ -58,10 +64,11 @@ def _assert_same_as_full():
     assert kpi_check(start=start, end=end) == []
     raw = {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in facts_in_days(None, None)}
     assert _facts() == raw
-    incremental, cube = _daily(), _cube()
+    incremental, cube, single = _daily(), _cube(), _single()
     kpi_rebuild()
     assert _daily() == incremental
     assert _cube() == cube
+    assert _single() == single
     assert _facts() == raw
 
 
