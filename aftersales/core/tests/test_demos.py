@@ -28,6 +28,7 @@ def test_every_app_with_demo_data_is_found_in_order():
         "complaints",
         "feedback",
         "quality",
+        "kpis",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))
