@@ -127,6 +127,9 @@ def _mount():
     from aftersales.training.api import router as training_router
 
     api.add_router("/training", training_router)
+    from aftersales.kpis.api import router as kpis_router
+
+    api.add_router("/kpis", kpis_router)
 
 
 _mount()

@@ -21,5 +21,6 @@ urlpatterns = [
     path("quality/", include("aftersales.quality.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
     path("training/", include("aftersales.training.urls")),
+    path("kpis/", include("aftersales.kpis.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

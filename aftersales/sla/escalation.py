@@ -61,6 +61,7 @@ from .businesstime import business_time_between
 from .clocks import stop_statuses
 from .defaults import LEVEL_NAMES
 from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation
+from .signals import clocks_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -289,12 +290,12 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
             SlaClock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
             .order_by("due_at", "id")
-            .values_list("id", "kind", "calendar_id", "due_at")[:batch]
+            .values_list("id", "kind", "calendar_id", "due_at", "request_id")[:batch]
         )
         if not rows:
             return 0
         values = []
-        for pk, kind, calendar_id, due_at in rows:
+        for pk, kind, calendar_id, due_at, _request_id in rows:
             late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
             values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
         table = SlaClock._meta.db_table
@@ -312,6 +313,7 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
         params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        clocks_changed_on_commit([row[4] for row in rows])
     return len(rows)
 
 

@@ -31,6 +31,7 @@ def test_every_app_with_demo_data_is_found_in_order():
         "feedback",
         "quality",
         "training",
+        "kpis",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))

@@ -42,6 +42,8 @@ def test_the_registry_holds_the_menus():
         "Inspections",
         "Training",
         "My training",
+        "KPIs",
+        "My figures",
         "Customers",
         "Products",
         "Spare parts",
@@ -128,6 +130,7 @@ def test_menus_by_role(world):
         "sla:at_risk",
         "quality:inspection_list",
         "training:me",
+        "kpis:me",
         "parts:my_van",
         "notifications:inbox",
     ]
@@ -137,6 +140,7 @@ def test_menus_by_role(world):
         "sla:at_risk",
         "returns:worklist",
         "training:me",
+        "kpis:dashboard",
         "notifications:inbox",
     ]
     assert main(Role.CUSTOMER) == ["tickets:queue", "notifications:inbox"]
