@@ -29,7 +29,7 @@ from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
 from .search import search_terms_move, search_terms_store
 from .signals import request_changed
-from .slots import REQUEST_ASSIGNMENT, REQUEST_COMPLETED, REQUEST_FOLLOW_UP
+from .slots import REQUEST_ASSIGNMENT, REQUEST_COMPLETED, REQUEST_FOLLOW_UP, REQUEST_WRITTEN
 
 # Who holds the job is dispatch's business: these actions go through its services (the offer record, the
 # override reason), which fill the ``REQUEST_ASSIGNMENT`` slot and call back with ``by_owner=True``.
@@ -48,6 +48,7 @@ ILLEGAL_MESSAGE = _("A request that is “%(status)s” cannot be moved with “
 
 def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
     pk = request.pk
+    REQUEST_WRITTEN.call(request_id=pk, kind=kind, action=action)
     transaction.on_commit(lambda: request_changed.send(sender=ServiceRequest, request_id=pk, kind=kind, action=action))
 
 
@@ -134,10 +135,15 @@ def request_create(
     phone = phone_normalize(contact_phone, field="contact_phone") if contact_phone else customer.phone
     checked_uploads = uploads_check(uploads, field="files")
     if address is None:
-        # The unit's address, else the customer's default: one query, with its region.
+        # The unit's address (read with the unit when the caller joined it), else the
+        # customer's default: one query, with its region.
         addresses = CustomerAddress.objects.select_related("region")
         if unit is not None and unit.address_id:
-            address = addresses.filter(pk=unit.address_id).first()
+            unit_address = ProductUnit._meta.get_field("address")
+            if unit_address.is_cached(unit) and CustomerAddress._meta.get_field("region").is_cached(unit.address):
+                address = unit.address
+            else:
+                address = addresses.filter(pk=unit.address_id).first()
         if address is None:
             address = addresses.filter(customer=customer).order_by("-is_default", "id").first()
     now = now or timezone.now()
