@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.audit import audit_record, diff_fields
+from aftersales.core.audit import audit_record, audit_record_many, diff_fields
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message
 from aftersales.core.permissions import user_has_role
@@ -55,8 +55,25 @@ def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
 def _event(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
     """One timeline row; ``reason`` is a person's words (text) or a system message
     (``core.messages.Message``: stored as key + params, shown in the reader's language)."""
+    event = _event_row(
+        request,
+        actor=actor,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+        at=at,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
+    """The timeline row ``_event`` writes, unsaved (for bulk writers)."""
     message = reason if isinstance(reason, Message) else None
-    return ServiceRequestEvent.objects.create(
+    return ServiceRequestEvent(
         request=request,
         at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -477,6 +494,37 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
     audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, noted]})
     _emit(request, "note")
     return event
+
+
+@transaction.atomic
+def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None) -> list[ServiceRequestEvent]:
+    """:func:`request_add_note` for many requests at once (the SLA sweep's escalation
+    notes): the same rows and checks — each request's ``updated_at``, a NOTE timeline
+    row, an audit row and the change signal — in one UPDATE and two INSERTs."""
+    rows = []
+    for request, text in notes:
+        if not request_can_act(actor, request):
+            raise NotFoundError()
+        text = _text(text)
+        if not text:
+            raise ValidationFailed(fields={"text": [_("Write a note.")]})
+        rows.append((request, text))
+    if not rows:
+        return []
+    now = now or timezone.now()
+    ServiceRequest.objects.filter(pk__in=sorted({r.pk for r, _t in rows})).update(updated_at=now)
+    events = ServiceRequestEvent.objects.bulk_create(
+        [_event_row(r, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=t, at=now) for r, t in rows]
+    )
+    audit_record_many(
+        actor=actor,
+        action="request.note",
+        entries=[(r, {"note": [None, t.key if isinstance(t, Message) else t[:200]]}) for r, t in rows],
+    )
+    for request in {r.pk: r for r, _t in rows}.values():
+        request.updated_at = now
+        _emit(request, "note")
+    return events
 
 
 def _attachment_store(*, actor, request: ServiceRequest, checked: CheckedUpload) -> Attachment:
