@@ -567,9 +567,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                     # keeps the order in which the levels acted.
                     request_notes_add(actor=ctx.system, notes=notes)
                     notes = []
-                request, mine, log, note = _escalate_level(
-                    ctx, item.clock, requests[item.clock.request_id], item.row
-                )
+                request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
                 requests[item.clock.request_id] = request  # the next clock of this request sees the changes
                 drafts += mine
                 logs.append(log)

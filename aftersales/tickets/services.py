@@ -497,7 +497,9 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
 
 
 @transaction.atomic
-def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None) -> list[ServiceRequestEvent]:
+def request_notes_add(
+    *, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None
+) -> list[ServiceRequestEvent]:
     """:func:`request_add_note` for many requests at once (the SLA sweep's escalation
     notes): the same rows and checks — each request's ``updated_at``, a NOTE timeline
     row, an audit row and the change signal — in one UPDATE and two INSERTs."""
