@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "aftersales.returns",
     "aftersales.quality",
     "aftersales.feedback",
+    "aftersales.training",
+    "aftersales.kpis",
 ]
 
 MIDDLEWARE = [

@@ -61,6 +61,7 @@ from .businesstime import business_time_between
 from .clocks import stop_statuses
 from .defaults import LEVEL_NAMES
 from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation
+from .signals import clocks_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -289,12 +290,12 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
             SlaClock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
             .order_by("due_at", "id")
-            .values_list("id", "kind", "calendar_id", "due_at")[:batch]
+            .values_list("id", "kind", "calendar_id", "due_at", "request_id")[:batch]
         )
         if not rows:
             return 0
         values = []
-        for pk, kind, calendar_id, due_at in rows:
+        for pk, kind, calendar_id, due_at, _request_id in rows:
             late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
             values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
         table = SlaClock._meta.db_table
@@ -312,6 +313,7 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
         params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        clocks_changed_on_commit([row[4] for row in rows])
     return len(rows)
 
 
@@ -565,7 +567,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
                     # A note of this request is waiting: written first, so the timeline
                     # keeps the order in which the levels acted.
-                    request_notes_add(actor=ctx.system, notes=notes)
+                    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
                     notes = []
                 request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
                 requests[item.clock.request_id] = request  # the next clock of this request sees the changes
@@ -578,7 +580,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
             SlaClock.objects.filter(pk__in=ids).update(
                 escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
             )
-        request_notes_add(actor=ctx.system, notes=notes)
+        request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
         result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
         SlaEscalation.objects.bulk_create(logs)
         result.escalated += len(logs)

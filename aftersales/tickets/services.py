@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.audit import audit_record, audit_record_many, diff_fields
+from aftersales.core.audit import audit_record, audit_record_many, diff_fields, person
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from aftersales.core.messages import Message
+from aftersales.core.messages import Message, text_columns
 from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
@@ -72,19 +72,16 @@ def _event(request, *, actor, kind, action="", from_status="", to_status="", rea
 
 def _event_row(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
     """The timeline row ``_event`` writes, unsaved (for bulk writers)."""
-    message = reason if isinstance(reason, Message) else None
     return ServiceRequestEvent(
         request=request,
         at=at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         kind=kind,
         action=action,
         from_status=from_status,
         to_status=to_status,
-        reason="" if message else reason,
-        message=message.key if message else "",
-        params=message.params if message else {},
         data=data or {},
+        **text_columns(reason, "reason"),
     )
 
 
@@ -206,10 +203,10 @@ def request_create(
     filed = request
     if answer:
         request = request_transition(
-            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False
+            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False, now=now
         )
     elif acknowledge:
-        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False)
+        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False, now=now)
     # Written once, with the status the request ends up in.
     search_terms_store(request)
     return _keep_related(filed, request)

@@ -19,6 +19,7 @@ from ..businesstime import NoWorkingTime
 from ..clocks import ClockResult, clocks_compute
 from ..models import Calendar, CalendarDay, ClockState, SlaClock, SlaRefreshPending, TargetKind
 from ..selectors import calendar_default, policy_rules_active, policy_targets_for
+from ..signals import clocks_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,8 @@ def sla_refresh_many(
         )
     if audits:
         audit_record_many(actor=None, action="sla.refresh", entries=audits)
+    if created or updated or removed:
+        clocks_changed_on_commit(locked)
     return out
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.catalog.choices import WarrantyStatus
+from aftersales.core.badges import choice_badge
 from aftersales.core.phones import phone_display
 from aftersales.core.uploads import RASTER_INLINE_TYPES
 
@@ -45,15 +46,8 @@ PRIORITY_COLORS = {
 }
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-# Badges and stars depend on the value and the language only: built once per process
-# (the queue shows dozens on every page, twice each).
+# Badges depend on the value and the language only: built once per process (the queue
+# shows dozens on every page, twice each).
 
 
 @register.simple_tag
@@ -63,14 +57,7 @@ def status_badge(status: str):
 
 @functools.lru_cache(maxsize=512)
 def _status_badge(status: str, language: str):
-    color = STATUS_COLORS.get(status, "secondary")
-    return format_html(
-        '<span class="badge text-bg-{} status-{}" data-status="{}">{}</span>',
-        color,
-        status,
-        status,
-        _label(Status, status),
-    )
+    return choice_badge(status, Status, STATUS_COLORS, css=f"status-{status}")
 
 
 @register.simple_tag
@@ -80,14 +67,8 @@ def priority_badge(priority: str):
 
 @functools.lru_cache(maxsize=512)
 def _priority_badge(priority: str, language: str):
-    color = PRIORITY_COLORS.get(priority, "secondary")
-    if priority == Priority.URGENT:
-        return format_html(
-            '<span class="badge text-bg-{}"><i class="bi bi-exclamation-triangle-fill"></i> {}</span>',
-            color,
-            _label(Priority, priority),
-        )
-    return format_html('<span class="badge text-bg-{}">{}</span>', color, _label(Priority, priority))
+    icon = "exclamation-triangle-fill" if priority == Priority.URGENT else ""
+    return choice_badge(priority, Priority, PRIORITY_COLORS, data="priority", icon=icon)
 
 
 @register.simple_tag
