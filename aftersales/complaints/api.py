@@ -19,14 +19,14 @@ from ninja.responses import Status as Reply
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_reply
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Id, InputSchema, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Id, InputSchema, PageInfo, PageSize, TimelineEventOut, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.tickets.choices import Channel
 from aftersales.tickets.selectors import request_list_for
 
 from . import services
 from .choices import HANDLER_ROLES, INTAKE_ROLES, MANAGER_ROLES, Category, ComplaintAction, Severity, Source, Status
-from .models import Complaint, ComplaintEvent, ComplaintEvidence
+from .models import Complaint, ComplaintEvidence
 from .permissions import READ_ROLES
 from .selectors import (
     WORKLIST_ORDER,
@@ -224,26 +224,10 @@ class DecideIn(InputSchema):
     lessons: text(4000) = ""
 
 
-class EventOut(Schema):
-    id: int
-    at: datetime.datetime
-    kind: str
-    kind_label: str
-    action: str
-    action_label: str
-    from_status: str
-    to_status: str
+class EventOut(TimelineEventOut):
     text: str = Field(description="The note, or the system's text in the caller's language.")
     by_complainant: bool
     actor: Ref | None
-
-    @staticmethod
-    def resolve_kind_label(obj: ComplaintEvent) -> str:
-        return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_action_label(obj: ComplaintEvent) -> str:
-        return obj.get_action_display() if obj.action else ""
 
 
 class EvidenceOut(Schema):

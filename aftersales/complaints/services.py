@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import OrganizationKind, Role
 from aftersales.accounts.models import Organization, User
 from aftersales.accounts.system import system_user
-from aftersales.core.audit import audit_record
+from aftersales.core.audit import audit_record, person
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from aftersales.core.messages import Message, msg
+from aftersales.core.messages import msg, text_columns
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
 from aftersales.core.states import transition_apply
@@ -95,19 +95,16 @@ def _text(value, field: str, *, required: bool = False, label=None) -> str:
 
 
 def _event(complaint, *, actor, kind, action="", from_status="", to_status="", note="", at=None, by_complainant=False):
-    message = note if isinstance(note, Message) else None
     return ComplaintEvent.objects.create(
         complaint=complaint,
         at=at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         kind=kind,
         action=action,
         from_status=from_status,
         to_status=to_status,
-        note="" if message else (note or ""),
-        message=message.key if message else "",
-        params=message.params if message else {},
         by_complainant=by_complainant,
+        **text_columns(note, "note"),
     )
 
 
@@ -151,6 +148,24 @@ def _move(complaint: Complaint, action: str, *, actor, reason=None, now) -> tupl
 def _save(complaint: Complaint, now) -> None:
     complaint.updated_at = now
     complaint.save()
+
+
+def _moved(complaint, *, actor, action, before, after, note, now, changes=None, by_complainant=False) -> None:
+    """Save a complaint that ``_move`` moved, with its timeline row and its audit record."""
+    _save(complaint, now)
+    _event(
+        complaint,
+        actor=actor,
+        kind=ComplaintEvent.Kind.TRANSITION,
+        action=action,
+        from_status=before,
+        to_status=after,
+        note=note,
+        at=now,
+        by_complainant=by_complainant,
+    )
+    status = {"status": [before, after]} if before != after else {}
+    audit_record(actor=actor, action=f"complaint.{action}", obj=complaint, changes={**status, **(changes or {})})
 
 
 def _staff(user) -> bool:
@@ -508,21 +523,16 @@ def _assign(complaint: Complaint, *, actor, investigator, now) -> Complaint:
     before, after = _move(complaint, ComplaintAction.ASSIGN, actor=actor, now=now)
     old = complaint.investigator_id
     complaint.investigator = investigator
-    _save(complaint, now)
-    _event(
+    _moved(
         complaint,
         actor=actor,
-        kind=ComplaintEvent.Kind.TRANSITION,
         action=ComplaintAction.ASSIGN,
-        from_status=before,
-        to_status=after,
+        before=before,
+        after=after,
         note=msg("complaints.investigator_named", name=investigator.display_name),
-        at=now,
+        now=now,
+        changes={"investigator": [old, investigator.pk]},
     )
-    changes = {"investigator": [old, investigator.pk]}
-    if before != after:
-        changes["status"] = [before, after]
-    audit_record(actor=actor, action="complaint.assign", obj=complaint, changes=changes)
     _tell_staff([investigator], "complaints.assigned", complaint)
     return complaint
 
@@ -664,22 +674,15 @@ def complaint_propose(*, actor, complaint: Complaint, solution: str, investigati
     if complaint.answered_at is None:
         complaint.answered_at = now
     complaint.escalate_at = None
-    _save(complaint, now)
-    _event(
+    _moved(
         complaint,
         actor=actor,
-        kind=ComplaintEvent.Kind.TRANSITION,
         action=ComplaintAction.PROPOSE,
-        from_status=before,
-        to_status=after,
+        before=before,
+        after=after,
         note=solution,
-        at=now,
-    )
-    audit_record(
-        actor=actor,
-        action="complaint.propose",
-        obj=complaint,
-        changes={"status": [before, after], "answered_at": [None, complaint.answered_at]},
+        now=now,
+        changes={"answered_at": [None, complaint.answered_at]},
     )
     _tell_complainant(complaint, "complaints.solution_ready")
     return complaint
@@ -694,23 +697,16 @@ def _respond(complaint: Complaint, *, actor, accepted: bool, note: str, now, by_
     complaint.responded_at = now
     if not accepted:
         complaint.rejections += 1
-    _save(complaint, now)
-    _event(
+    _moved(
         complaint,
         actor=actor,
-        kind=ComplaintEvent.Kind.TRANSITION,
         action=action,
-        from_status=before,
-        to_status=after,
+        before=before,
+        after=after,
         note=note,
-        at=now,
+        now=now,
+        changes={"response": [None, complaint.response], "via_link": [None, by_complainant]},
         by_complainant=by_complainant,
-    )
-    audit_record(
-        actor=actor,
-        action=f"complaint.{action}",
-        obj=complaint,
-        changes={"status": [before, after], "response": [None, complaint.response], "via_link": [None, by_complainant]},
     )
     if complaint.investigator_id:
         _tell_staff(
@@ -761,18 +757,7 @@ def complaint_follow_up(*, actor, complaint: Complaint, note: str, now=None) -> 
     before, after = _move(complaint, ComplaintAction.FOLLOW_UP, actor=actor, now=now)
     complaint.followup_note = note
     complaint.followed_up_at = now
-    _save(complaint, now)
-    _event(
-        complaint,
-        actor=actor,
-        kind=ComplaintEvent.Kind.TRANSITION,
-        action=ComplaintAction.FOLLOW_UP,
-        from_status=before,
-        to_status=after,
-        note=note,
-        at=now,
-    )
-    audit_record(actor=actor, action="complaint.follow_up", obj=complaint, changes={"status": [before, after]})
+    _moved(complaint, actor=actor, action=ComplaintAction.FOLLOW_UP, before=before, after=after, note=note, now=now)
     return complaint
 
 
@@ -783,22 +768,15 @@ def _closed(complaint, *, actor, action, before, after, basis, text, now) -> Com
     complaint.closed_by = basis
     complaint.closed_at = now
     complaint.escalate_at = None
-    _save(complaint, now)
-    _event(
+    _moved(
         complaint,
         actor=actor,
-        kind=ComplaintEvent.Kind.TRANSITION,
         action=action,
-        from_status=before,
-        to_status=after,
+        before=before,
+        after=after,
         note=text,
-        at=now,
-    )
-    audit_record(
-        actor=actor,
-        action=f"complaint.{action}",
-        obj=complaint,
-        changes={"status": [before, after], "closed_by": ["", basis]},
+        now=now,
+        changes={"closed_by": ["", basis]},
     )
     _tell_complainant(complaint, "complaints.closed_notice")
     return complaint

@@ -28,11 +28,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def person(actor):
+    """The user to record as the one who acted, or None for the system (no actor, anonymous)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def audit_record(*, actor, action: str, obj: models.Model, changes: dict | None = None) -> AuditEvent:
     """Record that ``actor`` did ``action`` to ``obj``; ``changes`` maps field -> [old, new]."""
+    by = person(actor)
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=(actor.get_username() if actor is not None and actor.is_authenticated else "system"),
+        actor=by,
+        actor_label=by.get_username() if by is not None else "system",
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -43,7 +49,7 @@ def audit_record(*, actor, action: str, obj: models.Model, changes: dict | None 
 
 def audit_record_many(*, actor, action: str, entries: list[tuple[models.Model, dict]]) -> list[AuditEvent]:
     """Like :func:`audit_record` for many objects (one insert): ``entries`` of (obj, changes)."""
-    by = actor if actor is not None and actor.is_authenticated else None
+    by = person(actor)
     label = actor.get_username() if by is not None else "system"
     return AuditEvent.objects.bulk_create(
         [

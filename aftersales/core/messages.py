@@ -263,6 +263,14 @@ def literal(text: str) -> Message:
     return Message(LITERAL, {"text": str(text)})
 
 
+def text_columns(value, text_field: str) -> dict:
+    """The columns of a row whose text is a person's words (stored as text in ``text_field``)
+    or a system ``Message`` (stored as ``message`` key + ``params``, rendered for the reader)."""
+    if isinstance(value, Message):
+        return {text_field: "", "message": value.key, "params": value.params}
+    return {text_field: value or "", "message": "", "params": {}}
+
+
 def params_jsonable(value):
     """Params as stored (JSON): datetimes as ISO text, durations as seconds, messages nested."""
     if isinstance(value, Message):

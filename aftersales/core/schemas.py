@@ -76,6 +76,27 @@ Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_plac
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, max_digits=12, decimal_places=2)]
 
 
+class TimelineEventOut(Schema):
+    """The fields every timeline row's output shares (requests, complaints, …)."""
+
+    id: int
+    at: datetime.datetime
+    kind: str
+    kind_label: str
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_action_label(obj) -> str:
+        return obj.get_action_display() if obj.action else ""
+
+
 class ErrorOut(Schema):
     """Every error: a stable code, a translated message, and messages per field."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.accounts.models import User
-from aftersales.core.audit import audit_record
+from aftersales.core.audit import audit_record, person
 from aftersales.core.errors import ValidationFailed
 from aftersales.sla.models import ClockState, SlaClock, TargetKind
 from aftersales.tickets.models import ServiceRequest
@@ -209,7 +209,7 @@ def _store(profile, day, data: DayInput, plan: routing.Plan, network, *, actor, 
         for u in plan.unassigned
     ]
     row.computed_at = timezone.now()
-    row.computed_by = actor if actor is not None and actor.is_authenticated else None
+    row.computed_by = person(actor)
     row.method = method
     row.unplanned = unplanned
     has_visits = route is not None and route.visits
@@ -244,7 +244,7 @@ def _store(profile, day, data: DayInput, plan: routing.Plan, network, *, actor, 
             changed.append(rid)
     RouteStop.objects.bulk_create(stops)
     audit_record(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         action=f"route_plan.{method}",
         obj=row,
         changes={"stops": [len(old_starts), len(stops)], "unplanned": [None, len(unplanned)]},

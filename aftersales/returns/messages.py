@@ -122,6 +122,22 @@ register(
     icon="bi-hand-index",
 )
 
+# --- to staff: a refund due soon or late (R-RET-1: refund within 7 days of receiving the return) ----------
+register(
+    "returns.refund_at_risk",
+    text=_("Refund for return %(number)s is due on %(due)s (%(amount)s CNY): pay it before then."),
+    subject=_("Refund %(number)s due soon"),
+    label=_("Refund due soon"),
+    icon="bi-hourglass-split",
+)
+register(
+    "returns.refund_overdue",
+    text=_("Refund for return %(number)s was due on %(due)s and is not paid yet (%(amount)s CNY)."),
+    subject=_("Refund %(number)s overdue"),
+    label=_("Refund overdue"),
+    icon="bi-alarm",
+)
+
 # --- the linked service request's timeline -------------------------------------------------------------
 register("returns.request_note", text=_("Return/exchange %(number)s: %(status)s."), params={"status": Choice(Status)})
 

@@ -206,6 +206,8 @@ class Rma(ChoiceLabels, models.Model):
     refund_method = models.CharField(_("refund method"), max_length=12, choices=RefundMethod.choices, blank=True)
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     refunded_on = models.DateField(_("refunded on"), null=True, blank=True)
+    # The refund state staff were last reminded of ("at_risk", "overdue"): each is told once.
+    refund_reminded = models.CharField(_("refund reminder sent"), max_length=12, blank=True)
 
     # Exchange.
     new_unit = models.OneToOneField(

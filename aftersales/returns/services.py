@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import OrganizationKind
+from aftersales.accounts.choices import OrganizationKind, Role
+from aftersales.accounts.selectors import user_list_with_role
 from aftersales.accounts.system import system_user
 from aftersales.catalog.models import Product, ProductUnit
 from aftersales.catalog.services import unit_exchange
 from aftersales.catalog.warranty import add_months
-from aftersales.core.audit import audit_record, diff_fields
+from aftersales.core.audit import audit_record, diff_fields, person
 from aftersales.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import msg
 from aftersales.core.money import money
@@ -57,7 +58,7 @@ from .choices import (
 from .eligibility import Facts, evaluate, refund_due
 from .models import DEFAULT_POLICY_NAME, EligibilityCheck, ReturnPolicy, Rma, RmaEvent
 from .permissions import EXCHANGE_ROLES, INSPECT_ROLES, OFFICE_ROLES, POLICY_EDIT_ROLES, rma_can_act
-from .selectors import policy_for_unit
+from .selectors import policy_for_unit, rma_refund_state
 
 ILLEGAL = _("A return/exchange that is “%(status)s” cannot be moved with “%(action)s”.")
 DESCRIPTION_MAX = 4000
@@ -75,15 +76,11 @@ def public_url(rma: Rma) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("returns:public", args=[rma.public_token])
 
 
-def _who(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _event(rma: Rma, *, actor, kind, at, action="", before="", after="", key="", params=None, reason=""):
     return RmaEvent.objects.create(
         rma=rma,
         at=at,
-        actor=_who(actor),
+        actor=person(actor),
         kind=kind,
         action=action,
         from_status=before,
@@ -98,7 +95,7 @@ def _request_note(rma: Rma, actor, now) -> None:
     """A line on the linked service request's timeline: the RMA's new status."""
     if rma.request_id is None:
         return
-    by = actor if _who(actor) is not None and request_can_act(actor, rma.request) else system_user()
+    by = actor if person(actor) is not None and request_can_act(actor, rma.request) else system_user()
     request_add_note(
         actor=by, request=rma.request, text=msg("returns.request_note", number=rma.number, status=rma.status), now=now
     )
@@ -306,7 +303,7 @@ def _check_store(actor, rma: Rma, *, stage: str, now) -> EligibilityCheck:
     check = EligibilityCheck.objects.create(
         rma=rma,
         at=now,
-        actor=_who(actor),
+        actor=person(actor),
         stage=stage,
         policy=policy,
         terms=asdict(policy.terms()),
@@ -420,7 +417,7 @@ def rma_inspect(
         "goods_condition": goods_condition,
         "inspection_notes": notes,
         "inspected_at": now,
-        "inspected_by": _who(actor),
+        "inspected_by": person(actor),
     }
     if fault is not None:
         data["fault"] = fault
@@ -660,7 +657,7 @@ def rma_customer_choose(*, rma: Rma, remedy: str, actor=None, now=None) -> Rma:
     told on the phone and recorded by office staff (``actor``). A choice made on the link is told to the
     agent who filed the RMA."""
     now = now or timezone.now()
-    if _who(actor) is not None:
+    if person(actor) is not None:
         if not user_has_role(actor, OFFICE_ROLES):
             raise PermissionDeniedError()
         rma = _lock(actor, rma)
@@ -674,7 +671,7 @@ def rma_customer_choose(*, rma: Rma, remedy: str, actor=None, now=None) -> Rma:
     rma.save()
     _event(rma, actor=actor, kind=RmaEvent.Kind.CHOSEN, at=now, key="returns.customer_chose", params={"remedy": remedy})
     audit_record(actor=actor, action="rma.customer_choose", obj=rma, changes=changes)
-    if _who(actor) is None and rma.created_by_id and rma.created_by.is_active:
+    if person(actor) is None and rma.created_by_id and rma.created_by.is_active:
         message_send(
             key="returns.customer_chose",
             params={"remedy": remedy},
@@ -683,6 +680,59 @@ def rma_customer_choose(*, rma: Rma, remedy: str, actor=None, now=None) -> Rma:
             link=rma,
         )
     return rma
+
+
+# --- refund reminders ---------------------------------------------------------------------------------------
+
+REMINDED_STATES = ("at_risk", "overdue")
+
+
+def refund_reminders_send(*, now=None) -> int:
+    """Tell staff once when a refund awaiting payment becomes at risk and once when it is overdue
+    (R-RET-1: refund within 7 days of receiving the return): the agent who filed the RMA, and the
+    after-sales managers when it is overdue or nobody filed it. Periodic (``returns.tasks``).
+    Returns how many RMAs were reminded."""
+    today = timezone.localdate(now or timezone.now())
+    candidates = Rma.objects.filter(status=Status.AWAITING_REFUND, refund_due__isnull=False).exclude(
+        refund_reminded="overdue"
+    )
+    sent = 0
+    for pk in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            rma = (
+                Rma.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("policy", "created_by")
+                .filter(pk=pk, status=Status.AWAITING_REFUND)
+                .first()
+            )
+            if rma is None:
+                continue
+            state = rma_refund_state(rma, today)
+            if state not in REMINDED_STATES or state == rma.refund_reminded:
+                continue
+            to = [rma.created_by] if rma.created_by_id and rma.created_by.is_active else []
+            if state == "overdue" or not to:
+                to += [u for u in user_list_with_role(Role.MANAGER) if u not in to]
+            message_send(
+                key=f"returns.refund_{state}",
+                params={
+                    "number": rma.number,
+                    "due": rma.refund_due.isoformat(),
+                    "amount": str(rma.refund_amount or ""),
+                },
+                to=to,
+                channels=(Channel.IN_APP,),
+                link=rma,
+            )
+            audit_record(
+                actor=None,
+                action="rma.refund_reminder",
+                obj=rma,
+                changes={"refund_reminded": [rma.refund_reminded, state]},
+            )
+            Rma.objects.filter(pk=rma.pk).update(refund_reminded=state)
+            sent += 1
+    return sent
 
 
 # --- policies -------------------------------------------------------------------------------------------------

@@ -445,52 +445,70 @@ def escalation_levels() -> list[EscalationLevel]:
 
 
 @dataclass(frozen=True)
-class PreviewRow:
+class DeadlineRow:
     kind: str
     label: str
-    rule: SlaPolicy
-    reason: str
     duration: dt.timedelta
     business: bool
     calendar_name: str
     due_at: dt.datetime | None
     warning_at: dt.datetime | None
     error: str = ""
+    rule: SlaPolicy | None = None  # the preview's matched rule and why
+    reason: str = ""
 
 
-def sla_preview(facts: RequestFacts, filed_at: dt.datetime) -> list[PreviewRow]:
+def _deadline_row(kind: str, duration, *, business: bool, calendar_name: str | None, compute, **extra) -> DeadlineRow:
+    """One target's row: ``compute()`` gives (due, warning); a calendar with no working time
+    left is said in the row instead. No ``calendar_name``: shown as round the clock."""
+    from .businesstime import NoWorkingTime
+
+    try:
+        due, warning = compute()
+        error = ""
+    except NoWorkingTime:
+        due = warning = None
+        error = gettext("The calendar has no working time after this moment.")
+    return DeadlineRow(
+        kind=kind,
+        label=str(TargetKind(kind).label),
+        duration=duration,
+        business=business,
+        calendar_name=calendar_name if calendar_name is not None else gettext("24×7"),
+        due_at=timezone.localtime(due) if due else None,
+        warning_at=timezone.localtime(warning) if warning else None,
+        error=error,
+        **extra,
+    )
+
+
+def sla_preview(facts: RequestFacts, filed_at: dt.datetime) -> list[DeadlineRow]:
     """What each target would be for a request with ``facts`` filed at ``filed_at``:
     the matched rule, why, and the due and warning times. Reads only."""
-    from .businesstime import NoWorkingTime, add_business_time
+    from .businesstime import add_business_time
 
     rules = policy_rules_active()
     by_id = {r.pk: r for r in rules}
     names = dict(Calendar.objects.values_list("pk", "name"))
     out = []
     for kind, spec in targets_for_facts(facts, rules).items():
-        match_rule = by_id[spec.policy_id]
-        calendar_name = (
-            calendar_shown(names.get(spec.calendar_id, "")) if spec.calendar_id is not None else gettext("24×7")
-        )
-        try:
-            due = add_business_time(spec.calendar, filed_at, spec.duration)
-            warning = add_business_time(spec.calendar, filed_at, spec.duration * spec.warning_percent / 100)
-            error = ""
-        except NoWorkingTime:
-            due = warning = None
-            error = gettext("The calendar has no working time after this moment.")
+
+        def compute(spec=spec):
+            return (
+                add_business_time(spec.calendar, filed_at, spec.duration),
+                add_business_time(spec.calendar, filed_at, spec.duration * spec.warning_percent / 100),
+            )
+
+        calendar_name = calendar_shown(names.get(spec.calendar_id, "")) if spec.calendar_id is not None else None
         out.append(
-            PreviewRow(
-                kind=kind,
-                label=str(TargetKind(kind).label),
-                rule=match_rule,
-                reason=reason_text(spec.why),
-                duration=spec.duration,
+            _deadline_row(
+                kind,
+                spec.duration,
                 business=spec.calendar_id is not None,
                 calendar_name=calendar_name,
-                due_at=timezone.localtime(due) if due else None,
-                warning_at=timezone.localtime(warning) if warning else None,
-                error=error,
+                compute=compute,
+                rule=by_id[spec.policy_id],
+                reason=reason_text(spec.why),
             )
         )
     return out
@@ -511,23 +529,10 @@ def followup_window_for(service_type: str) -> tuple[dt.timedelta, dt.timedelta] 
 # --- the settings pages' previews: the clocks' own arithmetic on unsaved edits ----------
 
 
-@dataclass(frozen=True)
-class DeadlineRow:
-    kind: str
-    label: str
-    duration: dt.timedelta
-    business: bool
-    calendar_name: str
-    due_at: dt.datetime | None
-    warning_at: dt.datetime | None
-    error: str = ""
-
-
 def rule_deadlines(rule: SlaPolicy, *, received_at: dt.datetime) -> list[DeadlineRow]:
     """When a request received at ``received_at`` would be due on each target ``rule`` sets
     (saved or a draft from the settings form), computed as its clocks would be
     (:func:`target_spec` and ``clocks.clock_compute``). Reads only."""
-    from .businesstime import NoWorkingTime
     from .clocks import clock_compute
 
     default: dict = {}
@@ -540,22 +545,18 @@ def rule_deadlines(rule: SlaPolicy, *, received_at: dt.datetime) -> list[Deadlin
         calendar = None
         if spec.calendar_id is not None:
             calendar = rule.calendar if rule.calendar_id == spec.calendar_id else default.get("calendar")
-        try:
+
+        def compute(spec=spec):
             result = clock_compute(spec, received_at, [], now=received_at)
-            due, warning, error = result.due_at, result.warning_at, ""
-        except NoWorkingTime:
-            due = warning = None
-            error = gettext("The calendar has no working time after this moment.")
+            return result.due_at, result.warning_at
+
         out.append(
-            DeadlineRow(
-                kind=kind,
-                label=str(TargetKind(kind).label),
-                duration=duration,
+            _deadline_row(
+                kind,
+                duration,
                 business=spec.calendar_id is not None,
-                calendar_name=calendar_shown(calendar.name) if calendar is not None else gettext("24×7"),
-                due_at=timezone.localtime(due) if due else None,
-                warning_at=timezone.localtime(warning) if warning else None,
-                error=error,
+                calendar_name=calendar_shown(calendar.name) if calendar is not None else None,
+                compute=compute,
             )
         )
     return out

@@ -22,7 +22,7 @@ from aftersales.catalog.selectors import product_list, unit_list_for
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.permissions import api_roles
-from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, page_out, text
+from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, TimelineEventOut, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
 from aftersales.customers.selectors import address_list_for_customer, customer_list_for
@@ -224,15 +224,7 @@ class NoteIn(InputSchema):
     text: text(5000, min_length=1)
 
 
-class EventOut(Schema):
-    id: int
-    at: datetime.datetime
-    kind: str
-    kind_label: str
-    action: str
-    action_label: str
-    from_status: str
-    to_status: str
+class EventOut(TimelineEventOut):
     reason: str = Field(description="The note or reason, in the language of the request (Accept-Language).")
     message: str = Field(description="For text written by the system: its message key (else empty).")
     params: dict = Field(description="The message's parameters (raw values).")
@@ -242,14 +234,6 @@ class EventOut(Schema):
     @staticmethod
     def resolve_reason(obj: ServiceRequestEvent) -> str:
         return obj.text
-
-    @staticmethod
-    def resolve_kind_label(obj: ServiceRequestEvent) -> str:
-        return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_action_label(obj: ServiceRequestEvent) -> str:
-        return obj.get_action_display() if obj.action else ""
 
 
 class AttachmentOut(Schema):

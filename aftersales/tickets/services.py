@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.audit import audit_record, diff_fields
+from aftersales.core.audit import audit_record, diff_fields, person
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from aftersales.core.messages import Message
+from aftersales.core.messages import Message, text_columns
 from aftersales.core.permissions import user_has_role
 from aftersales.core.phones import phone_normalize
 from aftersales.core.sequences import sequence_next
@@ -54,19 +54,16 @@ def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
 def _event(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
     """One timeline row; ``reason`` is a person's words (text) or a system message
     (``core.messages.Message``: stored as key + params, shown in the reader's language)."""
-    message = reason if isinstance(reason, Message) else None
     return ServiceRequestEvent.objects.create(
         request=request,
         at=at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         kind=kind,
         action=action,
         from_status=from_status,
         to_status=to_status,
-        reason="" if message else reason,
-        message=message.key if message else "",
-        params=message.params if message else {},
         data=data or {},
+        **text_columns(reason, "reason"),
     )
 
 

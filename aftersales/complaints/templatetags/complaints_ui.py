@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from aftersales.core.badges import choice_badge
+
 from ..choices import Severity, Status
 from ..defaults import level_name
 
@@ -21,33 +23,15 @@ STATUS_COLORS = {
 SEVERITY_COLORS = {Severity.NORMAL: "light border", Severity.MAJOR: "warning", Severity.URGENT: "danger"}
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 @register.simple_tag
 def complaint_status(status: str):
-    return format_html(
-        '<span class="badge text-bg-{}" data-status="{}">{}</span>',
-        STATUS_COLORS.get(status, "secondary"),
-        status,
-        _label(Status, status),
-    )
+    return choice_badge(status, Status, STATUS_COLORS)
 
 
 @register.simple_tag
 def complaint_severity(severity: str):
-    icon = '<i class="bi bi-exclamation-triangle-fill"></i> ' if severity == Severity.URGENT else ""
-    return format_html(
-        '<span class="badge text-bg-{}" data-severity="{}">{}{}</span>',
-        SEVERITY_COLORS.get(severity, "secondary"),
-        severity,
-        format_html(icon) if icon else "",
-        _label(Severity, severity),
-    )
+    icon = "exclamation-triangle-fill" if severity == Severity.URGENT else ""
+    return choice_badge(severity, Severity, SEVERITY_COLORS, data="severity", icon=icon)
 
 
 @register.simple_tag

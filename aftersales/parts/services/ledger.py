@@ -10,6 +10,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.audit import person
+
 from ..choices import (
     AlertKind,
     Store,
@@ -146,7 +148,7 @@ def _post(
         quantity=quantity,
         reserved_delta=reserved_delta,
         unit_cost=part.avg_cost if unit_cost is None else unit_cost,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         doc_type=doc_type,
         doc_id=doc_id,
         request=request,

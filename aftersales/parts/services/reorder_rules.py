@@ -51,20 +51,9 @@ def _rule_target_check(part: Part, warehouse: Warehouse) -> None:
         raise ValidationFailed(fields=errors)
 
 
-@transaction.atomic
-def reorder_rule_set(
-    *,
-    actor,
-    part: Part,
-    warehouse: Warehouse,
-    reorder_point: int,
-    reorder_quantity: int,
-    lead_time_days: int = 7,
-    safety_stock: int = 0,
-) -> ReorderRule:
-    """Create the rule of ``part`` at ``warehouse`` or overwrite it (imports, demo data)."""
-    _require_stock_staff(actor)
-    values = _reorder_clean(
+def _reorder_values(*, reorder_point: int, reorder_quantity: int, lead_time_days: int = 7, safety_stock: int = 0):
+    """The numbers of a rule (``**numbers`` of the services below), checked."""
+    return _reorder_clean(
         {
             "reorder_point": reorder_point,
             "reorder_quantity": reorder_quantity,
@@ -72,6 +61,13 @@ def reorder_rule_set(
             "safety_stock": safety_stock,
         }
     )
+
+
+@transaction.atomic
+def reorder_rule_set(*, actor, part: Part, warehouse: Warehouse, **numbers) -> ReorderRule:
+    """Create the rule of ``part`` at ``warehouse`` or overwrite it (imports, demo data)."""
+    _require_stock_staff(actor)
+    values = _reorder_values(**numbers)
     rule, created = ReorderRule.objects.select_for_update().get_or_create(
         part=part, warehouse=warehouse, defaults=values
     )
@@ -81,33 +77,20 @@ def reorder_rule_set(
         rule.save()
     low_stock_alert_sync(part.pk, warehouse.pk, rule_changed=True)
     audit_record(
-        actor=actor, action="reorder_rule.set", obj=rule, changes=changes or {"reorder_point": [None, reorder_point]}
+        actor=actor,
+        action="reorder_rule.set",
+        obj=rule,
+        changes=changes or {"reorder_point": [None, values["reorder_point"]]},
     )
     return rule
 
 
 @transaction.atomic
-def reorder_rule_create(
-    *,
-    actor,
-    part: Part,
-    warehouse: Warehouse,
-    reorder_point: int,
-    reorder_quantity: int,
-    lead_time_days: int = 7,
-    safety_stock: int = 0,
-) -> ReorderRule:
+def reorder_rule_create(*, actor, part: Part, warehouse: Warehouse, **numbers) -> ReorderRule:
     """Add the reorder rule of ``part`` at ``warehouse`` (one per pair). Opens the
     low-stock alert at once if available stock is already at or below the point."""
     _require_stock_staff(actor)
-    values = _reorder_clean(
-        {
-            "reorder_point": reorder_point,
-            "reorder_quantity": reorder_quantity,
-            "lead_time_days": lead_time_days,
-            "safety_stock": safety_stock,
-        }
-    )
+    values = _reorder_values(**numbers)
     _rule_target_check(part, warehouse)
     duplicate = ValidationFailed(
         fields={"part": [_("This part has a reorder rule at this warehouse already: change that one.")]}

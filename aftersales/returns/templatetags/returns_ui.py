@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from aftersales.core.badges import choice_badge, choice_label
+
 from ..choices import RefundState, Remedy, Rule, Status
 
 register = template.Library()
@@ -30,44 +32,27 @@ REFUND_COLORS = {
 REFUND_ICONS = {RefundState.AT_RISK: "hourglass-split", RefundState.OVERDUE: "alarm"}
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 @register.simple_tag
 def rma_status_badge(status: str):
-    return format_html(
-        '<span class="badge text-bg-{} border" data-status="{}">{}</span>',
-        STATUS_COLORS.get(status, "secondary"),
-        status,
-        _label(Status, status),
-    )
+    return choice_badge(status, Status, STATUS_COLORS, css="border")
 
 
 @register.simple_tag
 def refund_badge(state: str):
     if not state:
         return ""
-    icon = REFUND_ICONS.get(state)
-    return format_html(
-        '<span class="badge text-bg-{}" data-refund="{}">{}{}</span>',
-        REFUND_COLORS.get(state, "secondary"),
-        state,
-        format_html('<i class="bi bi-{}"></i> ', icon) if icon else "",
-        _label(RefundState, state),
-    )
+    return choice_badge(state, RefundState, REFUND_COLORS, data="refund", icon=REFUND_ICONS.get(state, ""))
 
 
 @register.simple_tag
 def remedy_badge(remedy: str):
     return format_html(
-        '<span class="badge rounded-pill text-bg-success" data-remedy="{}">{}</span>', remedy, _label(Remedy, remedy)
+        '<span class="badge rounded-pill text-bg-success" data-remedy="{}">{}</span>',
+        remedy,
+        choice_label(Remedy, remedy),
     )
 
 
 @register.filter
 def rule_label(rule: str) -> str:
-    return _label(Rule, rule) if rule else ""
+    return choice_label(Rule, rule) if rule else ""

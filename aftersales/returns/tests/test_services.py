@@ -334,6 +334,52 @@ def test_refunds_at_risk_and_overdue(agent):
     assert [(r.pk, r.refund_state) for r in risky] == [(rows[2].pk, "overdue"), (rows[1].pk, "at_risk")]
 
 
+def test_refund_reminders_once_when_at_risk_and_once_when_overdue(agent, manager):
+    """Due on day 7 after receipt; at risk from 2 days before (day 5), overdue from day 8."""
+    unit = make_unit(agent, sold_days_ago=3)
+    rma = walk(
+        file_rma(agent, unit, requested_on=TODAY() - dt.timedelta(days=2)),
+        agent,
+        to="decided",
+        resolution=Resolution.RETURN,
+    )
+    rma = services.rma_receive(actor=agent, rma=rma, returned_on=TODAY())
+    due = rma.refund_due
+    assert due == TODAY() + dt.timedelta(days=7)
+
+    def run(day):
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+        return services.refund_reminders_send(now=moment)
+
+    def told(key):
+        return sorted(OutboxMessage.objects.filter(key=key).values_list("recipient__username", flat=True))
+
+    assert run(due - dt.timedelta(days=3)) == 0  # day 4: on time
+    assert told("returns.refund_at_risk") == []
+    assert run(due - dt.timedelta(days=2)) == 1  # day 5: at risk, the filing agent is told
+    assert told("returns.refund_at_risk") == [agent.username]
+    assert run(due - dt.timedelta(days=1)) == 0 and run(due) == 0  # told once
+    assert told("returns.refund_overdue") == []
+    assert run(due + dt.timedelta(days=1)) == 1  # day 8: overdue, the agent and the managers
+    assert told("returns.refund_overdue") == sorted([agent.username, manager.username])
+    assert run(due + dt.timedelta(days=5)) == 0
+    assert Rma.objects.get(pk=rma.pk).refund_reminded == "overdue"
+    assert AuditEvent.objects.filter(action="rma.refund_reminder", object_id=str(rma.pk)).count() == 2
+
+
+def test_a_paid_refund_is_not_reminded(agent):
+    unit = make_unit(agent, sold_days_ago=3)
+    rma = walk(
+        file_rma(agent, unit, requested_on=TODAY() - dt.timedelta(days=2)),
+        agent,
+        to="decided",
+        resolution=Resolution.RETURN,
+    )
+    rma = services.rma_receive(actor=agent, rma=rma, returned_on=TODAY() - dt.timedelta(days=1))
+    services.rma_refund(actor=agent, rma=rma, amount="10.00", method="cash", old_unit_fate="scrap")
+    assert services.refund_reminders_send() == 0
+
+
 # --- repair ---------------------------------------------------------------------------------------------------------
 
 

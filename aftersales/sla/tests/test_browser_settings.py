@@ -139,8 +139,9 @@ def test_manager_edits_a_calendar_with_the_preview(manager_page, live_server):
     assert not CalendarDay.objects.filter(calendar=standard, date=dt.date(2026, 3, 14)).exists()
 
     # weekly hours typed but not saved: the preview follows at once
-    page.goto(f"{live_server.url}/sla/calendars/{standard.pk}/")
-    page.fill("#preview-received", "2026-03-13T17:00")  # the next Friday
+    # (the moment comes in the address: a fill right after the page loads can race htmx's start)
+    page.goto(f"{live_server.url}/sla/calendars/{standard.pk}/?received_at=2026-03-13T17:00")  # the next Friday
+    expect(page.locator("#preview-received")).to_have_value("2026-03-13T17:00")
     expect(due_after(4)).to_have_attribute("data-due", "2026-03-16 12:00")
     page.fill("#id_weekday_5", "09:00-18:00")
     expect(due_after(4)).to_have_attribute("data-due", "2026-03-14 12:00")

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from aftersales.catalog.choices import WarrantyStatus
+from aftersales.core.badges import choice_badge
 from aftersales.core.phones import phone_display
 from aftersales.core.uploads import RASTER_INLINE_TYPES
 
@@ -42,35 +43,15 @@ PRIORITY_COLORS = {
 }
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 @register.simple_tag
 def status_badge(status: str):
-    color = STATUS_COLORS.get(status, "secondary")
-    return format_html(
-        '<span class="badge text-bg-{} status-{}" data-status="{}">{}</span>',
-        color,
-        status,
-        status,
-        _label(Status, status),
-    )
+    return choice_badge(status, Status, STATUS_COLORS, css=f"status-{status}")
 
 
 @register.simple_tag
 def priority_badge(priority: str):
-    color = PRIORITY_COLORS.get(priority, "secondary")
-    if priority == Priority.URGENT:
-        return format_html(
-            '<span class="badge text-bg-{}"><i class="bi bi-exclamation-triangle-fill"></i> {}</span>',
-            color,
-            _label(Priority, priority),
-        )
-    return format_html('<span class="badge text-bg-{}">{}</span>', color, _label(Priority, priority))
+    icon = "exclamation-triangle-fill" if priority == Priority.URGENT else ""
+    return choice_badge(priority, Priority, PRIORITY_COLORS, data="priority", icon=icon)
 
 
 @register.simple_tag
