@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "aftersales.quality",
     "aftersales.feedback",
     "aftersales.kpis",
+    "aftersales.management",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,6 @@ urlpatterns = [
     path("quality/", include("aftersales.quality.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
     path("kpis/", include("aftersales.kpis.urls")),
+    path("management/", include("aftersales.management.urls")),
     path("", include("aftersales.tickets.urls")),
 ]
