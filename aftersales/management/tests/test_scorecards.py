@@ -77,21 +77,21 @@ def test_scheme_create_refuses_and_writes_nothing(manager):
 
 def test_seeded_schemes_follow_the_spec(schemes):
     tech, agent = schemes["technician"], schemes["agent"]
-    assert [(l.kpi, l.weight) for l in tech.lines.all()] == [
+    assert [(ln.kpi, ln.weight) for ln in tech.lines.all()] == [
         ("satisfaction", 40),
         ("appointment_contact_on_time", 30),
         ("resolution_rate", 30),
     ]
-    assert [(l.kpi, l.weight) for l in agent.lines.all()] == [
+    assert [(ln.kpi, ln.weight) for ln in agent.lines.all()] == [
         ("satisfaction", 40),
         ("first_response_time", 30),
         ("followup_rate", 30),
     ]
     for scheme in (tech, agent):  # every seeded line passes the same checks as a typed one
         lines_check(
-            [{k: getattr(l, k) for k in ("kpi", "weight", "method", "floor", "target")} for l in scheme.lines.all()]
+            [{k: getattr(ln, k) for k in ("kpi", "weight", "method", "floor", "target")} for ln in scheme.lines.all()]
         )
-        assert all(l.kpi in KPI_BY_KEY for l in scheme.lines.all())
+        assert all(ln.kpi in KPI_BY_KEY for ln in scheme.lines.all())
 
 
 # --- scoring ------------------------------------------------------------------------------------
