@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.core.errors import NotFoundError
 from aftersales.core.permissions import user_has_role
 from aftersales.kpis.definitions import KPI_BY_KEY
 from aftersales.kpis.permissions import DASHBOARD_ROLES
@@ -33,7 +33,7 @@ PEOPLE_ROLES = (Role.TECHNICIAN, Role.AGENT)
 def _get(qs, pk):
     obj = qs.filter(pk=pk).first()
     if obj is None:
-        raise NotFoundError()
+        raise Http404
     return obj
 
 
@@ -60,7 +60,7 @@ def person_get_for(user, pk) -> User:
         person = User.objects.filter(pk=pk, role__in=PEOPLE_ROLES).first()
         if person is not None:
             return person
-    raise NotFoundError()
+    raise Http404
 
 
 def rows_url(key: str, start: dt.date, end: dt.date, filters: dict) -> str:
