@@ -42,6 +42,9 @@ def test_the_registry_holds_the_menus():
         "Inspections",
         "KPIs",
         "My figures",
+        "Management",
+        "Improvement plans",
+        "My scorecard",
         "Customers",
         "Products",
         "Spare parts",
@@ -127,6 +130,7 @@ def test_menus_by_role(world):
         "sla:at_risk",
         "quality:inspection_list",
         "kpis:me",
+        "management:me",
         "parts:my_van",
         "notifications:inbox",
     ]
