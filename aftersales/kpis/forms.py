@@ -26,8 +26,8 @@ class FilterForm(BootstrapMixin, forms.Form):
     """The period, the grain and the dimension filters every panel of the dashboard shares."""
 
     control_size = "sm"
-    start = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = DayField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = DayField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     grain = forms.ChoiceField(label=_("Trend by"), choices=GRAIN_CHOICES, required=False)
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
     category = forms.TypedChoiceField(label=_("Product category"), required=False, coerce=int, empty_value=None)

@@ -77,6 +77,55 @@ class KpiDaily(_Dims):
         return f"{self.kpi} {self.day}: {self.num}/{self.den}"
 
 
+CUBE_FIELDS = ("region", "category", "channel", "service_type", "partner")
+
+
+class KpiDailyCube(models.Model):
+    """``KpiDaily`` without the person dimensions (team, technician, agent): a few hundred rows a
+    day instead of about one per request, so a year of cards, trends and the region / category /
+    channel / service type / partner breakdowns adds up few rows. Kept by the same deltas."""
+
+    day = models.DateField(_("day"))
+    kpi = models.CharField(_("measure"), max_length=32)
+    region = models.BigIntegerField(_("region"), default=0)
+    category = models.BigIntegerField(_("product category"), default=0)
+    channel = models.CharField(_("channel"), max_length=16, default="", blank=True)
+    service_type = models.CharField(_("service type"), max_length=16, default="", blank=True)
+    partner = models.BigIntegerField(_("partner"), default=0)
+    num = models.BigIntegerField(_("numerator"), default=0)
+    den = models.BigIntegerField(_("denominator"), default=0)
+
+    class Meta:
+        verbose_name = _("daily figure without people")
+        verbose_name_plural = _("daily figures without people")
+        constraints = [models.UniqueConstraint(fields=["kpi", "day", *CUBE_FIELDS], name="kpi_cube_key")]
+
+    def __str__(self):
+        return f"{self.kpi} {self.day}: {self.num}/{self.den}"
+
+
+class KpiDailyDim(models.Model):
+    """The daily sums of one measure in total (``dim=""``) and per value of each single dimension
+    (``dim="region"``, value "12"): what the unfiltered dashboard, and one filter, read — about
+    1 + the number of values of each dimension a day, however many requests. Kept by the same
+    deltas as ``KpiDaily``. ``value`` is the id or code as text ("0" / "": none)."""
+
+    day = models.DateField(_("day"))
+    kpi = models.CharField(_("measure"), max_length=32)
+    dim = models.CharField(_("dimension"), max_length=16, blank=True)
+    value = models.CharField(_("value"), max_length=32, blank=True)
+    num = models.BigIntegerField(_("numerator"), default=0)
+    den = models.BigIntegerField(_("denominator"), default=0)
+
+    class Meta:
+        verbose_name = _("daily total or one dimension")
+        verbose_name_plural = _("daily totals and single dimensions")
+        constraints = [models.UniqueConstraint(fields=["kpi", "dim", "value", "day"], name="kpi_dim_key")]
+
+    def __str__(self):
+        return f"{self.kpi} {self.dim}={self.value} {self.day}: {self.num}/{self.den}"
+
+
 class KpiPending(models.Model):
     """A request or complaint whose facts are to be computed again."""
 

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _gettext
 
 from aftersales.accounts.models import Organization, User
@@ -37,7 +37,7 @@ from aftersales.tickets.choices import Channel, ServiceType
 from aftersales.tickets.permissions import request_list_for
 
 from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS, KPI_BY_KEY, KPIS, Kpi
-from .models import KpiDaily
+from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim
 from .services import day_bounds, source_rows
 
 __all__ = [
@@ -100,12 +100,25 @@ def _period_check(start: dt.date, end: dt.date) -> None:
         raise ValidationFailed(fields={"start": [_gettext("The period is too long.")]})
 
 
-def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict) -> QuerySet:
+def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, group: Iterable[str] = ()) -> QuerySet:
+    """The daily rows to add up, from the smallest table that holds them: ``KpiDailyDim`` for the
+    total, one filter or one breakdown; ``KpiDailyCube`` when neither the filters nor the grouping
+    name a person dimension (team, technician, agent); else ``KpiDaily``. All hold the same sums."""
     _period_check(start, end)
-    qs = KpiDaily.objects.filter(day__gte=start, day__lte=end)
+    group = list(group)
     keys = list(keys)
-    qs = qs.filter(kpi=keys[0]) if len(keys) == 1 else qs.filter(kpi__in=keys)
-    return qs.filter(**filters)
+    kpi_q = {"kpi": keys[0]} if len(keys) == 1 else {"kpi__in": keys}
+    if len(filters) + len(group) <= 1:
+        # The total, one filter, or one breakdown: the small table of single dimensions.
+        qs = KpiDailyDim.objects.filter(day__gte=start, day__lte=end, **kpi_q)
+        if filters:
+            ((dim, value),) = filters.items()
+            return qs.filter(dim=dim, value=str(value))
+        if group:
+            return qs.filter(dim=group[0]).annotate(**{group[0]: F("value")})
+        return qs.filter(dim="")
+    model = KpiDailyCube if set(filters) | set(group) <= set(CUBE_FIELDS) else KpiDaily
+    return model.objects.filter(day__gte=start, day__lte=end, **kpi_q, **filters)
 
 
 # --- values ------------------------------------------------------------------------------------------
@@ -243,8 +256,9 @@ def kpi_breakdowns(
     for dim in dimensions:
         if dim not in DIMENSION_BY_KEY:
             raise ValidationFailed(fields={"dimension": [_gettext("Not a valid choice.")]})
-        rows = _daily([key], start, end, flt).values(dim).annotate(n=Sum("num"), d=Sum("den")).order_by()
-        got = [(r[dim], r["n"] or 0, r["d"] or 0) for r in rows]
+        rows = _daily([key], start, end, flt, group=[dim]).values(dim).annotate(n=Sum("num"), d=Sum("den")).order_by()
+        text = DIMENSION_BY_KEY[dim].text
+        got = [(r[dim] if text else int(r[dim]), r["n"] or 0, r["d"] or 0) for r in rows]
         size = (lambda t: t[1]) if kpi.unit == "n" else (lambda t: t[2])
         got.sort(key=lambda t: (-size(t), str(t[0])))
         raw[dim] = got[:limit] if limit else got

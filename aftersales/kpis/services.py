@@ -26,7 +26,7 @@ from django.utils import timezone
 from aftersales.core.bulk import RowWriter
 
 from .definitions import DIMENSION_KEYS, KPIS, Kpi, Source, sources_by_complaint, sources_by_request
-from .models import DIMENSION_FIELDS, KpiDaily, KpiFact, KpiPending
+from .models import CUBE_FIELDS, DIMENSION_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact, KpiPending
 
 logger = logging.getLogger(__name__)
 
@@ -182,14 +182,48 @@ def _stored(qs) -> dict[FactKey, Fact]:
 # --- applying differences ----------------------------------------------------------------------------
 
 
+CUBE_INDEXES = [2 + DIMENSION_FIELDS.index(f) for f in CUBE_FIELDS]
+
+
+def _cube_key(key: DailyKey) -> tuple:
+    return (key[0], key[1], *(key[i] for i in CUBE_INDEXES))
+
+
 def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
-    """Add (num, den) to each day × measure × dimensions row (created when missing); rows that
-    reach 0/0 are removed. One upsert per row, in key order (no deadlock between workers)."""
+    """Add (num, den) to each day × measure × dimensions row (created when missing) of
+    ``KpiDaily`` and, summed without the person dimensions, of ``KpiDailyCube``; rows that reach
+    0/0 are removed. One upsert per row, in key order (no deadlock between workers)."""
     deltas = {k: v for k, v in deltas.items() if v[0] or v[1]}
     if not deltas:
         return
-    table = connection.ops.quote_name(KpiDaily._meta.db_table)
-    cols = ["day", "kpi", *DIMENSION_FIELDS]
+    cube: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (n, d) in deltas.items():
+        c = cube[_cube_key(key)]
+        c[0] += n
+        c[1] += d
+    _upsert(KpiDaily, DIMENSION_FIELDS, deltas)
+    _upsert(KpiDailyCube, CUBE_FIELDS, {k: v for k, v in cube.items() if v[0] or v[1]})
+    single = _single_dims(deltas)
+    _upsert(KpiDailyDim, ("dim", "value"), {k: v for k, v in single.items() if v[0] or v[1]})
+
+
+def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
+    """(day, kpi, dim, value) sums: the total (dim "") and each single dimension."""
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (n, d) in sums.items():
+        day, kpi = key[0], key[1]
+        for dim, value in (("", ""), *zip(DIMENSION_FIELDS, key[2:], strict=True)):
+            o = out[(day, kpi, dim, str(value))]
+            o[0] += n
+            o[1] += d
+    return out
+
+
+def _upsert(model, fields, deltas: dict) -> None:
+    if not deltas:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ["day", "kpi", *fields]
     col_sql = ", ".join(connection.ops.quote_name(c) for c in cols)
     marks = ", ".join(["%s"] * (len(cols) + 2))
     sql = (
@@ -200,7 +234,7 @@ def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     days = {k[0] for k in deltas}
-    KpiDaily.objects.filter(day__in=days, num=0, den=0).delete()
+    model.objects.filter(day__in=days, num=0, den=0).delete()
 
 
 def _fact_row(fact: Fact, pk: int) -> dict:
@@ -341,20 +375,42 @@ class RebuildResult:
 
 
 def _daily_from_facts(days_q: Q) -> int:
-    """Rebuild the ``KpiDaily`` rows of the days selected by ``days_q`` from ``KpiFact``."""
-    KpiDaily.objects.filter(days_q).delete()
-    daily = connection.ops.quote_name(KpiDaily._meta.db_table)
+    """Rebuild the ``KpiDaily`` and ``KpiDailyCube`` rows of the days selected by ``days_q``
+    from ``KpiFact``. Returns the number of ``KpiDaily`` rows written."""
     fact = connection.ops.quote_name(KpiFact._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in ["day", "kpi", *DIMENSION_FIELDS])
     where, params = _where_sql(days_q)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {daily} ({cols}, num, den) "  # noqa: S608 - fixed SQL, values are parameters
-            f"SELECT {cols}, SUM(num), SUM(den) FROM {fact} WHERE {where} GROUP BY {cols} "
-            f"HAVING SUM(num) <> 0 OR SUM(den) <> 0",
-            params,
-        )
-        return cursor.rowcount
+    written = 0
+    for model, fields in ((KpiDaily, DIMENSION_FIELDS), (KpiDailyCube, CUBE_FIELDS)):
+        model.objects.filter(days_q).delete()
+        table = connection.ops.quote_name(model._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in ["day", "kpi", *fields])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}, num, den) "  # noqa: S608 - fixed SQL, values are parameters
+                f"SELECT {cols}, SUM(num), SUM(den) FROM {fact} WHERE {where} GROUP BY {cols} "
+                f"HAVING SUM(num) <> 0 OR SUM(den) <> 0",
+                params,
+            )
+            written = written or cursor.rowcount
+    KpiDailyDim.objects.filter(days_q).delete()
+    table = connection.ops.quote_name(KpiDailyDim._meta.db_table)
+    for dim in ("", *DIMENSION_FIELDS):
+        value = f"CAST({connection.ops.quote_name(dim)} AS VARCHAR(32))" if dim else "''"
+        group = f", {connection.ops.quote_name(dim)}" if dim else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, kpi, dim, value, num, den) "  # noqa: S608 - fixed SQL, values are parameters
+                f"SELECT day, kpi, %s, {value}, SUM(num), SUM(den) FROM {fact} WHERE {where} "
+                f"GROUP BY day, kpi{group} HAVING SUM(num) <> 0 OR SUM(den) <> 0",
+                [dim, *params],
+            )
+    return written
+
+
+def kpi_aggregates_from_facts() -> int:
+    """Both aggregate tables again from the stored facts (no raw row read)."""
+    with transaction.atomic():
+        return _daily_from_facts(Q())
 
 
 def _where_sql(q: Q) -> tuple[str, list]:
@@ -406,7 +462,8 @@ def kpi_rebuild(*, start: dt.date | None = None, end: dt.date | None = None, pro
             result.daily_rows += _daily_from_facts(Q(day__in=sorted(extra_days)))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(KpiDaily._meta.db_table)}")
+            for model in (KpiDaily, KpiDailyCube, KpiDailyDim):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     result.seconds = time.perf_counter() - began
     return result
 
@@ -466,4 +523,53 @@ def kpi_check(*, start: dt.date | None = None, end: dt.date | None = None, kpis:
                 have = stored.get(key, (0, 0))
                 if want != have:
                     out.append(Difference(key, want, have))
+            cube_expected: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+            for key, (n, d) in expected.items():
+                c = cube_expected[_cube_key(key)]
+                c[0] += n
+                c[1] += d
+            cube_stored = {
+                (r[0], r[1], *r[2:-2]): (r[-2], r[-1])
+                for r in KpiDailyCube.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", *CUBE_FIELDS, "num", "den"
+                )
+            }
+            for key in sorted(set(cube_expected) | set(cube_stored), key=str):
+                want = tuple(cube_expected.get(key, (0, 0)))
+                have = cube_stored.get(key, (0, 0))
+                if want != have:
+                    out.append(CubeDifference(key, want, have))
+            single_expected = _single_dims(expected)
+            single_stored = {
+                (r[0], r[1], r[2], r[3]): (r[4], r[5])
+                for r in KpiDailyDim.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", "dim", "value", "num", "den"
+                )
+            }
+            for key in sorted(set(single_expected) | set(single_stored), key=str):
+                want = tuple(single_expected.get(key, (0, 0)))
+                have = single_stored.get(key, (0, 0))
+                if want != have:
+                    out.append(SingleDifference(key, want, have))
     return out
+
+
+@dataclass(frozen=True)
+class SingleDifference(Difference):
+    def __str__(self):
+        day, kpi, dim, value = self.key
+        return (
+            f"{day} {kpi} [{f'{dim}={value}' if dim else 'total'}]: raw rows give "
+            f"{self.expected[0]}/{self.expected[1]}, aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
+
+
+@dataclass(frozen=True)
+class CubeDifference(Difference):
+    def __str__(self):
+        day, kpi, *dims = self.key
+        shown = ", ".join(f"{k}={v}" for k, v in zip(CUBE_FIELDS, dims, strict=True) if v not in (0, ""))
+        return (
+            f"{day} {kpi} [{shown or '-'}] (without people): raw rows give {self.expected[0]}/{self.expected[1]}, "
+            f"aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )

@@ -18,13 +18,13 @@ from aftersales.core.permissions import roles_required
 from aftersales.field.pdf import pdf_language
 
 from . import exports
-from .definitions import DIMENSION_KEYS
+from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS
 from .forms import FilterForm
 from .me import me_panel
 from .permissions import DASHBOARD_ROLES, ME_ROLES
 from .report import dashboard_build, tooltip, value_text
 from .rows import row_view, rows_prepare
-from .selectors import kpi_for, kpi_rows, kpi_value, rows_source
+from .selectors import dimension_labels, kpi_for, kpi_rows, kpi_value, rows_source
 from .slots import DASHBOARD_ACTIONS
 
 PAGE_SIZE = 50
@@ -32,7 +32,13 @@ EXPORT_ROWS_MAX = 50_000
 
 
 def _form(request) -> FilterForm:
-    return FilterForm(request.GET or None, partner_locked=user_is_partner(request.user))
+    partner_locked = user_is_partner(request.user)
+    if request.GET:
+        return FilterForm(request.GET, partner_locked=partner_locked)
+    # Unbound: the inputs show the default period.
+    blank = FilterForm(partner_locked=partner_locked)
+    start, end = blank.period()
+    return FilterForm(initial={"start": start, "end": end}, partner_locked=partner_locked)
 
 
 def _board(request, form):
@@ -127,9 +133,15 @@ def rows(request, key: str):
         "start": start,
         "end": end,
         "filters": filters,
+        "filter_labels": _filter_labels(filters),
         "query": query.urlencode(),
     }
     return render(request, "kpis/rows.html", context, status=400 if form.errors else 200)
+
+
+def _filter_labels(filters: dict) -> list[tuple[str, str]]:
+    labels = dimension_labels({k: [v] for k, v in filters.items()})
+    return [(str(DIMENSION_BY_KEY[k].label), labels[k][v]) for k, v in filters.items()]
 
 
 @require_GET

@@ -18,8 +18,6 @@ from aftersales.tickets.choices import Action, ServiceType, Status
 from aftersales.tickets.services import request_transition
 from aftersales.tickets.tests.paths import drive_to
 
-pytestmark = pytest.mark.django_db
-
 
 @pytest.fixture
 def sla_defaults(db):
@@ -40,6 +38,21 @@ def _daily():
     }
 
 
+def _cube():
+    from aftersales.kpis.models import KpiDailyCube
+
+    return {
+        (r.day, r.kpi, r.region, r.category, r.channel, r.service_type, r.partner): (r.num, r.den)
+        for r in KpiDailyCube.objects.all()
+    }
+
+
+def _single():
+    from aftersales.kpis.models import KpiDailyDim
+
+    return {(r.day, r.kpi, r.dim, r.value): (r.num, r.den) for r in KpiDailyDim.objects.all()}
+
+
 def _facts():
     return {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in KpiFact.objects.all()}
 
@@ -51,12 +64,15 @@ def _assert_same_as_full():
     assert kpi_check(start=start, end=end) == []
     raw = {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in facts_in_days(None, None)}
     assert _facts() == raw
-    incremental = _daily()
+    incremental, cube, single = _daily(), _cube(), _single()
     kpi_rebuild()
     assert _daily() == incremental
+    assert _cube() == cube
+    assert _single() == single
     assert _facts() == raw
 
 
+@pytest.mark.django_db
 def test_incremental_equals_full(
     sla_defaults, django_capture_on_commit_callbacks, make_user, manager, technician, agent, partner_technician
 ):
@@ -138,6 +154,7 @@ def test_incremental_equals_full(
     assert (num, den) == (0, 1)
 
 
+@pytest.mark.django_db
 def test_check_reports_a_difference(sla_defaults, django_capture_on_commit_callbacks, manager, technician):
     with django_capture_on_commit_callbacks(execute=True):
         field_job(technician, manager, in_warranty=True)
@@ -147,3 +164,10 @@ def test_check_reports_a_difference(sla_defaults, django_capture_on_commit_callb
     assert len(diffs) == 1 and "volume" in str(diffs[0])
     kpi_rebuild(start=row.day, end=row.day)
     assert kpi_check(start=row.day, end=row.day) == []
+
+
+def test_docs_are_fresh():
+    """docs/kpis.md holds the definitions as ``manage.py kpi_docs`` writes them."""
+    from aftersales.kpis.docs import docs_stale
+
+    assert not docs_stale(), "docs/kpis.md is stale: run manage.py kpi_docs"
