@@ -1,18 +1,21 @@
-"""Hand-built measures for the tests: daily aggregates written as the kpis app keeps them, so a
-test knows every figure ``kpi_value`` will answer."""
+"""Hand-built measures for the tests: daily deltas added the way the kpis app adds them (to every
+table its selectors read: ``KpiDaily``, ``KpiDailyCube``, ``KpiDailyDim``), so a test knows every
+figure ``kpi_value`` will answer."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from aftersales.kpis.models import KpiDaily
+from aftersales.kpis.models import DIMENSION_FIELDS
+from aftersales.kpis.services import _daily_add
+
+NONE = {"channel": "", "service_type": ""}
 
 
-def daily(kpi: str, day: dt.date, num: int, den: int, **dims) -> KpiDaily:
-    """One day's figure of ``kpi`` for the given dimension values (others: none)."""
-    row, _created = KpiDaily.objects.get_or_create(kpi=kpi, day=day, **dims, defaults={"num": 0, "den": 0})
-    KpiDaily.objects.filter(pk=row.pk).update(num=row.num + num, den=row.den + den)
-    return row
+def daily(kpi: str, day: dt.date, num: int, den: int, **dims) -> None:
+    """Add one day's figure of ``kpi`` for the given dimension values (others: none)."""
+    key = (day, kpi, *(dims.get(f, NONE.get(f, 0)) for f in DIMENSION_FIELDS))
+    _daily_add({key: [num, den]})
 
 
 def hours(n: float) -> int:
