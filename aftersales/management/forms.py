@@ -83,7 +83,7 @@ def plan_owners():
     return User.objects.filter(is_active=True, role__in=PLAN_ROLES).order_by("last_name", "first_name", "pk")
 
 
-PERIOD_CHOICES = [(30, _("30 days")), (60, _("60 days")), (90, _("90 days"))]
+PERIOD_CHOICES = [(14, _("14 days")), (30, _("30 days")), (60, _("60 days")), (90, _("90 days"))]
 
 
 class PlanForm(BootstrapMixin, forms.Form):
