@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.choices import Role
 from aftersales.core.states import Transition, transitions
@@ -55,9 +56,9 @@ class RunAction(models.TextChoices):
 
 
 class PlanStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
+    PLANNED = "planned", pgettext_lazy("management", "Planned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("management", "In progress")
+    DONE = "done", pgettext_lazy("management", "Done")
     EVALUATED = "evaluated", _("Evaluated")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -66,7 +67,7 @@ OPEN_PLAN_STATUSES = frozenset({PlanStatus.PLANNED, PlanStatus.IN_PROGRESS})
 
 
 class PlanAction(models.TextChoices):
-    START = "start", _("Start")
+    START = "start", pgettext_lazy("management", "Start")
     COMPLETE = "complete", _("Mark done")
     EVALUATE = "evaluate", _("Evaluate the effect")
     CANCEL = "cancel", _("Cancel")
@@ -76,7 +77,7 @@ class PlanOrigin(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     DASHBOARD = "dashboard", _("KPI dashboard")
     COMPLAINT = "complaint", _("Complaint")
-    INSPECTION = "inspection", _("Inspection")
+    INSPECTION = "inspection", pgettext_lazy("management", "Inspection")
 
 
 class ReportStatus(models.TextChoices):

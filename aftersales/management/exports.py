@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aftersales.core.exports import XlsxWriter
 from aftersales.field.pdf import pdf_language
@@ -34,7 +35,15 @@ def report_xlsx(content: dict, *, language: str) -> bytes:
         sheet = book.sheet(_("Measures"))
         sheet.append([_("Management report"), r.month])
         sheet.append(
-            [_("Measure"), _("Value"), _("Previous month"), _("Target"), _("Met"), _("Numerator"), _("Denominator")]
+            [
+                _("Measure"),
+                pgettext("management", "Value"),
+                _("Previous month"),
+                _("Target"),
+                _("Met"),
+                _("Numerator"),
+                _("Denominator"),
+            ]
         )
         for h in r.headline:
             met = {True: _("yes"), False: _("no")}.get(h["meets"], "")
@@ -45,7 +54,7 @@ def report_xlsx(content: dict, *, language: str) -> bytes:
             for t in r.trends:
                 trends.append([t["name"], *t["values"]])
         worst = book.sheet(_("Worst"))
-        worst.append([_("List"), _("Name"), _("Value"), _("Rows")])
+        worst.append([_("List"), _("Name"), pgettext("management", "Value"), _("Rows")])
         for w in r.worst:
             for i in w["items"]:
                 worst.append([w["title"], i["label"], i["value"], i["den"]])
@@ -58,12 +67,12 @@ def report_xlsx(content: dict, *, language: str) -> bytes:
             [
                 _("Problem"),
                 _("Department"),
-                _("Owner"),
+                _("Responsible person"),
                 _("Status"),
-                _("Deadline"),
+                pgettext("management", "Deadline"),
                 _("Measure"),
                 _("Baseline"),
-                _("After"),
+                pgettext("management", "After"),
                 _("Effect"),
             ]
         )
@@ -82,7 +91,7 @@ def report_xlsx(content: dict, *, language: str) -> bytes:
                 ]
             )
         cards = book.sheet(_("Scorecards"))
-        cards.append([_("Scheme"), _("Rank"), _("Person"), _("Score")])
+        cards.append([_("Scheme"), _("Rank"), pgettext("management", "Person"), _("Score")])
         for s in r.scorecards:
             for row in s["top"] + s["bottom"]:
                 cards.append([s["scheme"], row["rank"], row["name"], float(row["total"])])

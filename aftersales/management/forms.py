@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import User
 from aftersales.catalog.models import ProductCategory
@@ -71,7 +72,7 @@ LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=1, 
 
 class RunForm(BootstrapMixin, forms.Form):
     scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=Scheme.objects.none())
-    month = MonthField(label=_("Month"), choices=())
+    month = MonthField(label=pgettext_lazy("management", "Month"), choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,8 +91,10 @@ class PlanForm(BootstrapMixin, forms.Form):
     problem = forms.CharField(label=_("Problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     measure = forms.CharField(label=_("What will be done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.CharField(label=_("Department"), max_length=100)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
-    deadline = DayField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.ModelChoiceField(label=_("Responsible person"), queryset=User.objects.none())
+    deadline = DayField(
+        label=pgettext_lazy("management", "Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     kpi = forms.ChoiceField(label=_("Measure to move"), choices=())
     period_days = forms.TypedChoiceField(
         label=_("Compare over"),
@@ -143,7 +146,7 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class ReportForm(BootstrapMixin, forms.Form):
-    month = MonthField(label=_("Month"), choices=())
+    month = MonthField(label=pgettext_lazy("management", "Month"), choices=())
     language = forms.ChoiceField(label=_("Language"), choices=[("zh-hans", "简体中文"), ("en", "English")])
 
     def __init__(self, *args, **kwargs):

@@ -385,7 +385,7 @@ def plan_transition(request, pk: int, action: str):
         request,
         F.ReasonForm(request.POST),
         run=lambda d: services.plan_transition(actor=request.user, plan=plan, action=action, reason=d["reason"]),
-        done=_("Done."),
+        done=lambda p: _("The plan is now “%(status)s”.") % {"status": p.get_status_display()},
         back=lambda: redirect(plan),
     )
 

@@ -6,6 +6,7 @@
   var chart = JSON.parse(data.textContent);
   var c = echarts.init(el);
   c.setOption({
+    animation: false,
     grid: { left: 36, right: 12, top: 28, bottom: 28 },
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
