@@ -39,7 +39,7 @@ def report_xlsx(content: dict, *, language: str) -> bytes:
                 _("Measure"),
                 pgettext("management", "Value"),
                 _("Previous month"),
-                _("Target"),
+                pgettext("management", "Target"),
                 _("Met"),
                 _("Numerator"),
                 _("Denominator"),

@@ -166,7 +166,7 @@ def _scorecards(first: dt.date) -> list[dict]:
                 "approved": run.status == RunStatus.APPROVED,
                 "people": len(scores),
                 "top": [row(s) for s in scores[:3]],
-                "bottom": [row(s) for s in scores[-3:]] if len(scores) > 3 else [],
+                "bottom": [row(s) for s in scores[3:][-3:]],
             }
         )
     return out
