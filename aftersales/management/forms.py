@@ -78,6 +78,8 @@ class RunForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = Scheme.objects.filter(is_active=True).order_by("role", "name")
         self.fields["month"].choices = month_choices()
+        if not self.is_bound:  # the month that has just ended
+            self.initial.setdefault("month", f"{month_add(month_first(timezone.localdate()), -1):%Y-%m}")
 
 
 def plan_owners():

@@ -369,11 +369,14 @@ def plan_edit(request, pk: int):
 @roles_required(PLAN_ROLES)
 def plan_detail(request, pk: int):
     plan = plan_get_for(request.user, pk)
+    v = plan_view(request.user, plan)
     actions = [a for a in PlanAction if transition_allowed(plan, PLAN_TRANSITIONS, a, actor=request.user)]
+    if v["evaluable_from"] and v["evaluable_from"] > timezone.localdate():
+        actions = [a for a in actions if a != PlanAction.EVALUATE]  # the after period is not over yet
     return render(
         request,
         "management/plan_detail.html",
-        {"plan": plan, "v": plan_view(request.user, plan), "actions": actions, "reason_form": F.ReasonForm()},
+        {"plan": plan, "v": v, "actions": actions, "reason_form": F.ReasonForm()},
     )
 
 
