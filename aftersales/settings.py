@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "aftersales.returns",
     "aftersales.quality",
     "aftersales.feedback",
+    "aftersales.training",
     "aftersales.kpis",
     "aftersales.management",
 ]

@@ -500,7 +500,7 @@ def _escalate_level(
         actions=[action_message(a) for a in actions],
     )
     drafts = _outgoing(row, people, message=message, request=request)
-    request_add_note(actor=ctx.system, request=request, text=message)
+    request_add_note(actor=ctx.system, request=request, text=message, now=ctx.now)
     log = SlaEscalation(
         clock=clock,
         request=request,

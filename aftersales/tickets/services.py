@@ -180,10 +180,10 @@ def request_create(
     filed = request
     if answer:
         request = request_transition(
-            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False
+            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False, now=now
         )
     elif acknowledge:
-        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False)
+        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False, now=now)
     # Written once, with the status the request ends up in.
     search_terms_store(request)
     return _keep_related(filed, request)
