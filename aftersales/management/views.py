@@ -16,9 +16,11 @@ from aftersales.complaints.permissions import complaint_list_for
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.forms import form_action, form_add_domain_error, form_page
 from aftersales.core.permissions import roles_required, user_has_role
+from aftersales.core.slots import panel
 from aftersales.core.states import transition_allowed
 from aftersales.field.pdf import pdf_language
 from aftersales.quality.selectors import inspection_get_for
+from aftersales.training.selectors import person_card_context
 
 from . import forms as F
 from . import services
@@ -205,25 +207,15 @@ def run_approve(request, pk: int):
 
 def _person_page(request, person, *, own: bool):
     history = person_history(request.user, person, approved_only=own)
-    context = {"person": person, "history": history, "chart": trend_chart(history), "own": own}
-    from django.apps import apps
-
-    if apps.is_installed("aftersales.training"):  # pragma: no cover - once the training app is merged
-        context["training"] = _training_card(request, person)
+    context = {
+        "person": person,
+        "history": history,
+        "chart": trend_chart(history),
+        "own": own,
+        # The training record (the training app's card; nothing when the viewer may not read it).
+        "training": panel("training/_person_card.html", person_card_context)(request, person),
+    }
     return render(request, "management/person.html", context)
-
-
-def _training_card(request, person) -> str:
-    """The training record card (the ``training`` app, when installed)."""
-    from django.template.loader import render_to_string
-
-    try:
-        from aftersales.training.selectors import training_record_for  # type: ignore[import-not-found]
-    except ImportError:
-        return ""
-    return render_to_string(
-        "training/_person_card.html", {"record": training_record_for(request.user, person)}, request=request
-    )
 
 
 @require_GET

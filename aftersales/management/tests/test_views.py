@@ -110,6 +110,7 @@ def test_person_page_and_my_scorecard(manager, tech, schemes):
     run_compute(actor=manager, scheme=schemes["technician"], month=draft_month)
     html = login(manager).get(reverse("management:person", args=[tech.pk])).content.decode()
     assert html.count('data-run="') == 2 and 'id="score-trend"' in html and "/kpis/satisfaction/rows?" in html
+    assert 'id="training-card"' in html  # the training app's card: his training record
     chart = json.loads(re.search(r'<script id="score-chart" type="application/json">(.*?)</script>', html).group(1))
     assert chart["months"] == [f"{LAST_MONTH:%Y-%m}", f"{draft_month:%Y-%m}"]
     mine = login(tech).get(reverse("management:me"))
