@@ -13,12 +13,15 @@ from aftersales.core.formfields import DayField
 from aftersales.core.forms import BootstrapMixin
 from aftersales.customers.models import Region
 from aftersales.kpis.definitions import HIGHER, KPIS, LOWER
+from aftersales.quality.models import Inspection
+from aftersales.quality.selectors import inspection_rows
 
 from .choices import PLAN_ROLES, Method, PlanOrigin, SchemeRole
 from .models import Scheme
 from .periods import month_add, month_first, month_parse
 
 ID_MAX = 2**63 - 1
+INSPECTIONS_DAYS = 120  # the plan form offers the inspections of the last four months
 
 
 def kpi_choices():
@@ -120,13 +123,26 @@ class PlanForm(BootstrapMixin, forms.Form):
     complaint_number = forms.CharField(
         label=_("Complaint no."), max_length=20, required=False, help_text=_("When the plan answers a complaint.")
     )
-    inspection = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
+    inspection = forms.ModelChoiceField(
+        label=pgettext_lazy("management", "Inspection"),
+        required=False,
+        queryset=None,
+        help_text=_("When the plan answers an inspection's findings."),
+    )
 
     FILTERS = ("region", "category", "channel", "service_type", "team", "technician", "agent", "partner")
 
-    def __init__(self, *args, started: bool = False, **kwargs):
+    def __init__(self, *args, started: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = plan_owners()
+        since = timezone.now() - dt.timedelta(days=INSPECTIONS_DAYS)
+        field = self.fields["inspection"]
+        field.queryset = (
+            inspection_rows(user).filter(created_at__gte=since) if user is not None else Inspection.objects.none()
+        )
+        field.label_from_instance = lambda i: (
+            f"{i.visit.number} · {i.technician.display_name} · {i.get_status_display()}"
+        )
         self.fields["kpi"].choices = kpi_choices()
         anyone = [("", _("All"))]
         self.fields["region"].choices = anyone + list(Region.objects.order_by("name").values_list("pk", "name"))

@@ -19,7 +19,6 @@ from aftersales.core.permissions import roles_required, user_has_role
 from aftersales.core.slots import panel
 from aftersales.core.states import transition_allowed
 from aftersales.field.pdf import pdf_language
-from aftersales.quality.selectors import inspection_get_for
 from aftersales.training.selectors import person_card_context
 
 from . import forms as F
@@ -265,15 +264,6 @@ def _complaint(user, number: str):
     return complaint
 
 
-def _inspection(user, pk):
-    if not pk:
-        return None
-    try:
-        return inspection_get_for(user, pk)
-    except Exception:  # noqa: BLE001 - a foreign or unknown inspection is a field error here
-        raise ValidationFailed(fields={"inspection": [_("No such inspection.")]}) from None
-
-
 def _plan_initial(request) -> dict:
     """A plan raised from the dashboard (measure and filters), a complaint or an inspection."""
     initial = {}
@@ -292,7 +282,7 @@ def _plan_initial(request) -> dict:
 @require_http_methods(["GET", "POST"])
 @roles_required(PLAN_ROLES)
 def plan_create(request):
-    form = F.PlanForm(request.POST or None, initial=_plan_initial(request))
+    form = F.PlanForm(request.POST or None, initial=_plan_initial(request), user=request.user)
 
     def run(form):
         d = form.cleaned_data
@@ -308,7 +298,7 @@ def plan_create(request):
             period_days=d["period_days"],
             origin=d.get("origin") or "manual",
             complaint=_complaint(request.user, d.get("complaint_number")),
-            inspection=_inspection(request.user, d.get("inspection")),
+            inspection=d.get("inspection"),
         )
 
     return form_page(
@@ -338,6 +328,7 @@ def plan_edit(request, pk: int):
     }
     form = F.PlanForm(request.POST or None, initial=initial, started=plan.status != PlanStatus.PLANNED)
     form.fields.pop("complaint_number")
+    form.fields.pop("inspection")
 
     def run(form):
         d = form.cleaned_data

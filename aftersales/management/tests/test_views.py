@@ -320,3 +320,36 @@ def test_api_reports(manager, technician, django_capture_on_commit_callbacks):
     assert client.get(f"/api/management/reports/{rid}/content").json()["month"] == f"{LAST_MONTH:%Y-%m}"
     assert client.get(f"/api/management/reports/{rid}/pdf").content.startswith(b"%PDF")
     assert login(technician).get("/api/management/reports").status_code == 403
+
+
+def test_plan_from_an_inspection(manager, technician):
+    from aftersales.field.tests.factories import field_job, visit_complete
+    from aftersales.quality.services import inspection_create
+
+    job = field_job(technician, manager)
+    visit_complete(job)
+    from aftersales.field.models import Visit
+
+    inspection = inspection_create(actor=manager, visit=Visit.objects.get(request=job.request))
+    client = login(manager)
+    form = client.get(reverse("management:plan_create"), {"inspection": inspection.pk}).content.decode()
+    assert f'<option value="{inspection.pk}" selected>' in form
+    r = client.post(
+        reverse("management:plan_create"),
+        {
+            "problem": "上门未穿鞋套",
+            "measure": "复训上门规范",
+            "department": "技术部",
+            "owner": manager.pk,
+            "deadline": "2027-01-31",
+            "kpi": "norm_compliance",
+            "period_days": "30",
+            "technician": str(technician.pk),
+            "inspection": str(inspection.pk),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    plan = Plan.objects.get()
+    assert (
+        plan.origin == "inspection" and plan.inspection == inspection and plan.filters == {"technician": technician.pk}
+    )
