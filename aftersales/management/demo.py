@@ -1,4 +1,4 @@
-"""Demo management data (``manage.py demo_data``, after the measures are rebuilt at 95): the two
+"""Demo management data (``manage.py demo_data``, 98: after the measures are rebuilt at 95 and training at 97): the two
 seeded scorecard schemes with an approved run for last month and a draft for this month; three
 improvement plans (one evaluated with its measured effect, one in progress, one overdue and raised
 from a complaint); the monthly report of last month, made here (the worker may not run yet).
@@ -18,7 +18,7 @@ from .models import Run, Scheme
 from .periods import month_add, month_first
 from .services import plan_create, plan_transition, report_run_now, run_approve, run_compute
 
-DEMO_ORDER = 96
+DEMO_ORDER = 98
 
 
 def demo_present() -> bool:
