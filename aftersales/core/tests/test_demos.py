@@ -30,7 +30,9 @@ def test_every_app_with_demo_data_is_found_in_order():
         "complaints",
         "feedback",
         "quality",
+        "kpis",
         "training",
+        "management",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))
