@@ -521,6 +521,18 @@ def report_get_api(request, report_id: int):
     return report_get_for(request.auth, report_id)
 
 
+@router.post(
+    "/reports/{int:report_id}/retry",
+    response={200: ReportOut, **ERRORS},
+    summary="Make a failed report again",
+    auth=REPORTS,
+)
+def report_retry_api(request, report_id: int):
+    """Only a failed report (409 otherwise)."""
+    report = report_get_for(request.auth, report_id)
+    return services.report_retry(actor=request.auth, report=report)
+
+
 @router.get(
     "/reports/{int:report_id}/content",
     response={200: dict, **ERRORS},

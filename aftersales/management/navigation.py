@@ -14,8 +14,6 @@ register(
         weight=50,
         permission=READ_ROLES,
         active_prefix="management:",
-        # The managers' bar is full: on wide screens the icon (with its title) only.
-        icon_only_wide=True,
     ),
     # The quality team works on improvement plans only.
     MenuItem(

@@ -61,6 +61,7 @@ ROUTES = [
     Route("GET /api/management/reports", roles=REPORT_ROLES),
     Route("POST /api/management/reports", roles=REPORT_ROLES, ok=422),
     Route("GET /api/management/reports/{report_id}", obj="mgmt_report", roles=REPORT_ROLES),
+    Route("POST /api/management/reports/{report_id}/retry", obj="mgmt_report", roles=REPORT_ROLES, ok=409),
     Route("GET /api/management/reports/{report_id}/content", obj="mgmt_report", roles=REPORT_ROLES),
     Route("GET /api/management/reports/{report_id}/pdf", obj="mgmt_report", roles=REPORT_ROLES),
     Route("GET /api/management/reports/{report_id}/xlsx", obj="mgmt_report", roles=REPORT_ROLES),

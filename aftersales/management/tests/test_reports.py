@@ -177,6 +177,17 @@ def test_a_failure_is_kept_on_the_report(manager, monkeypatch, django_capture_on
     report.refresh_from_db()
     assert report.status == ReportStatus.FAILED and report.error == "no fonts" and not report.pdf
     assert not OutboxMessage.objects.filter(key="management.report_ready").exists()
+    monkeypatch.undo()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(f"/api/management/reports/{report.pk}/retry")
+    assert again.status_code == 200
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE and report.error == "" and bytes(report.pdf).startswith(b"%PDF")
+    assert client.post(f"/api/management/reports/{report.pk}/retry").status_code == 409
 
 
 def test_a_month_not_begun_is_refused(manager):
