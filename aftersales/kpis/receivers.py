@@ -25,16 +25,27 @@ _ATTR = "_kpis_pending"
 def _pending() -> dict[str, set[int]]:
     pending = getattr(connection, _ATTR, None)
     if pending is None:
-        pending = {"request": set(), "complaint": set()}
+        pending = {"request": set(), "complaint": set(), "unit": set()}
         setattr(connection, _ATTR, pending)
     return pending
 
 
 def _flush() -> None:
     pending = _pending()
-    requests, complaints = set(pending["request"]), set(pending["complaint"])
-    pending["request"].clear()
-    pending["complaint"].clear()
+    requests, complaints, units = set(pending["request"]), set(pending["complaint"]), set(pending["unit"])
+    for kind in ("request", "complaint", "unit"):
+        pending[kind].clear()
+    visits = set(pending.get("visit", ()))
+    pending.get("visit", set()).clear()
+    if visits:
+        from aftersales.field.models import Visit
+
+        requests.update(Visit.objects.filter(pk__in=visits).values_list("request_id", flat=True))
+    if units:
+        # Repeat repairs: a request on a unit changes the measure of the unit's earlier repairs.
+        from aftersales.tickets.models import ServiceRequest
+
+        requests.update(ServiceRequest.objects.filter(unit_id__in=units).values_list("pk", flat=True)[:1000])
     if not requests and not complaints:
         return
     from .services import kpi_mark
@@ -44,22 +55,18 @@ def _flush() -> None:
     kpi_refresh_soon()
 
 
-def mark(*, requests=(), complaints=()) -> None:
-    """Recompute these subjects' facts after the current transaction commits."""
+def mark(*, requests=(), complaints=(), units=()) -> None:
+    """Recompute these subjects' facts (and those of every request on these units) after the
+    current transaction commits: nothing is read or written before."""
     pending = _pending()
     pending["request"].update(pk for pk in requests if pk)
     pending["complaint"].update(pk for pk in complaints if pk)
+    pending["unit"].update(pk for pk in units if pk)
     transaction.on_commit(_flush, robust=True)
 
 
 def _request_saved(sender, instance, **kwargs):
-    ids = [instance.pk]
-    if instance.unit_id and not kwargs.get("raw"):
-        # Repeat repairs: a request on a unit changes the measure of the unit's earlier repairs.
-        from aftersales.tickets.models import ServiceRequest
-
-        ids += list(ServiceRequest.objects.filter(unit_id=instance.unit_id).values_list("pk", flat=True)[:200])
-    mark(requests=ids)
+    mark(requests=[instance.pk], units=[instance.unit_id] if not kwargs.get("raw") else ())
 
 
 def _by_request(field: str):
@@ -70,17 +77,10 @@ def _by_request(field: str):
 
 
 def _visit_child(sender, instance, **kwargs):
-    from aftersales.field.models import Visit
-
-    request_id = Visit.objects.filter(pk=instance.visit_id).values_list("request_id", flat=True).first()
-    mark(requests=[request_id])
-
-
-def _inspection(sender, instance, **kwargs):
-    from aftersales.field.models import Visit
-
-    request_id = Visit.objects.filter(pk=instance.visit_id).values_list("request_id", flat=True).first()
-    mark(requests=[request_id])
+    """A signature, a function check or an inspection: its visit's request (read on commit)."""
+    pending = _pending()
+    pending.setdefault("visit", set()).add(instance.visit_id)
+    transaction.on_commit(_flush, robust=True)
 
 
 def _complaint(sender, instance, **kwargs):
@@ -120,7 +120,7 @@ def connect() -> None:
         (CheckRecord, _visit_child),
         (FollowUp, _by_request("request_id")),
         (Survey, _by_request("request_id")),
-        (Inspection, _inspection),
+        (Inspection, _visit_child),
         (Complaint, _complaint),
     ]
     for model, receiver in pairs:

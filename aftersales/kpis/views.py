@@ -32,13 +32,14 @@ EXPORT_ROWS_MAX = 50_000
 
 
 def _form(request) -> FilterForm:
+    """The filters from the query string; the period inputs show the default period when the
+    query string names none (bound or not, the same period is read)."""
     partner_locked = user_is_partner(request.user)
-    if request.GET:
-        return FilterForm(request.GET, partner_locked=partner_locked)
-    # Unbound: the inputs show the default period.
-    blank = FilterForm(partner_locked=partner_locked)
-    start, end = blank.period()
-    return FilterForm(initial={"start": start, "end": end}, partner_locked=partner_locked)
+    data = request.GET.copy()
+    if not data.get("start") and not data.get("end"):
+        start, end = FilterForm(partner_locked=partner_locked).period()
+        data["start"], data["end"] = start.isoformat(), end.isoformat()
+    return FilterForm(data, partner_locked=partner_locked)
 
 
 def _board(request, form):

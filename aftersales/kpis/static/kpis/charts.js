@@ -28,7 +28,7 @@
       name: t.name,
       data: t.values,
       connectNulls: false,
-      symbolSize: 7,
+      symbolSize: 7, showSymbol: true, showAllSymbol: true, clip: false,
       itemStyle: { color: "#0d6efd" }
     };
     if (t.target !== null && t.target !== undefined && unit !== "n") {
@@ -39,7 +39,7 @@
       };
     }
     chart.setOption({
-      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 24, top: 28, bottom: 8, containLabel: true },
       tooltip: {
         trigger: "axis",
         formatter: function (ps) {
