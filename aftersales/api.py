@@ -130,6 +130,9 @@ def _mount():
     from aftersales.kpis.api import router as kpis_router
 
     api.add_router("/kpis", kpis_router)
+    from aftersales.management.api import router as management_router
+
+    api.add_router("/management", management_router)
 
 
 _mount()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "aftersales.feedback",
     "aftersales.training",
     "aftersales.kpis",
+    "aftersales.management",
 ]
 
 MIDDLEWARE = [

@@ -22,5 +22,6 @@ urlpatterns = [
     path("feedback/", include("aftersales.feedback.urls")),
     path("training/", include("aftersales.training.urls")),
     path("kpis/", include("aftersales.kpis.urls")),
+    path("management/", include("aftersales.management.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

@@ -25,6 +25,7 @@ from .permissions import DASHBOARD_ROLES, ME_ROLES
 from .report import dashboard_build, tooltip, value_text
 from .rows import row_view, rows_prepare
 from .selectors import dimension_labels, kpi_for, kpi_rows, kpi_value, rows_source
+from .slots import DASHBOARD_ACTIONS
 
 PAGE_SIZE = 50
 EXPORT_ROWS_MAX = 50_000
@@ -75,6 +76,7 @@ def dashboard(request):
         "charts": board.chart_data(),
         "query": query.urlencode(),
         "is_partner": user_is_partner(request.user),
+        "actions": DASHBOARD_ACTIONS.render(request, board),
     }
     return render(request, "kpis/dashboard.html", context, status=400 if form.errors else 200)
 

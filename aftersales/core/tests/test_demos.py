@@ -32,6 +32,7 @@ def test_every_app_with_demo_data_is_found_in_order():
         "quality",
         "kpis",
         "training",
+        "management",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))

@@ -44,6 +44,9 @@ def test_the_registry_holds_the_menus():
         "My training",
         "KPIs",
         "My figures",
+        "Management",
+        "Improvement plans",
+        "My scorecard",
         "Customers",
         "Products",
         "Spare parts",
@@ -131,6 +134,7 @@ def test_menus_by_role(world):
         "quality:inspection_list",
         "training:me",
         "kpis:me",
+        "management:me",
         "parts:my_van",
         "notifications:inbox",
     ]
