@@ -124,6 +124,15 @@ def _mount():
     from aftersales.feedback.api import router as feedback_router
 
     api.add_router("/feedback", feedback_router)
+    from aftersales.training.api import router as training_router
+
+    api.add_router("/training", training_router)
+    from aftersales.kpis.api import router as kpis_router
+
+    api.add_router("/kpis", kpis_router)
+    from aftersales.management.api import router as management_router
+
+    api.add_router("/management", management_router)
 
 
 _mount()

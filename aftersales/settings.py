@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "aftersales.returns",
     "aftersales.quality",
     "aftersales.feedback",
+    "aftersales.training",
+    "aftersales.kpis",
+    "aftersales.management",
 ]
 
 MIDDLEWARE = [

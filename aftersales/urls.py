@@ -20,5 +20,8 @@ urlpatterns = [
     path("returns/", include("aftersales.returns.urls")),
     path("quality/", include("aftersales.quality.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
+    path("training/", include("aftersales.training.urls")),
+    path("kpis/", include("aftersales.kpis.urls")),
+    path("management/", include("aftersales.management.urls")),
     path("", include("aftersales.tickets.urls")),
 ]

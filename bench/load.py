@@ -287,7 +287,7 @@ def explain(rows) -> None:
     from aftersales.accounts.models import User
     from aftersales.core.pagination import COUNT_CAP
     from aftersales.tickets.filters import DEFAULT_SORT, SORTS, ServiceRequestFilter
-    from aftersales.tickets.selectors import request_list_for
+    from aftersales.tickets.selectors import SPLIT_SORTS, request_list_for
 
     user = User.objects.get(username="agent")
     seen = set()
@@ -298,9 +298,17 @@ def explain(rows) -> None:
             continue
         seen.add(key)
         qd = QueryDict(key)
-        qs = ServiceRequestFilter(qd, queryset=request_list_for(user)).qs
-        order = SORTS[qd.get("sort") or DEFAULT_SORT]
+        filterset = ServiceRequestFilter(qd, queryset=request_list_for(user))
+        qs = filterset.qs
+        sort = qd.get("sort") or DEFAULT_SORT
+        order = SORTS[sort]
         page = qs.only(*[n.lstrip("-") for n in order]).order_by(*order)[:26]
+        statuses = sorted(set(filterset.form.cleaned_data.get("status") or []))
+        if sort in SPLIT_SORTS and not qd.get("q") and len(statuses) > 1:
+            # As request_page_for pages it: one ordered, limited range per status, merged.
+            keyed = qs.only(*[n.lstrip("-") for n in order])
+            branches = [keyed.filter(status=s).order_by(*order)[:26] for s in statuses]
+            page = branches[0].union(*branches[1:], all=True).order_by(*order)[:26]
         count = qs.order_by()[: COUNT_CAP + 1]
         for label, q in (("page keys", page), ("count", count)):
             sql, sql_params = q.query.sql_with_params()

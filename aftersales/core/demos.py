@@ -8,9 +8,11 @@ Core names no app. Every installed app may have a ``<app>/demo.py`` with:
     def demo_load(ctx) -> None          # optional: the demo set (``demo_data``)
     def demo_bulk(ctx) -> None          # optional: scale mode (``demo_data --requests N``: ``ctx.scale``)
     def demo_present() -> bool          # optional: its data is there already (``demo_data --if-empty``)
+    def demo_finish(ctx) -> None        # optional: after every app's demo set (e.g. what people have read)
 
 ``demo_run`` first calls every ``demo_reference``, then every ``demo_load`` (or ``demo_bulk`` in scale
-mode), each in ``DEMO_ORDER``. ``demo_reference`` and ``demo_load`` run in one transaction each;
+mode), each in ``DEMO_ORDER``, then every ``demo_finish`` (not in scale mode) in reverse order: the
+higher apps finish first, so a lower app's finish sees what they did. ``demo_reference`` and ``demo_load`` run in one transaction each;
 ``demo_bulk`` commits in batches of its own. An app leaves what the apps above need in ``ctx.data``
 under a key its module documents (``accounts`` leaves the users, ``customers`` the regions and
 customers ...); apps find anything else by its natural key (a username, a region code).
@@ -96,6 +98,11 @@ def demo_run(ctx: DemoContext, *, only: Collection[str] | None = None, reference
             elif hasattr(app.module, "demo_load"):
                 with transaction.atomic():
                     app.module.demo_load(ctx)
+        if ctx.scale is None:
+            for app in reversed(chosen):
+                if hasattr(app.module, "demo_finish"):
+                    with transaction.atomic():
+                        app.module.demo_finish(ctx)
     return [app.label for app in chosen]
 
 

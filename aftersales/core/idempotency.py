@@ -1,8 +1,9 @@
 """Idempotent creates: a retry with the same ``Idempotency-Key`` returns the first result.
 
-The key row is inserted first, inside the create's transaction. A concurrent retry
-blocks on the unique index until the first commits, then finds the row and returns the
-same object. A key reused with a different payload is a conflict.
+The key is looked up first (a replay answers from it). Otherwise the object is created and
+the key row inserted with its id in the same transaction: a concurrent request with the
+same key blocks on the unique index until the first commits, then rolls its own create
+back and returns the first object. A key reused with a different payload is a conflict.
 """
 
 from __future__ import annotations
@@ -37,21 +38,35 @@ def idempotent_create(
             _("The Idempotency-Key header is too long."), fields={"Idempotency-Key": [_("At most 128 characters.")]}
         )
     digest = payload_hash(payload)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, scope=scope, key=key, request_hash=digest)
-        except IntegrityError:
-            record = IdempotencyKey.objects.get(user=user, scope=scope, key=key)
-            if record.request_hash != digest:
-                raise ConflictError(
-                    _("This Idempotency-Key was already used with a different request."), code="idempotency_key_reused"
-                ) from None
-            return model._default_manager.get(pk=record.object_id), False
-        obj = create()
-        record.object_id = obj.pk
-        record.save(update_fields=["object_id"])
-        return obj, True
+    first = _replay(user=user, scope=scope, key=key, digest=digest, model=model)
+    if first is not None:
+        return first, False
+    try:
+        # One transaction: the object, then its key with its id (no second write of the key).
+        with transaction.atomic():
+            obj = create()
+            IdempotencyKey.objects.create(user=user, scope=scope, key=key, request_hash=digest, object_id=obj.pk)
+    except IntegrityError:
+        # The same key committed meanwhile by a concurrent request: this create is rolled back.
+        first = _replay(user=user, scope=scope, key=key, digest=digest, model=model)
+        if first is None:
+            raise
+        return first, False
+    return obj, True
+
+
+def _replay(*, user, scope: str, key: str, digest: str, model: type[M]) -> M | None:
+    """The object a committed use of ``key`` created (None: the key is new)."""
+    record = (
+        IdempotencyKey.objects.filter(user=user, scope=scope, key=key).values_list("request_hash", "object_id").first()
+    )
+    if record is None:
+        return None
+    if record[0] != digest:
+        raise ConflictError(
+            _("This Idempotency-Key was already used with a different request."), code="idempotency_key_reused"
+        )
+    return model._default_manager.get(pk=record[1])
 
 
 def idempotent_reply(

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from .permissions import user_has_role
 
@@ -65,7 +65,16 @@ class MenuItem:
         return user_has_role(user, self.permission)
 
     def url(self) -> str:
-        return reverse(self.url_name, args=self.url_args)
+        # Menu links are fixed: reversed once per script prefix (a reverse costs ~80 µs,
+        # and every page draws the menu).
+        key = (self.url_name, tuple(self.url_args or ()), get_script_prefix())
+        found = _URLS.get(key)
+        if found is None:
+            found = _URLS[key] = reverse(self.url_name, args=self.url_args)
+        return found
+
+
+_URLS: dict[tuple, str] = {}
 
 
 @dataclass

@@ -36,3 +36,15 @@ def customer_list_for(user) -> QuerySet[Customer]:
 
 def customer_can_write(user) -> bool:
     return user_has_role(user, WRITE_ROLES)
+
+
+def customer_can_see(user, customer: Customer) -> bool:
+    """Whether ``customer`` is in ``customer_list_for(user)``: in memory where the role
+    decides (the back office sees every customer, a customer himself), else one query."""
+    if not user.is_authenticated:
+        return False
+    if user_has_role(user, BACK_OFFICE_ROLES):
+        return True
+    if user.role == Role.CUSTOMER:
+        return customer.user_id == user.pk
+    return customer_list_for(user).filter(pk=customer.pk).exists()

@@ -10,7 +10,7 @@ from aftersales.core.phones import phone_search_key
 from aftersales.core.search import prefix_condition
 
 from .models import Customer, CustomerAddress, Region
-from .permissions import customer_list_for
+from .permissions import customer_can_see, customer_list_for  # noqa: F401  (customer_can_see re-exported)
 
 
 def customer_get_for(user, pk: int) -> Customer:

@@ -1,7 +1,14 @@
-"""Demo dispatch data: technician profiles (skills, regions, home bases near their region) for the demo
-technicians "tech" and "partnertech" and a few more created here, and a dispatch policy per mode.
+"""Demo dispatch data (see ``core.demos``).
 
-Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the logins, regions and catalog.
+- ``demo_reference``: technician profiles (skills, the regions each serves, home bases in their region)
+  for the demo technicians "tech" and "partnertech" and the others created here — one or two per city,
+  the partner's technicians only in the partner's city (Suzhou), nobody in the remote regions — and a
+  dispatch policy per mode. Leaves ``ctx.data["coverage"]``: {region code: [technician User]}, so the
+  requests below are given only to a technician who serves their region.
+- ``demo_load``: the technicians' booked visits relative to now: today's and tomorrow's windows for the
+  accepted demo jobs (``ctx.data["to_book"]`` from ``tickets.demo``), the oldest today, the newest
+  tomorrow, then each day's route, planned in the morning (today) and now (tomorrow).
+
 Demo only: the passwords are public.
 """
 
@@ -29,13 +36,22 @@ from .services import policy_create, profile_save
 
 DEMO_ORDER = 60
 
-# username, organization, last name, first name, region codes served (first = home region)
-EXTRA_TECHNICIANS = [
-    ("tech2", OWN_ORG, "李", "师傅", ["SH-XH", "SH-PD"]),
-    ("tech3", OWN_ORG, "王", "师傅", ["SH-PD"]),
-    ("tech4", OWN_ORG, "刘", "师傅", None),
-    ("partnertech2", PARTNER_ORG, "郑", "师傅", ["SH-XH", "SH-PD"]),
+# The demo technicians: username, organization, last name, first name, region codes served (first = home
+# region). "tech" and "partnertech" are logins of ``accounts.demo``; the others are created here. Remote
+# regions have no technician of their own (their requests are answered remotely or wait for a partner).
+TECHNICIANS = [
+    ("tech", OWN_ORG, None, None, ["SH-PD", "SH-XH"]),
+    ("tech2", OWN_ORG, "李", "师傅", ["SH-XH", "SH-MH"]),
+    ("tech3", OWN_ORG, "王", "师傅", ["SH-MH", "SH-PD"]),
+    ("tech4", OWN_ORG, "刘", "师傅", ["BJ-CY", "BJ-HD"]),
+    ("tech5", OWN_ORG, "黄", "师傅", ["GZ-TH"]),
+    ("tech6", OWN_ORG, "何", "师傅", ["SZ-NS"]),
+    ("tech7", OWN_ORG, "徐", "师傅", ["HZ-XH"]),
+    ("tech8", OWN_ORG, "罗", "师傅", ["CD-WH"]),
+    ("partnertech", PARTNER_ORG, None, None, ["SZ-SIP"]),
+    ("partnertech2", PARTNER_ORG, "郑", "师傅", ["SZ-SIP"]),
 ]
+EXTRA_TECHNICIANS = [row for row in TECHNICIANS if row[2] is not None]
 FIELD_TYPES = [ServiceType.INSTALLATION, ServiceType.REPAIR, ServiceType.MAINTENANCE, ServiceType.RETURN_EXCHANGE]
 
 
@@ -54,10 +70,8 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
         codes = sorted(regions)
         coords = _region_coords()
         categories = list(ProductCategory.objects.filter(code__in=[c[0] for c in CATEGORIES]).order_by("code"))
-        plan = [("tech", OWN_ORG, None, None, ["SH-PD", "SH-XH"]), ("partnertech", PARTNER_ORG, None, None, ["SH-XH"])]
-        plan += [(u, org, last, first, served) for u, org, last, first, served in EXTRA_TECHNICIANS]
         profiles = []
-        for username, org_name, last, first, served in plan:
+        for username, org_name, last, first, served in TECHNICIANS:
             user = User.objects.filter(username=username).first()
             if user is None:
                 if last is None or org_name not in orgs:
@@ -91,7 +105,7 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
                     home_longitude=Decimal(f"{lng + rng.uniform(-0.03, 0.03):.6f}"),
                     shift_start=dt.time(8, 30),
                     shift_end=dt.time(17, 30),
-                    capacity_jobs=rng.choice([5, 6, 7]),
+                    capacity_jobs=rng.choice([7, 8]),
                     rating=Decimal(f"{rng.uniform(3.6, 4.9):.2f}"),
                     skills=skills,
                     regions=[regions[c] for c in served],
@@ -109,5 +123,78 @@ def demo_dispatch(*, rng: random.Random) -> list[TechnicianProfile]:
         return profiles
 
 
+def demo_reference(ctx) -> None:
+    """The technicians' profiles (idempotent) and who serves which region (not in scale mode: the bulk
+    generator gives its jobs to the two demo technicians, see ``tickets.demo_bulk``)."""
+    if ctx.scale is not None:
+        return
+    profiles = demo_dispatch(rng=ctx.rng("dispatch"))
+    coverage: dict[str, list[User]] = {}
+    for profile in profiles:
+        for region in profile.regions.order_by("code"):
+            coverage.setdefault(region.code, []).append(profile.user)
+    ctx.data["coverage"] = coverage
+    ctx.data["technicians"] = [p.user for p in profiles]
+
+
+# --- the booked visits of today and tomorrow ---------------------------------------------------
+
+# Visit windows of a working day (local time), inside the technicians' shift (08:30–17:30).
+WINDOWS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)), (dt.time(13, 30), dt.time(15, 30)),
+           (dt.time(15), dt.time(17))]  # fmt: skip
+TODAY_VISITS = 3
+ROUTE_SECONDS = 0.3  # a day of three or four visits is solved at once; the demo must stay fast
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, time))
+
+
+def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> dict:
+    """Book each accepted job of ``to_book`` into a window of today or tomorrow (per technician: the three
+    oldest today, in window order, the newest tomorrow), then plan both days' routes."""
+    from django.utils import timezone
+
+    from .routes import route_plan_build
+    from .services import appointment_create
+
+    today = timezone.localdate(now)
+    days = (today, today + dt.timedelta(days=1))
+    by_technician: dict[int, list] = {}
+    for request in to_book:
+        by_technician.setdefault(request.assigned_technician_id, []).append(request)
+    booked = 0
+    for jobs in by_technician.values():
+        jobs.sort(key=lambda r: (r.created_at, r.pk))
+        # Three visits booked today (the late afternoon stays for urgent work), the rest tomorrow.
+        split = min(TODAY_VISITS, len(jobs) // 2)
+        for day, chunk in ((days[0], jobs[:split]), (days[1], jobs[split : split + len(WINDOWS)])):
+            for (start, end), request in zip(WINDOWS, chunk, strict=False):
+                asked = min(request.status_changed_at + dt.timedelta(minutes=rng.randint(5, 40)), now)
+                appointment_create(
+                    actor=request.assigned_technician,
+                    request=request,
+                    window_start=_at(day, start),
+                    window_end=_at(day, end),
+                    agreed_with=request.contact_name or request.customer.name,
+                    now=asked,
+                )
+                booked += 1
+    dispatcher = User.objects.filter(username="dispatcher").first()
+    # Today's routes as planned in the morning, before the first visit; tomorrow's as planned now.
+    morning = min(now, _at(today, dt.time(7, 30)))
+    for technician_id in sorted(by_technician):
+        technician = User.objects.get(pk=technician_id)
+        route_plan_build(actor=dispatcher, technician=technician, day=days[0], seconds=ROUTE_SECONDS, now=morning)
+        route_plan_build(actor=dispatcher, technician=technician, day=days[1], seconds=ROUTE_SECONDS, now=now)
+    return {"booked": booked, "technicians": len(by_technician)}
+
+
 def demo_load(ctx) -> None:
-    demo_dispatch(rng=ctx.rng("dispatch"))
+    from django.utils import timezone
+
+    to_book = ctx.data.get("to_book") or []
+    made = demo_visits_book(rng=ctx.rng("dispatch.visits"), to_book=to_book, now=timezone.now())
+    ctx.log(f"{made['booked']} visits booked today and tomorrow for {made['technicians']} technicians")

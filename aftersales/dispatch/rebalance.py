@@ -58,7 +58,7 @@ from .routes import (
     travel_provider,
     visit_facts,
 )
-from .selectors import profile_list, request_category_id, skill_level, works_on
+from .selectors import profile_list, request_category_id, request_skill, skill_level, technician_blocks, works_on
 
 PINNED_DEPARTED = "departed"
 PINNED_NAMED = "named_technician"
@@ -128,6 +128,7 @@ def day_state(day: dt.date, *, now=None) -> DayState:
     ).values_list("request_id", "technician_id"):
         tried[rid].add(tid)
 
+    blocked = technician_blocks(list(working), [request_skill(r) for r in rows], day=day)
     state = DayState(day, now, working, {}, {}, {}, {}, appts, due)
     for r in rows:
         holder = r.assigned_technician_id
@@ -155,6 +156,7 @@ def day_state(day: dt.date, *, now=None) -> DayState:
             and tid not in tried[r.pk]
             and (r.region_id is None or any(reg.pk == r.region_id for reg in p.regions.all()))
             and skill_level(p, r.service_type, category) > 0
+            and (tid, r.service_type, category) not in blocked
         }
         if not others:
             state.pinned[r.pk] = PINNED_HOLDER_AWAY if holder not in working else PINNED_NOBODY_ELSE

@@ -53,6 +53,7 @@ from .permissions import (  # noqa: F401  (re-exported: callers read the rules f
     technicians_editable_for,
 )
 from .scoring import CandidateFacts, Suggestion, haversine_km, rank
+from .slots import TECHNICIAN_BLOCKS
 
 DONE_STATUSES = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
 
@@ -167,6 +168,30 @@ def skill_level(profile: TechnicianProfile, service_type: str, category_id: int 
     return max(levels, default=0)
 
 
+def request_skill(request: ServiceRequest) -> tuple[str, int | None]:
+    """The skill a job needs: its service type, on its product's category (None: unknown)."""
+    return request.service_type, request_category_id(request)
+
+
+def technician_blocks(technician_ids, skills, *, day: dt.date) -> dict[tuple[int, str, int | None], str]:
+    """Who must not get jobs of which skill on ``day``, with the reason: the answers of the apps above
+    (``slots.TECHNICIAN_BLOCKS``; training: a lapsed certification). Empty when no app blocks anybody."""
+    ids, wanted = list(technician_ids), list(dict.fromkeys(skills))
+    out: dict[tuple[int, str, int | None], str] = {}
+    if not ids or not wanted:
+        return out
+    for answer in TECHNICIAN_BLOCKS.call(ids, wanted, day=day):
+        for key, reason in (answer or {}).items():
+            out.setdefault(key, str(reason))
+    return out
+
+
+def technician_block_reason(technician_id: int, request: ServiceRequest, *, day: dt.date) -> str:
+    """Why this technician may not take this job on ``day`` ("" when nothing blocks him)."""
+    st, category = request_skill(request)
+    return technician_blocks([technician_id], [(st, category)], day=day).get((technician_id, st, category), "")
+
+
 def sla_due(request: ServiceRequest) -> dt.datetime | None:
     """The nearest due time of a running clock that a visit stops (appointment contact, arrival)."""
     return (
@@ -225,6 +250,9 @@ def candidate_facts(request: ServiceRequest, *, now=None, profiles=None, exclude
             Prefetch("absences", queryset=TechnicianAbsence.objects.filter(start__lte=today, end__gte=today)),
         )
     )
+    st, category = request_skill(request)
+    blocked = technician_blocks([p.user_id for p in profiles], [(st, category)], day=today)
+    profiles = [p for p in profiles if (p.user_id, st, category) not in blocked]
     ids = [p.user_id for p in profiles]
     held = _held_jobs_by_tech(ids, today)
     last_stop = {}
@@ -349,7 +377,8 @@ def pool_for(user, *, now=None) -> list[ServiceRequest]:
         if skill_level(profile, r.service_type, request_category_id(r)) == 0:
             continue
         out.append(r)
-    return out
+    blocked = technician_blocks([user.pk], [request_skill(r) for r in out], day=local_day(now))
+    return [r for r in out if (user.pk, *request_skill(r)) not in blocked]
 
 
 def pool_get_for(user, request_id: int) -> ServiceRequest:

@@ -67,7 +67,7 @@ from .selectors import (
     technicians_editable_for,
     unassigned_jobs,
 )
-from .slots import SUGGESTIONS
+from .slots import SUGGESTIONS, TECHNICIAN_SIDE
 
 # The board's day axis: at least this span; widened to every shift and visit shown.
 DAY_START_HOUR, DAY_END_HOUR = 8, 18
@@ -527,6 +527,7 @@ def technician_edit(request, technician_id: int):
             "form": form,
             "absences": absences,
             "absence_form": AbsenceForm(),
+            "side_panels": TECHNICIAN_SIDE.render(request, technician),
         },
     )
 

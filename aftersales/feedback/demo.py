@@ -228,6 +228,7 @@ def demo_load(ctx: DemoContext) -> None:
             _make_calls(rng, followup, now, plan="reached")
             made += 1
     _remedies(rng, now)
+    _remedy_complaints(rng, now)
     _due_soon(ctx, rng, now)
     survey_expire_due(now=now)
     ctx.log(
@@ -265,6 +266,51 @@ def _remedies(rng: random.Random, now: dt.datetime) -> None:
                 answers=_answers(rng, recheck.template, recheck.request.service_type, overall=rng.choice((4, 5, 5))),
                 now=asked,
             )
+
+
+def _remedy_complaints(rng: random.Random, now: dt.datetime) -> None:
+    """The complaints the dissatisfied answers opened (in the complaints app) were handled like the others:
+    answered well within their deadline and, once the customer accepted, followed up and closed; the ones
+    of the last day are being investigated."""
+    from aftersales.complaints.models import Complaint
+    from aftersales.complaints.services import (
+        complaint_assign,
+        complaint_close,
+        complaint_follow_up,
+        complaint_note,
+        complaint_propose,
+        complaint_respond,
+    )
+
+    handler = User.objects.filter(role=Role.QUALITY, is_active=True).order_by("id").first()
+    if handler is None:
+        return
+    for complaint in Complaint.objects.filter(source="survey", status="open").order_by("created_at", "id"):
+        start = complaint.created_at
+        limit = min(complaint.due_at, now) - start
+        at = [start + limit * share for share in (0.1, 0.4, 0.5, 0.6, 0.7)]
+        complaint = complaint_assign(actor=handler, complaint=complaint, investigator=handler, now=at[0])
+        if now - start < dt.timedelta(days=1):
+            complaint_note(actor=handler, complaint=complaint, text="已电话联系客户，正在核实情况。", now=at[1])
+            continue
+        complaint = complaint_propose(
+            actor=handler,
+            complaint=complaint,
+            investigation="已核实：回访中客户反映的问题属实。",
+            solution=rng.choice(["主管电话致歉，并赠送一次免费保养。", "退还多收费用，并对技师进行服务规范培训。"]),
+            now=at[2],
+        )
+        done = start + min(now - start, dt.timedelta(days=3)) * 0.8
+        complaint = complaint_respond(actor=handler, complaint=complaint, accepted=True, note="客户接受。", now=at[3])
+        complaint = complaint_follow_up(
+            actor=handler,
+            complaint=complaint,
+            note="回访：客户表示满意。",
+            now=max(at[4], done - dt.timedelta(hours=2)),
+        )
+        complaint_close(
+            actor=handler, complaint=complaint, lessons="回访发现的问题当天转投诉处理，闭环跟进。", now=done
+        )
 
 
 # --- a few calls due soon ------------------------------------------------------------------------
@@ -308,11 +354,14 @@ def _due_soon(ctx: DemoContext, rng: random.Random, now: dt.datetime) -> int:
     units = ctx.data.get("units", {})
     specs = {p.product.pk: p for p in ref.products}
     made = 0
+    coverage = ctx.data.get("coverage") or {}
+    covered = [c for c in customers if c.region.region.code in coverage] or customers
     for completed in _due_soon_times(now):
-        customer = rng.choice(customers).customer
+        demo_customer = rng.choice(covered)
+        customer = demo_customer.customer
         unit = (units.get(customer.pk) or [None])[0]
         spec = specs.get(unit.product_id) if unit is not None else rng.choice(ref.products)
-        technician = rng.choice(ref.technicians)
+        technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
         at = completed - dt.timedelta(minutes=sum(WALK_MINUTES) + 30)
         request = request_create(
             actor=ref.users["agent"],

@@ -4,12 +4,12 @@
   and use-and-care checklists for the demo product categories (``catalog.demo``), plus a
   few lines that apply to every product. Idempotent: rows are found by their code (checks
   by category and text) and only the missing ones are created.
-- A handful of visits through the real services on demo jobs of technicians with a van
-  (in-progress jobs first, then some accepted ones; the scheduled jobs stay for the
-  technician's day): diagnosis, quote and signed consent when out of warranty, a part from
-  the van when one fits, checklist, the customer's signature, payment, check-out — so the
-  demo has service forms and receipts to print. One visit ends with "needs a second visit".
-  Only when no visit exists yet.
+- Today's visits so far through the real services, on the windows ``dispatch.demo`` booked for
+  technicians with a van: a visit whose window began long enough ago is done (diagnosis, quote
+  and signed consent when out of warranty, a part from the van when one fits, checklist, the
+  customer's signature, payment, check-out — so the demo has service forms and receipts to
+  print; one ends with "needs a second visit"); the one under way is checked in and diagnosed.
+  The later windows stay for the technician's day. Only when no visit exists yet.
 
 Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the requests and the parts
 (it needs the jobs and the vans).
@@ -431,7 +431,6 @@ CHECKLISTS = {
 }
 
 DEMO_ORDER = 80
-DEMO_VISITS = 6
 
 
 def fault_tree_ensure() -> dict:
@@ -505,31 +504,29 @@ def _signature(rng: random.Random) -> str:
 
 
 def _jobs(now) -> list:
-    """Demo jobs a technician with a van can visit: in progress first, then some accepted ones
-    (at least two accepted jobs per technician are left for the day page)."""
-    from aftersales.accounts.choices import Role
+    """Today's booked visits whose window has begun, for technicians with a van, earliest first:
+    (request, window start, appointment)."""
+    from aftersales.dispatch.choices import AppointmentStatus
+    from aftersales.dispatch.models import Appointment
     from aftersales.parts.models import Warehouse
-    from aftersales.tickets.choices import Status
-    from aftersales.tickets.models import ServiceRequest
 
     vans = set(Warehouse.objects.filter(technician__isnull=False).values_list("technician_id", flat=True))
-    base = (
-        ServiceRequest.objects.filter(
-            assigned_technician__role=Role.TECHNICIAN,
-            assigned_technician_id__in=vans,
-            unit__isnull=False,
-            visits__isnull=True,
-            status_changed_at__lte=now - datetime.timedelta(days=1),
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(0)))
+    appointments = (
+        Appointment.objects.filter(
+            status=AppointmentStatus.CONFIRMED,
+            technician_id__in=vans,
+            window_start__gte=midnight,
+            window_start__lte=now - datetime.timedelta(minutes=45),
+            request__unit__isnull=False,
+            request__visits__isnull=True,
         )
-        .select_related("unit", "unit__product", "unit__product__category", "assigned_technician", "customer")
-        .order_by("-created_at", "pk")
+        .select_related(
+            "request__unit__product__category", "request__assigned_technician", "request__customer", "request"
+        )
+        .order_by("window_start", "pk")
     )
-    jobs = list(base.filter(status=Status.IN_PROGRESS)[:DEMO_VISITS])
-    accepted: dict[int, list] = {}
-    for request in base.filter(status=Status.ACCEPTED):
-        accepted.setdefault(request.assigned_technician_id, []).append(request)
-    spare = [r for requests in accepted.values() for r in requests[2:]]
-    return (jobs + spare)[:DEMO_VISITS]
+    return [(a.request, a.window_start, a) for a in appointments]
 
 
 def _cause_for(rng: random.Random, request) -> FaultCause | None:
@@ -559,12 +556,12 @@ def _van_part(technician, product):
     return level
 
 
-def _visit(rng: random.Random, request, *, start, second_visit: bool) -> Visit | None:
+def _visit(rng: random.Random, request, *, start, second_visit: bool, on_site: bool = False) -> Visit | None:
     from . import services
     from .selectors import checks_for
 
     t = request.assigned_technician
-    clock = iter(range(0, 600, rng.randint(8, 15)))
+    clock = iter(range(0, 600, rng.randint(8, 12)))  # a visit of eight steps takes at most 96 min
 
     def at():
         return start + datetime.timedelta(minutes=next(clock))
@@ -581,6 +578,8 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool) -> Visit |
         solution=cause.solution_hint or "按标准流程维修",
         now=at(),
     )
+    if on_site:
+        return visit  # the technician is there now: diagnosed, the work goes on
     customer = request.contact_name or request.customer.name
     level = _van_part(t, request.unit.product)
     if second_visit:
@@ -631,19 +630,39 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool) -> Visit |
     return services.visit_check_out(actor=t, visit=visit, outcome=Outcome.COMPLETED, now=at())
 
 
+VISIT_LENGTH = datetime.timedelta(minutes=100)
+
+
 def demo_visits(*, rng: random.Random) -> list[Visit]:
-    """A few visits through the services (only when there is none yet); a job that fails a rule
-    of the services is skipped."""
+    """Today's visits so far, through the services (only when there is none yet): each technician set off
+    (the customer told when he would arrive) and checked in a little after his window began; a visit that
+    had time to finish is done (one of them needs a second visit), the one under way is diagnosed and goes
+    on. A job that fails a rule of the services is skipped."""
+    from aftersales.dispatch.services import appointment_depart
+
     if Visit.objects.exists():
         return []
     now = timezone.now()
     made = []
     jobs = _jobs(now)
-    for i, request in enumerate(jobs):
-        start = now - datetime.timedelta(hours=2 * (len(jobs) - i) + 2)
+    starts = {
+        request.pk: window_start + datetime.timedelta(minutes=rng.randint(5, 25)) for request, window_start, _a in jobs
+    }
+    finished = [request.pk for request, _w, _a in jobs if starts[request.pk] + VISIT_LENGTH <= now]
+    second = finished[len(finished) // 2] if len(finished) > 2 else None
+    for request, _window_start, appointment in jobs:
+        start = starts[request.pk]
+        on_site = start + VISIT_LENGTH > now
         try:
             with transaction.atomic():
-                visit = _visit(rng, request, start=start, second_visit=i == len(jobs) - 1 and len(jobs) > 2)
+                # He set off after the previous job and told the customer when he would arrive.
+                appointment_depart(
+                    actor=request.assigned_technician,
+                    appointment=appointment,
+                    eta=start,
+                    now=start - datetime.timedelta(minutes=rng.randint(15, 35)),
+                )
+                visit = _visit(rng, request, start=start, second_visit=request.pk == second, on_site=on_site)
         except DomainError:
             continue
         if visit is not None:

@@ -103,13 +103,24 @@ def messages_send(outgoing: Iterable[Outgoing], *, now=None) -> list[OutboxMessa
     (an e-mail without address) gets no row on that channel. Returns the rows written."""
     now = now or timezone.now()
     rows: list[OutboxMessage] = []
+    # One message to many people shares its params and its link: converted once (the SLA
+    # sweep sends tens of thousands, a URL reversed for each cost more than the insert).
+    params_of: dict[int, tuple] = {}
+    links: dict[tuple, dict] = {}
     for out in outgoing:
         if isinstance(out.key, Message):
             raise TypeError("Pass the key and params, not a Message.")
         if kind_get(out.key) is None:
             raise LookupError(f"Unknown message kind {out.key!r}: register it in its app's messages.py.")
-        params = params_jsonable(out.params or {})
-        link = _link(out.link, out.url)
+        raw = out.params or {}
+        known = params_of.get(id(raw))
+        if known is None or known[0] is not raw:
+            known = params_of[id(raw)] = (raw, params_jsonable(raw))
+        params = known[1]
+        link_key = (type(out.link), getattr(out.link, "pk", None), out.url)
+        link = links.get(link_key) if out.link is None or out.link.pk is not None else None
+        if link is None:
+            link = links[link_key] = _link(out.link, out.url)
         names = (out.channels,) if isinstance(out.channels, str) else tuple(out.channels)
         unknown = set(names) - set(Channel.values)
         if unknown:

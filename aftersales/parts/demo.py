@@ -204,7 +204,7 @@ def demo_parts(*, rng: random.Random) -> dict:
                             }
                         )
                 else:
-                    qty = rng.randint(20, 80)
+                    qty = rng.randint(40, 120)  # enough for every van of the demo technicians
                     cost = (part.cost * Decimal(str(rng.choice([0.95, 1.0, 1.05])))).quantize(Decimal("0.01"))
                     lot = f"B2026{delivery + 1:02d}" if part.tracking == Tracking.BATCH else ""
                     lines.append({"part": part, "quantity": qty, "lot": lot, "unit_cost": cost})

@@ -143,6 +143,10 @@ class Inspection(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["technician", "status"])]
 
+    def __str__(self):
+        """The inspected visit's service form number (a notification's link shows it)."""
+        return self.visit.number
+
     def get_absolute_url(self):
         return reverse("quality:inspection_detail", args=[self.pk])
 

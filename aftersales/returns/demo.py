@@ -25,6 +25,7 @@ from .models import ReturnPolicy, Rma
 
 DEMO_ORDER = 83
 WARDROBE_POLICY = "定制家具（衣柜）：不适用 7 天无理由退货"
+PARTNER_REGION = "SZ-SIP"  # where the demo partner (苏州安家授权服务中心) works
 
 
 def demo_present() -> bool:
@@ -75,7 +76,17 @@ def demo_load(ctx) -> None:
     partner = Organization.objects.filter(kind=OrganizationKind.PARTNER).order_by("id").first()
     rng = ctx.rng("returns")
     units = {}
-    for (key, code, sold, online, _delivered), customer in zip(UNITS, rng.sample(customers, len(UNITS)), strict=True):
+    chosen = rng.sample(customers, len(UNITS))
+    coverage = ctx.data.get("coverage") or {}
+    served = [c for c in customers if c.addresses.filter(region__code__in=list(coverage)).exists() and c not in chosen]
+    if served:  # the repair is done by a technician who serves the customer's region
+        chosen[[u[0] for u in UNITS].index("repair")] = served[0]
+    if partner is not None:
+        # The partner inspects the unit of a customer in its own city (the partner's staff see only that).
+        local = [c for c in customers if c.addresses.filter(region__code=PARTNER_REGION).exists() and c not in chosen]
+        if local:
+            chosen[[u[0] for u in UNITS].index("day12")] = local[0]
+    for (key, code, sold, online, _delivered), customer in zip(UNITS, chosen, strict=True):
         address = customer.addresses.order_by("-is_default", "id").first()
         units[key] = unit_register(
             actor=admin,
@@ -170,5 +181,30 @@ def demo_load(ctx) -> None:
     # 9. A fault after 60 days: repair within the 三包 period.
     rma = check(file("repair", 5, text="制热效果差"), 5)
     rma = inspect(rma, 4)
-    decide(rma, 4, Resolution.REPAIR)
+    rma = decide(rma, 4, Resolution.REPAIR)
+    _repair_done(rma.repair_request, users, coverage)
     ctx.log(f"{Rma.objects.count()} returns and exchanges")
+
+
+def _repair_done(request, users, coverage) -> None:
+    """The repair the RMA asked for was booked the same afternoon and done the next morning."""
+    from aftersales.tickets.services import request_transition
+
+    if request is None:
+        return
+    technician = next(iter(coverage.get(request.region.code if request.region_id else "", [])), None)
+    if technician is None:
+        return
+    steps = [("assign", users["dispatcher"], _at(4, 17)), ("accept", technician, _at(4, 17) + datetime.timedelta(minutes=20)),
+             ("schedule", technician, _at(4, 18)), ("start", technician, _at(3, 10)),
+             ("complete", technician, _at(3, 11))]  # fmt: skip
+    for action, actor, at in steps:
+        request = request_transition(
+            actor=actor,
+            request=request,
+            action=action,
+            technician=technician if action == "assign" else None,
+            reason="维修完成，试机正常" if action == "complete" else "",
+            now=at,
+            by_owner=True,
+        )

@@ -55,12 +55,13 @@ from aftersales.notifications.models import Channel
 from aftersales.notifications.services import Outgoing, messages_send
 from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
-from aftersales.tickets.services import request_add_note, request_transition, request_update
+from aftersales.tickets.services import request_notes_add, request_transition, request_update
 
 from .businesstime import business_time_between
 from .clocks import stop_statuses
 from .defaults import LEVEL_NAMES
 from .models import Calendar, ClockState, EscalationLevel, SlaClock, SlaEscalation
+from .signals import clocks_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -289,12 +290,12 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
             SlaClock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
             .order_by("due_at", "id")
-            .values_list("id", "kind", "calendar_id", "due_at")[:batch]
+            .values_list("id", "kind", "calendar_id", "due_at", "request_id")[:batch]
         )
         if not rows:
             return 0
         values = []
-        for pk, kind, calendar_id, due_at in rows:
+        for pk, kind, calendar_id, due_at, _request_id in rows:
             late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
             values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
         table = SlaClock._meta.db_table
@@ -312,6 +313,7 @@ def _flip_batch(ctx: _Context, batch: int) -> int:
         params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        clocks_changed_on_commit([row[4] for row in rows])
     return len(rows)
 
 
@@ -469,12 +471,18 @@ def _claim_levels(ctx: _Context, wanted: list[tuple[SlaClock, EscalationLevel]])
     return claimed
 
 
+def _writes_request(row: EscalationLevel) -> bool:
+    """Whether the level may change the request itself (priority, assignment)."""
+    return bool(row.raise_priority_to or row.reassign_technician_id or row.reassign_organization_id)
+
+
 def _escalate_level(
     ctx: _Context, clock: SlaClock, request: ServiceRequest, row: EscalationLevel
-) -> tuple[ServiceRequest, list[Outgoing], SlaEscalation]:
-    """The actions of one claimed level. Priority, reassignment and the timeline note go
-    through the tickets services (timeline + audit + on-commit signals, as for a person);
-    the notifications and the log row are returned to be written in bulk."""
+) -> tuple[ServiceRequest, list[Outgoing], SlaEscalation, tuple[ServiceRequest, Message]]:
+    """The actions of one claimed level. Priority and reassignment go through the tickets
+    services (timeline + audit + on-commit signals, as for a person); the notifications,
+    the log row and the timeline note are returned to be written in bulk (the note by
+    ``tickets.services.request_notes_add``)."""
     ctx.pause()
     actor = row.act_as if row.act_as_id else ctx.system
     late = business_time_between(ctx.calendar(clock.calendar_id), clock.due_at, max(ctx.now, clock.due_at))
@@ -498,7 +506,6 @@ def _escalate_level(
         actions=[action_message(a) for a in actions],
     )
     drafts = _outgoing(row, people, message=message, request=request)
-    request_add_note(actor=ctx.system, request=request, text=message)
     log = SlaEscalation(
         clock=clock,
         request=request,
@@ -511,7 +518,7 @@ def _escalate_level(
         actions=actions,
         notified=len(people) if drafts else 0,
     )
-    return request, drafts, log
+    return request, drafts, log, (request, message)
 
 
 def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepResult) -> tuple | None:
@@ -538,7 +545,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 live.append(clock)
         if idle:
             SlaClock.objects.filter(pk__in=idle).update(escalate_at=None)
-        drafts, logs = [], []
+        drafts, logs, notes = [], [], []
         # Level by level: a clock whose next level is due is claimed, acted on, and looked
         # at again (a sweep after a long stop runs each missed level once, in order).
         while live:
@@ -557,16 +564,23 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                     later[row.delay].append(clock.pk)
             claimed = _claim_levels(ctx, wanted)
             for item in claimed:
-                request, mine, log = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
+                if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
+                    # A note of this request is waiting: written first, so the timeline
+                    # keeps the order in which the levels acted.
+                    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
+                    notes = []
+                request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
                 requests[item.clock.request_id] = request  # the next clock of this request sees the changes
                 drafts += mine
                 logs.append(log)
+                notes.append(note)
             live = [c.clock for c in claimed]
         # Clocks only looked at: when to look again (None: nothing left to do).
         for delay, ids in later.items():
             SlaClock.objects.filter(pk__in=ids).update(
                 escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
             )
+        request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
         result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
         SlaEscalation.objects.bulk_create(logs)
         result.escalated += len(logs)

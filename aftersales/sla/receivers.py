@@ -9,18 +9,24 @@ from django.db.models.signals import post_delete, post_save
 REFRESH_ON = frozenset({"created", "transition", "update"})
 
 
-def on_request_changed(sender, request_id: int, kind: str, action: str = "", **kwargs) -> None:
-    """Recompute the request's clocks after every committed change that can move them.
+def on_request_written(*, request_id: int, kind: str, action: str = "") -> None:
+    """In the change's own transaction (``tickets.slots.REQUEST_WRITTEN``): mark the
+    request for a clock refresh, so the mark commits (or rolls back) with the change."""
+    if kind in REFRESH_ON:
+        from .services import sla_refresh_mark
 
-    The signal is sent on commit: the request is marked pending and a drain is queued
-    for the background worker unless one is queued already (inline in tests, where Huey
-    runs in immediate mode), so a burst of changes is refreshed in batches."""
+        sla_refresh_mark([request_id])
+
+
+def on_request_changed(sender, request_id: int, kind: str, action: str = "", **kwargs) -> None:
+    """After every committed change that can move a deadline (the request is marked
+    already, see ``on_request_written``): queue a drain for the background worker unless
+    one is queued already (inline in tests, where Huey runs in immediate mode), so a
+    burst of changes is refreshed in batches."""
     if kind not in REFRESH_ON:
         return
-    from .services import sla_refresh_mark
     from .tasks import sla_refresh_soon
 
-    sla_refresh_mark([request_id])
     sla_refresh_soon()
 
 

@@ -193,10 +193,16 @@ class TargetStatus:
     breached_at: dt.datetime | None
     breach_by: dt.timedelta | None
     policy_id: int | None
-    reason: str
+    why: object  # the rule's reasons as stored (``SlaClock.policy_why``); ``reason`` says them in words
     policy_name: str = ""
     target_seconds: int = 0
     business: bool = False  # counted on a business calendar (else 24×7)
+
+    @property
+    def reason(self) -> str:
+        """Why the rule applies, in the reader's language: rendered only where it is shown
+        (the request page, the API), not for every badge of the queue."""
+        return reason_text(self.why)
 
 
 # A request in one of these statuses has nothing left to act on: its clocks are never
@@ -255,7 +261,7 @@ def _status(
         breached_at=clock.breached_at or (clock.due_at if colour == "breached" else None),
         breach_by=breach_by,
         policy_id=clock.policy_id,
-        reason=reason_text(clock.policy_why),
+        why=clock.policy_why,
         # Only when loaded with the clock (select_related): never a query per row.
         policy_name=rule_name(str(clock._state.fields_cache.get("policy") or "")),
         target_seconds=clock.target_seconds,
@@ -370,11 +376,13 @@ def sla_headline(statuses: list[TargetStatus]) -> TargetStatus | None:
 
 
 def sla_prefetch(requests) -> None:
-    """Load the clocks (with calendars) of a page of requests in one query."""
+    """Load the clocks (with calendars) of a page of requests in one query, without
+    their pause list and history (JSON a badge never reads)."""
     from django.db.models import Prefetch, prefetch_related_objects
 
     prefetch_related_objects(
-        list(requests), Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar"))
+        list(requests),
+        Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar").defer("pauses", "history")),
     )
 
 

@@ -25,7 +25,7 @@ from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Day, Id, InputSchema, PageInfo, PageSize, TimelineEventOut, page_out, text
 from aftersales.core.uploads import download_response
 from aftersales.customers.choices import RegionClass
-from aftersales.customers.selectors import address_list_for_customer, customer_list_for
+from aftersales.customers.selectors import address_list_for_customer, customer_can_see, customer_list_for
 
 from .choices import Action, Channel, Priority, ServiceType, Status
 from .filters import SORTS
@@ -283,9 +283,17 @@ def request_create_api(
     with the same ``Idempotency-Key`` returns the first request (200) instead of a copy."""
     user = request.auth
     data = payload.dict()
-    customer = _ref(customer_list_for(user), data.pop("customer_id"), "customer_id")
+    customer_id = data.pop("customer_id")
     unit_id, product_id, address_id = data.pop("unit_id"), data.pop("product_id"), data.pop("address_id")
-    unit = _ref(unit_list_for(user), unit_id, "unit_id") if unit_id else None
+    # The unit comes with its owner and its address (and region): when the unit is the
+    # customer's, that is the customer, and the request's default address, in one query.
+    unit = unit_list_for(user).select_related("address__region").filter(pk=unit_id).first() if unit_id else None
+    if unit is not None and unit.owner_id == customer_id and customer_can_see(user, unit.owner):
+        customer = unit.owner
+    else:
+        customer = _ref(customer_list_for(user), customer_id, "customer_id")
+    if unit_id and unit is None:
+        raise ValidationFailed(fields={"unit_id": [_("Not found.")]})
     product = _ref(product_list(), product_id, "product_id") if product_id else None
     address = _ref(address_list_for_customer(customer), address_id, "address_id") if address_id else None
     obj, created = idempotent_create(

@@ -2,9 +2,14 @@
 
 - ``demo_load``: ~300 requests for the demo set's customers (``ctx.data["customers"]``, their units in
   ``ctx.data["units"]``), filed through ``request_create`` and moved through ``request_transition``
-  along legal paths into every status, created over the last 60 days and backdated step by step.
-  Everything goes through the services, so the demo also exercises the invariants, the timeline
-  and the audit trail. Options: ``requests`` (300).
+  along legal paths, backdated step by step, relative to now: a healthy department on a normal day.
+  The history (closed, cancelled, followed up) over the last weeks and months, answered within
+  minutes and visited within the day (a few visits late, escalated meanwhile); the open requests
+  filed over the last hours and days, placed in time by the SLA engine so that about 80 % are on
+  time, 12 % at risk and 6 % breached; for each technician six accepted jobs in the regions he
+  serves, which ``dispatch.demo`` books today and tomorrow. Everything goes through the services,
+  so the demo also exercises the invariants, the timeline and the audit trail. Options:
+  ``requests`` (300: the total; the open requests and the technicians' jobs come first).
 - ``demo_bulk``: scale mode (``demo_data --requests N``), see ``tickets.demo_bulk``. Options:
   ``batch_size`` (5000), ``events`` (True).
 
@@ -14,7 +19,9 @@ The words are Chinese on purpose (what users of the product type) and are not tr
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -107,6 +114,7 @@ SERVICE_TYPE_WEIGHTS = {
     ServiceType.COMPLAINT: 6,
 }
 PRIORITY_WEIGHTS = {Priority.URGENT: 5, Priority.HIGH: 15, Priority.NORMAL: 70, Priority.LOW: 10}
+FIELD_SERVICE_TYPES = (ServiceType.REPAIR, ServiceType.INSTALLATION, ServiceType.MAINTENANCE)
 
 
 @dataclass
@@ -194,23 +202,6 @@ PATHS: dict[str, list[list[str]]] = {
     Status.REOPENED: [[*_TO_COMPLETED, A.FOLLOW_UP, A.CLOSE, A.REOPEN], [*_TO_COMPLETED, A.REOPEN]],
 }
 
-STATUS_WEIGHTS = {
-    Status.NEW: 8,
-    Status.ACKNOWLEDGED: 6,
-    Status.ASSIGNED: 6,
-    Status.ACCEPTED: 5,
-    Status.SCHEDULED: 8,
-    Status.IN_PROGRESS: 7,
-    Status.WAITING_PARTS: 4,
-    Status.WAITING_CUSTOMER: 4,
-    Status.WAITING_QUOTE: 3,
-    Status.COMPLETED: 6,
-    Status.FOLLOWED_UP: 6,
-    Status.CLOSED: 25,
-    Status.CANCELLED: 5,
-    Status.REOPENED: 2,
-}
-
 # minutes each step takes after the previous one (min, max)
 STEP_MINUTES = {
     A.ACKNOWLEDGE: (5, 90),
@@ -266,6 +257,18 @@ def _reason(rng: random.Random, action: str) -> str:
     return rng.choice(REASONS[key]) if key else ""
 
 
+def request_facts_draw(rng: random.Random, customer: Customer, path: list[str], *, field: bool = False) -> dict:
+    """Service type, channel and priority of a request (``field``: a type that needs a visit)."""
+    if A.RESOLVE_AT_INTAKE in path:
+        service_type = ServiceType.CONSULTATION
+    elif field:
+        service_type = weighted(rng, {t: SERVICE_TYPE_WEIGHTS[t] for t in FIELD_SERVICE_TYPES})
+    else:
+        service_type = weighted(rng, SERVICE_TYPE_WEIGHTS)
+    channel = Channel.PORTAL if customer.user_id and rng.random() < 0.7 else weighted(rng, REQUEST_CHANNEL_WEIGHTS)
+    return {"service_type": service_type, "channel": channel, "priority": weighted(rng, PRIORITY_WEIGHTS)}
+
+
 def request_walk(
     rng: random.Random,
     ref: DemoReference,
@@ -276,35 +279,50 @@ def request_walk(
     spec: ProductSpec | None,
     unit=None,
     path: list[str] | None = None,
+    created: datetime.datetime | None = None,
+    steps: list[float] | None = None,
+    technician: User | None = None,
+    facts: dict | None = None,
+    before: tuple[str, Callable] | None = None,
 ):
-    """File one request and move it to ``target`` along a legal path, with backdated times."""
+    """File one request and move it to ``target`` along a legal path, with backdated times.
+
+    By default filed some time in the last 60 days with steps of ``STEP_MINUTES``; ``created`` and
+    ``steps`` (minutes after the previous step) place it exactly, ``technician`` is who is assigned, and
+    ``facts`` fixes the service type, channel and priority (see ``request_facts_draw``). ``before``:
+    (action, callback): the callback is called with the request and the moment just before that action."""
     path = path if path is not None else rng.choice(PATHS[target])
-    steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
-    busy = sum(steps) + 60
-    created = now - datetime.timedelta(minutes=rng.uniform(busy, max(busy, 60 * DAY_MINUTES)))
-    service_type = ServiceType.CONSULTATION if A.RESOLVE_AT_INTAKE in path else weighted(rng, SERVICE_TYPE_WEIGHTS)
-    channel = Channel.PORTAL if customer.user_id and rng.random() < 0.7 else weighted(rng, REQUEST_CHANNEL_WEIGHTS)
+    if steps is None:
+        steps = [rng.uniform(*STEP_MINUTES[action]) for action in path]
+    if created is None:
+        busy = sum(steps) + 60
+        created = now - datetime.timedelta(minutes=rng.uniform(busy, max(busy, 60 * DAY_MINUTES)))
+    facts = facts or request_facts_draw(rng, customer, path)
+    service_type, channel = facts["service_type"], facts["channel"]
     creator = ref.users["customer"] if channel == Channel.PORTAL and customer.user_id else ref.users["agent"]
     request = request_create(
         actor=creator,
         customer=customer,
         channel=channel,
         service_type=service_type,
-        priority=weighted(rng, PRIORITY_WEIGHTS),
+        priority=facts["priority"],
         description=problem_description(rng, service_type, spec),
         unit=unit,
         product=spec.product if spec and unit is None else None,
         now=created,
     )
     at = created
+    assigned = technician
     technician = None
     for action, minutes in zip(path, steps, strict=True):
         at += datetime.timedelta(minutes=minutes)
         kwargs = {}
         if action == A.ASSIGN:
-            technician = rng.choice(ref.technicians)
+            technician = assigned or rng.choice(ref.technicians)
             kwargs["technician"] = technician
         actor = _actor_for(action, ref.users, technician, technician is not None)
+        if before is not None and before[0] == action:
+            before[1](request, at)
         request = request_transition(
             actor=actor,
             request=request,
@@ -326,28 +344,204 @@ def demo_present() -> bool:
     return ServiceRequest.objects.exists()
 
 
+# The demo set is a normal morning of a healthy department, relative to the moment it is loaded: the
+# history closed over the last weeks, the open requests filed over the last hours and days, most of them
+# on time. How many of each: status -> count (closed requests fill up to ``requests``).
+HISTORY_COUNTS = {
+    Status.CANCELLED: 12,
+    Status.FOLLOWED_UP: 14,
+    Status.COMPLETED: 14,
+    Status.REOPENED: 3,
+}
+# Open requests not yet visited: status -> (on time, at risk, breached) by the SLA engine at load time.
+OPEN_ZONES = {
+    Status.NEW: (10, 2, 0),
+    Status.ACKNOWLEDGED: (10, 7, 4),
+    Status.ASSIGNED: (3, 3, 2),
+    Status.ACCEPTED: (2, 2, 1),
+}
+# Open requests past the visit or paused: their targets are met or stopped.
+OPEN_COUNTS = {
+    Status.IN_PROGRESS: 2,
+    Status.WAITING_PARTS: 7,
+    Status.WAITING_CUSTOMER: 6,
+    Status.WAITING_QUOTE: 4,
+}
+# History: a few visits were late (on site after the target), escalated while the breach was open.
+LATE_VISITS = 6
+LATE_START_MINUTES = (26 * 60, 31 * 60)
+JOBS_PER_TECHNICIAN = 7  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
+# The share of its tightest running target an open request has used at load time, by zone; breaches
+# spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
+ON_TIME = (0.04, 0.72)
+AT_RISK = (0.83, 0.97)
+BREACHED = [1.03, 1.06, 1.12, 1.17, 1.24, 1.3, 2.25]
+RUNNING = {
+    Status.NEW: ("first_response", "appointment_contact", "arrival"),
+    Status.ACKNOWLEDGED: ("appointment_contact", "arrival"),
+    Status.ASSIGNED: ("appointment_contact", "arrival"),
+    Status.ACCEPTED: ("appointment_contact", "arrival"),
+}
+# Minutes per step of a healthy department (min, max): answered within minutes, on site within the day.
+BRISK_MINUTES = {
+    **STEP_MINUTES,
+    A.ACKNOWLEDGE: (3, 25),
+    A.ASSIGN: (10, 90),
+    A.ACCEPT: (5, 40),
+    A.DECLINE: (10, 60),
+    A.SCHEDULE: (10, 120),
+    A.START: (120, 900),
+    A.WAIT_PARTS: (20, 90),
+    A.REQUEST_QUOTE: (20, 60),
+    A.APPROVE_QUOTE: (30, 300),
+    A.COMPLETE: (40, 180),
+    A.WAIT_CUSTOMER: (30, 300),
+    A.CANCEL: (30, 600),
+}
+
+
+@dataclass
+class Job:
+    """One request of the demo set to file: its final status, its path and where it sits in time."""
+
+    target: str
+    path: list[str]
+    zone: str = "ok"  # ok / at_risk / breached (open requests with a running target)
+    fraction: float | None = None
+    age_days: tuple[float, float] = (3, 75)  # history: filed this many days ago
+    field: bool = False  # needs a technician who serves the customer's region
+    to_book: bool = False
+    late: bool = False  # history: on site after the target, escalated meanwhile
+
+
+def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
+    jobs: list[Job] = []
+    for status, (ok, risk, breached) in OPEN_ZONES.items():
+        for zone, n in (("ok", ok), ("at_risk", risk), ("breached", breached)):
+            jobs += [Job(status, [], zone=zone) for _ in range(n)]
+    breaches = iter(BREACHED)
+    for job in jobs:
+        job.path = list(PATHS[job.target][0])
+        job.field = A.ASSIGN in job.path or job.zone != "ok"
+        if job.zone == "breached":
+            job.fraction = next(breaches, BREACHED[0])
+        else:
+            job.fraction = rng.uniform(*(ON_TIME if job.zone == "ok" else AT_RISK))
+    for status, n in OPEN_COUNTS.items():
+        for _ in range(n):
+            path = rng.choice(PATHS[status])
+            jobs.append(Job(status, list(path), age_days=(0.4, 3), field=A.ASSIGN in path))
+    for _ in range(JOBS_PER_TECHNICIAN * technicians):
+        jobs.append(Job(Status.ACCEPTED, list(PATHS[Status.ACCEPTED][0]), fraction=rng.uniform(0.1, 0.7), field=True,
+                        to_book=True))  # fmt: skip
+    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (3, 14), Status.REOPENED: (4, 12)}
+    for status, n in HISTORY_COUNTS.items():
+        for _ in range(n):
+            path = rng.choice(PATHS[status])
+            jobs.append(Job(status, list(path), age_days=ages.get(status, (3, 75)), field=A.ASSIGN in path))
+    while len(jobs) < count:
+        path = rng.choice(PATHS[Status.CLOSED])
+        jobs.append(Job(Status.CLOSED, list(path), age_days=(3, 90), field=A.ASSIGN in path))
+    late = [j for j in jobs if j.target == Status.CLOSED and j.path == PATHS[Status.CLOSED][0]][:LATE_VISITS]
+    for n, job in enumerate(late):  # over the last two weeks
+        job.late, job.age_days = True, (2 + 2 * n, 3 + 2 * n)
+    return jobs
+
+
+def _steps(rng: random.Random, path: list[str], *, within: float | None = None) -> list[float]:
+    """Brisk step times; squeezed into ``within`` minutes (the open request's age) when given."""
+    steps = [rng.uniform(*BRISK_MINUTES[action]) for action in path]
+    if within is not None and sum(steps) > 0.9 * within:
+        scale = 0.9 * within / sum(steps)
+        steps = [m * scale for m in steps]
+    return steps
+
+
 def demo_load(ctx: DemoContext) -> None:
-    """The demo set's requests: every status first, then by weight; the portal customer gets a handful."""
+    """The demo set's requests (see ``HISTORY_COUNTS``, ``OPEN_ZONES``): a job goes only to a technician who
+    serves the customer's region (``ctx.data["coverage"]`` from ``dispatch.demo``); open requests are placed
+    in time by the SLA engine (``ctx.data["sla_filed_at"]`` from ``sla.demo``) when it is there, and the
+    late visits of the history were escalated while they were late (``sla_checkpoint``, ``sla_settle``)."""
     customers = ctx.data.get("customers", [])
     if not customers:
         return
     rng = ctx.rng("tickets")
     ref = demo_reference_get(ctx)
     units = ctx.data.get("units", {})
-    owned = [(c.customer, units.get(c.customer.pk, [])) for c in customers]
+    coverage: dict[str, list[User]] = ctx.data.get("coverage") or {}
+    filed_at = ctx.data.get("sla_filed_at")
+    checkpoint, settle = ctx.data.get("sla_checkpoint"), ctx.data.get("sla_settle")
     spec_by_product = {p.product.pk: p for p in ref.products}
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)
     count = ctx.option("requests", SMALL_REQUESTS)
-    statuses = list(STATUS_WEIGHTS)
-    with ctx.bar(count, "service requests", unit="request") as bar:
-        for i in range(count):
-            target = statuses[i] if i < len(statuses) else weighted(rng, STATUS_WEIGHTS)
-            customer, his_units = owned[0] if i % 40 == 0 else rng.choice(owned)
-            unit = rng.choice(his_units) if his_units and rng.random() < 0.9 else None
-            spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
-            request_walk(rng, ref, customer=customer, target=target, now=now, spec=spec, unit=unit)
+    technicians = sorted({t.pk: t for ts in coverage.values() for t in ts}.values(), key=lambda t: t.username)
+    jobs = _jobs_plan(rng, count, len(technicians))
+    covered = [c for c in customers if c.region.region.code in coverage] or customers
+    by_technician = {t.pk: [c for c in covered if t in coverage.get(c.region.region.code, [])] for t in technicians}
+    booking = iter([t for _ in range(JOBS_PER_TECHNICIAN) for t in technicians])
+    spread = itertools.count(rng.randrange(max(1, len(technicians))))
+    planned = []
+    for i, job in enumerate(jobs):
+        technician = None
+        if job.to_book:
+            technician = next(booking)
+            demo_customer = rng.choice(by_technician[technician.pk] or covered)
+        elif job.field and technicians:  # the open jobs spread evenly over the technicians
+            technician = technicians[next(spread) % len(technicians)]
+            demo_customer = rng.choice(by_technician[technician.pk] or covered)
+        elif job.field:
+            demo_customer = rng.choice(covered)
+        else:
+            demo_customer = customers[0] if i % 40 == 0 else rng.choice(customers)
+        if job.field and technician is None:
+            technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
+        customer = demo_customer.customer
+        his_units = units.get(customer.pk, [])
+        unit = rng.choice(his_units) if his_units and (job.to_book or rng.random() < 0.9) else None
+        spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
+        facts = request_facts_draw(rng, customer, job.path, field=job.field)
+        created = None
+        if job.fraction is not None and filed_at is not None:
+            created = filed_at(
+                service_type=facts["service_type"],
+                priority=facts["priority"],
+                customer_tier=int(customer.tier),
+                region_class=demo_customer.region.region.region_class,
+                channel=facts["channel"],
+                product_category_id=spec.product.category_id,
+                kinds=RUNNING[job.target],
+                fraction=job.fraction,
+                now=now,
+            )
+        if created is None:
+            low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
+            created = now - datetime.timedelta(days=rng.uniform(low, high))
+        if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
+            created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
+        age = (now - created).total_seconds() / 60
+        steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
+        before = None
+        if job.late and checkpoint is not None:
+            start = job.path.index(A.START)
+            steps[start] = rng.uniform(*LATE_START_MINUTES) - sum(steps[:start])
+            before = (A.START, checkpoint)
+        if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
+            created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
+        walk = {"customer": customer, "target": job.target, "spec": spec, "unit": unit, "path": job.path,
+                "created": created, "steps": steps, "technician": technician, "facts": facts, "before": before}  # fmt: skip
+        planned.append((created, i, job, walk))
+    to_book = []
+    # Filed in time order, so the request numbers grow with the filing time.
+    with ctx.bar(len(planned), "service requests", unit="request") as bar:
+        for _created, _i, job, walk in sorted(planned, key=lambda row: row[:2]):
+            request = request_walk(rng, ref, now=now, **walk)
+            if walk["before"] is not None and settle is not None:
+                settle(request)
+            if job.to_book:
+                to_book.append(request)
             bar.update(1)
-    ctx.log(f"{count} service requests")
+    ctx.data["to_book"] = to_book
+    ctx.log(f"{len(jobs)} service requests")
 
 
 def demo_bulk(ctx: DemoContext) -> None:

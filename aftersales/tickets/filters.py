@@ -132,16 +132,16 @@ def search_condition(text: str, statuses=None) -> Q:
         cond |= Q(unit_id__in=units)
     if not (e164 or digits.isdigit()):
         described = description_condition(text, statuses)
-        if described is not None and cond:
-            # Beside a name or serial match, the description's few matches as an id list:
-            # "ids OR ids" is a union of index scans, where "ids OR (subquery)" is a scan
-            # of everything. A common word (many matches) keeps the subquery.
+        if described is not None and cond and len(described) > 1:
+            # Beside a name or serial match, the description's few matches (a word checked
+            # in the text too) as an id list: "ids OR ids" is a union of index scans, where
+            # "ids OR (subquery)" is a scan of everything. A common word keeps the subquery.
             ids = list(
                 ServiceRequest.objects.filter(described).values_list("id", flat=True)[: DESCRIPTION_ID_LIST_MAX + 1]
             )
             if len(ids) <= DESCRIPTION_ID_LIST_MAX:
-                described = Q(id__in=ids) if ids else None
-        if described is not None:
+                described = Q(id__in=ids)
+        if described is not None and described != Q(id__in=[]):
             cond |= described
     return cond if cond else Q(pk__in=[])
 

@@ -21,7 +21,8 @@ from .choices import OPEN_STATUSES, Action, Channel, Priority, ServiceType, Stat
 class ServiceRequest(ChoiceLabels, models.Model):
     """A service request (工单). Status changes only through services.request_transition."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    # Unique through ``sr_number`` (Meta.constraints): one index for lookups and prefixes.
+    number = models.CharField(_("number"), max_length=20)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
@@ -136,6 +137,12 @@ class ServiceRequest(ChoiceLabels, models.Model):
             models.Index(fields=["region", "priority_rank", "created_at", "id"], name="sr_region_priority"),
             models.Index(fields=["assigned_technician", "status"], name="sr_technician"),
             models.Index(fields=["assigned_organization", "status"], name="sr_organization"),
+        ]
+        constraints = [
+            # One index serves the exact number and its prefixes (SR2611-00…): on
+            # PostgreSQL the pattern operator class answers both = and LIKE 'prefix%',
+            # where ``unique=True`` made a second, ``_like`` index of the same column.
+            models.UniqueConstraint(fields=["number"], name="sr_number", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):

@@ -29,6 +29,7 @@ _RUNS = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 TERM_MAX = 32  # characters of one stored term (longer tokens are cut)
 TERMS_PER_REQUEST = 200  # distinct terms kept per description
+TERM_ID_LIST_MAX = 500  # a term with at most this many matches is searched as an id list
 
 
 def search_terms(text: str, *, limit: int = TERMS_PER_REQUEST) -> list[str]:
@@ -68,7 +69,16 @@ def description_condition(text: str, statuses=None) -> Q | None:
     # All statuses when not filtered: the key's second column, so a term and a request
     # is still an index lookup (one per status) rather than a walk of the term's range.
     statuses = sorted(set(statuses or Status.values))
-    cond = Q(id__in=RequestSearchTerm.objects.filter(term=driver, status__in=statuses).values("request_id"))
+    matches = RequestSearchTerm.objects.filter(term=driver, status__in=statuses)
+    # A rare term (or one that is nowhere: a typo) as its few request ids, read from the
+    # term's index range first: as a subquery, the planner may walk the sort's index
+    # probing every request for it, through the whole table when nothing matches. A
+    # common term stays a subquery: walking the sort's index finds a page of it at once.
+    ids = list(matches.values_list("request_id", flat=True)[: TERM_ID_LIST_MAX + 1])
+    if len(ids) <= TERM_ID_LIST_MAX:
+        cond = Q(id__in=ids)
+    else:
+        cond = Q(id__in=matches.values("request_id"))
     for word in {unicodedata.normalize("NFKC", w).lower() for w in text.split()}:
         if word == driver:
             continue  # the term is the whole word: nothing left to check
@@ -87,10 +97,27 @@ def search_terms_store(request, *, old_description: str | None = None) -> None:
         RequestSearchTerm.objects.filter(term__in=sorted(gone), status=request.status, request_id=request.pk).delete()
     added = new - old
     if added:
-        RequestSearchTerm.objects.bulk_create(
-            [RequestSearchTerm(term=t, status=request.status, request_id=request.pk) for t in sorted(added)],
-            ignore_conflicts=True,
-        )
+        _terms_insert(sorted(added), request.status, request.pk)
+
+
+def _terms_insert(terms: list[str], status: str, request_id: int) -> None:
+    """Insert one request's terms in one statement (kept if already there), without the
+    ORM's per-row objects: this runs in every create."""
+    from .models import RequestSearchTerm
+
+    table = connection.ops.quote_name(RequestSearchTerm._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (term, status, request_id) "  # noqa: S608 - fixed SQL, values are parameters
+                "SELECT unnest(%s::varchar[]), %s, %s ON CONFLICT DO NOTHING",
+                [terms, status, request_id],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {table} (term, status, request_id) VALUES (%s, %s, %s)",  # noqa: S608
+                [(term, status, request_id) for term in terms],
+            )
 
 
 def search_terms_move(request, *, from_status: str) -> None:

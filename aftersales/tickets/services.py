@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.audit import audit_record, diff_fields, person
+from aftersales.core.audit import audit_record, audit_record_many, diff_fields, person
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message, text_columns
 from aftersales.core.permissions import user_has_role
@@ -29,7 +29,7 @@ from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import CREATE_ROLES, EDIT_ROLES, request_can_act
 from .search import search_terms_move, search_terms_store
 from .signals import request_changed
-from .slots import REQUEST_ASSIGNMENT, REQUEST_COMPLETED, REQUEST_FOLLOW_UP
+from .slots import REQUEST_ASSIGNMENT, REQUEST_COMPLETED, REQUEST_FOLLOW_UP, REQUEST_WRITTEN
 
 # Who holds the job is dispatch's business: these actions go through its services (the offer record, the
 # override reason), which fill the ``REQUEST_ASSIGNMENT`` slot and call back with ``by_owner=True``.
@@ -48,13 +48,31 @@ ILLEGAL_MESSAGE = _("A request that is “%(status)s” cannot be moved with “
 
 def _emit(request: ServiceRequest, kind: str, action: str = "") -> None:
     pk = request.pk
+    REQUEST_WRITTEN.call(request_id=pk, kind=kind, action=action)
     transaction.on_commit(lambda: request_changed.send(sender=ServiceRequest, request_id=pk, kind=kind, action=action))
 
 
 def _event(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
     """One timeline row; ``reason`` is a person's words (text) or a system message
     (``core.messages.Message``: stored as key + params, shown in the reader's language)."""
-    return ServiceRequestEvent.objects.create(
+    event = _event_row(
+        request,
+        actor=actor,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+        at=at,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
+    """The timeline row ``_event`` writes, unsaved (for bulk writers)."""
+    return ServiceRequestEvent(
         request=request,
         at=at or timezone.now(),
         actor=person(actor),
@@ -131,10 +149,15 @@ def request_create(
     phone = phone_normalize(contact_phone, field="contact_phone") if contact_phone else customer.phone
     checked_uploads = uploads_check(uploads, field="files")
     if address is None:
-        # The unit's address, else the customer's default: one query, with its region.
+        # The unit's address (read with the unit when the caller joined it), else the
+        # customer's default: one query, with its region.
         addresses = CustomerAddress.objects.select_related("region")
         if unit is not None and unit.address_id:
-            address = addresses.filter(pk=unit.address_id).first()
+            unit_address = ProductUnit._meta.get_field("address")
+            if unit_address.is_cached(unit) and CustomerAddress._meta.get_field("region").is_cached(unit.address):
+                address = unit.address
+            else:
+                address = addresses.filter(pk=unit.address_id).first()
         if address is None:
             address = addresses.filter(customer=customer).order_by("-is_default", "id").first()
     now = now or timezone.now()
@@ -180,10 +203,10 @@ def request_create(
     filed = request
     if answer:
         request = request_transition(
-            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False
+            actor=actor, request=request, action=Action.RESOLVE_AT_INTAKE, reason=answer, move_terms=False, now=now
         )
     elif acknowledge:
-        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False)
+        request = request_transition(actor=actor, request=request, action=Action.ACKNOWLEDGE, move_terms=False, now=now)
     # Written once, with the status the request ends up in.
     search_terms_store(request)
     return _keep_related(filed, request)
@@ -468,6 +491,39 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
     audit_record(actor=actor, action="request.note", obj=request, changes={"note": [None, noted]})
     _emit(request, "note")
     return event
+
+
+@transaction.atomic
+def request_notes_add(
+    *, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None
+) -> list[ServiceRequestEvent]:
+    """:func:`request_add_note` for many requests at once (the SLA sweep's escalation
+    notes): the same rows and checks — each request's ``updated_at``, a NOTE timeline
+    row, an audit row and the change signal — in one UPDATE and two INSERTs."""
+    rows = []
+    for request, text in notes:
+        if not request_can_act(actor, request):
+            raise NotFoundError()
+        text = _text(text)
+        if not text:
+            raise ValidationFailed(fields={"text": [_("Write a note.")]})
+        rows.append((request, text))
+    if not rows:
+        return []
+    now = now or timezone.now()
+    ServiceRequest.objects.filter(pk__in=sorted({r.pk for r, _t in rows})).update(updated_at=now)
+    events = ServiceRequestEvent.objects.bulk_create(
+        [_event_row(r, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=t, at=now) for r, t in rows]
+    )
+    audit_record_many(
+        actor=actor,
+        action="request.note",
+        entries=[(r, {"note": [None, t.key if isinstance(t, Message) else t[:200]]}) for r, t in rows],
+    )
+    for request in {r.pk: r for r, _t in rows}.values():
+        request.updated_at = now
+        _emit(request, "note")
+    return events
 
 
 def _attachment_store(*, actor, request: ServiceRequest, checked: CheckedUpload) -> Attachment:

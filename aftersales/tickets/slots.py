@@ -7,6 +7,13 @@ QUEUE_ROWS = Slot(
     "fn(rows) -> None: load, in a fixed number of queries, what the queue shows per row for the apps above "
     "(the SLA badge's clocks)",
 )
+REQUEST_WRITTEN = Slot(
+    "tickets.request.written",
+    "fn(*, request_id, kind, action) -> None: called inside the writing service's transaction for every change "
+    "of a request (kind: created, transition, update, note, attachment), for what must commit together with the "
+    "change (the SLA app marks the request for a clock refresh). Work that must see committed rows listens to "
+    "``signals.request_changed``, sent after commit.",
+)
 REQUEST_ASSIGNMENT = Slot(
     "tickets.request.assignment",
     "fn(*, actor, request, action, reason, technician, organization, data, now) -> ServiceRequest: the owner of "

@@ -21,6 +21,8 @@ def test_every_app_with_demo_data_is_found_in_order():
         "customers",
         "catalog",
         "tickets",
+        "notifications",
+        "sla",
         "dispatch",
         "parts",
         "field",
@@ -28,6 +30,9 @@ def test_every_app_with_demo_data_is_found_in_order():
         "complaints",
         "feedback",
         "quality",
+        "kpis",
+        "training",
+        "management",
     ]
     orders = [app.order for app in demo_apps()]
     assert orders == sorted(set(orders))
@@ -77,6 +82,8 @@ def demo_load(ctx):
     ctx.data.setdefault("calls", []).append(("load", "{name}", sorted(ctx.data)))
 def demo_bulk(ctx):
     ctx.data.setdefault("calls", []).append(("bulk", "{name}", ctx.scale))
+def demo_finish(ctx):
+    ctx.data.setdefault("calls", []).append(("finish", "{name}"))
 def demo_present():
     return {present}
 """
@@ -98,6 +105,8 @@ def test_reference_first_then_the_demo_sets_in_order(fake_apps):
         ("reference", "high"),
         ("load", "low", ["calls"]),
         ("load", "high", ["calls"]),
+        ("finish", "high"),
+        ("finish", "low"),
     ]
     assert demo_present() is False
 

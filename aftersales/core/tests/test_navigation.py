@@ -40,6 +40,13 @@ def test_the_registry_holds_the_menus():
         "Follow-ups",
         "Case library",
         "Inspections",
+        "Training",
+        "My training",
+        "KPIs",
+        "My figures",
+        "Management",
+        "Improvement plans",
+        "My scorecard",
         "Customers",
         "Products",
         "Spare parts",
@@ -104,6 +111,7 @@ def test_no_visible_entry_answers_an_error(world, role):
     assert not wrong, f"{role}: {wrong}"
     if role == Role.MANAGER:  # the crawl reached the tabs and pills, not only the top bar
         assert {"sla:escalations", "sla:preview", "parts:import", "parts:counts", "dispatch:board"} <= seen
+        assert {"training:overview", "training:session_list", "training:course_list", "training:me"} <= seen
 
 
 def test_the_escalation_tab_is_only_for_who_may_open_it(world, rf):
@@ -124,6 +132,9 @@ def test_menus_by_role(world):
         "dispatch:my_day",
         "sla:at_risk",
         "quality:inspection_list",
+        "training:me",
+        "kpis:me",
+        "management:me",
         "parts:my_van",
         "notifications:inbox",
     ]
@@ -132,6 +143,8 @@ def test_menus_by_role(world):
         "dispatch:technicians",
         "sla:at_risk",
         "returns:worklist",
+        "training:me",
+        "kpis:dashboard",
         "notifications:inbox",
     ]
     assert main(Role.CUSTOMER) == ["tickets:queue", "notifications:inbox"]

@@ -7,7 +7,7 @@ from aftersales.catalog.slots import UNIT_BADGES, UNIT_MAIN, UNIT_SCOPE, UNIT_SI
 from aftersales.core.slots import Slot, panel, pk_in_any
 from aftersales.customers.models import Customer
 from aftersales.customers.slots import CUSTOMER_MAIN, CUSTOMER_SCOPE, HISTORY_COUNT
-from aftersales.dispatch.slots import SUGGESTIONS
+from aftersales.dispatch.slots import SUGGESTIONS, TECHNICIAN_BLOCKS, TECHNICIAN_SIDE
 from aftersales.tickets.slots import QUEUE_ROWS, REQUEST_SIDE
 
 
@@ -68,7 +68,8 @@ def test_the_apps_above_fill_the_slots_of_the_apps_below():
     assert modules(CUSTOMER_SCOPE) == modules(HISTORY_COUNT) == {"tickets"}
     assert modules(CUSTOMER_MAIN) == {"catalog", "tickets"}
     assert modules(QUEUE_ROWS) == {"sla"}
-    assert modules(SUGGESTIONS) == {"parts"}
+    assert modules(SUGGESTIONS) == {"parts", "training"}
+    assert modules(TECHNICIAN_BLOCKS) == modules(TECHNICIAN_SIDE) == {"training"}
     assert [fn.__module__ for fn in REQUEST_SIDE.functions()] == [
         "aftersales.sla.panels",
         "aftersales.dispatch.panels",

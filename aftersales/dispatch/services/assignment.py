@@ -37,6 +37,7 @@ from ..selectors import (
     profile_list,
     skill_level,
     suggestions,
+    technician_block_reason,
     tried_technicians,
     works_on,
 )
@@ -94,6 +95,10 @@ def dispatch_assign(
     else:
         raise AlreadyAssigned(_("%(name)s already holds this job.") % {"name": _holder_name(active, sr)})
 
+    if technician is not None:
+        blocked = technician_block_reason(technician.pk, sr, day=local_day(now))
+        if blocked:
+            raise ValidationFailed(blocked, code="technician_blocked", fields={"technician": [blocked]})
     ranked = suggestions(
         sr,
         now=now,
@@ -188,6 +193,9 @@ def pool_claim(*, actor, request: ServiceRequest, now=None) -> DispatchOffer:
 
     if skill_level(profile, sr.service_type, request_category_id(sr)) == 0:
         raise PermissionDeniedError(_("You do not have the skill for this job."))
+    blocked = technician_block_reason(actor.pk, sr, day=local_day(now))
+    if blocked:
+        raise PermissionDeniedError(blocked)
     system = system_user()
     sr = request_transition(
         actor=system,

@@ -21,6 +21,7 @@ from ..choices import (
     OfferStatus,
 )
 from ..models import DispatchOffer
+from ..selectors import local_day, technician_block_reason
 from ._common import _lock, _redispatch_on_commit
 
 
@@ -39,6 +40,10 @@ def offer_accept(*, actor, request: ServiceRequest, on_behalf: bool = False, now
     if not can_act_on(actor, sr):
         raise NotFoundError()
     offer = _pending_offer_of(actor, sr, active, on_behalf)
+    if offer.technician_id is not None:
+        blocked = technician_block_reason(offer.technician_id, sr, day=local_day(now))
+        if blocked:
+            raise ValidationFailed(blocked, code="technician_blocked", fields={"technician": [blocked]})
     request_transition(actor=actor, request=sr, action=Action.ACCEPT, now=now, by_owner=True)
     transition_apply(offer, OFFER_TRANSITIONS, "accept")
     offer.answered_at = now

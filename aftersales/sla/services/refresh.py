@@ -19,6 +19,7 @@ from ..businesstime import NoWorkingTime
 from ..clocks import ClockResult, clocks_compute
 from ..models import Calendar, CalendarDay, ClockState, SlaClock, SlaRefreshPending, TargetKind
 from ..selectors import calendar_default, policy_rules_active, policy_targets_for
+from ..signals import clocks_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,8 @@ def sla_refresh_many(
         )
     if audits:
         audit_record_many(actor=None, action="sla.refresh", entries=audits)
+    if created or updated or removed:
+        clocks_changed_on_commit(locked)
     return out
 
 
@@ -248,9 +251,12 @@ def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
         if not ids:
             break
         with transaction.atomic():
-            # Unmark first: a change committed after this point marks the request again.
-            SlaRefreshPending.objects.filter(request_id__in=ids).delete()
+            # The requests are locked first (by the refresh), then unmarked: a change marks
+            # its request in its own transaction while holding the request's lock, so it
+            # either committed before the refresh read it or marks it again after this
+            # commits (and the same lock order on both sides cannot deadlock).
             sla_refresh_many(ids, skip_unplaceable=True)
+            SlaRefreshPending.objects.filter(request_id__in=ids).delete()
         done += len(ids)
     return done
 

@@ -81,10 +81,16 @@ def sla_badge(context, service_request):
     """The most pressing target of a queue row, from its prefetched clocks (no query)."""
     if not sla_visible(context.get("user")):
         return ""
-    head = sla_headline(sla_statuses(service_request.sla_clocks.all(), request_status=service_request.status))
-    if head is None:
-        return mark_safe('<span class="text-muted" data-sla="none">—</span>')  # noqa: S308 - a constant
-    return format_html('{}<div class="small text-muted sla-target">{}</div>', sla_badge_html(head), head.label)
+    # The queue shows each row twice (table, and cards on a phone): computed once per row.
+    html = getattr(service_request, "_sla_badge_html", None)
+    if html is None:
+        head = sla_headline(sla_statuses(service_request.sla_clocks.all(), request_status=service_request.status))
+        if head is None:
+            html = mark_safe('<span class="text-muted" data-sla="none">—</span>')  # noqa: S308 - a constant
+        else:
+            html = format_html('{}<div class="small text-muted sla-target">{}</div>', sla_badge_html(head), head.label)
+        service_request._sla_badge_html = html
+    return html
 
 
 @register.simple_tag

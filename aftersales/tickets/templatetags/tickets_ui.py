@@ -5,9 +5,12 @@ Every tag builds its HTML with ``format_html`` so user data is always escaped.
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.catalog.choices import WarrantyStatus
@@ -43,13 +46,27 @@ PRIORITY_COLORS = {
 }
 
 
+# Badges depend on the value and the language only: built once per process (the queue
+# shows dozens on every page, twice each).
+
+
 @register.simple_tag
 def status_badge(status: str):
+    return _status_badge(status, get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _status_badge(status: str, language: str):
     return choice_badge(status, Status, STATUS_COLORS, css=f"status-{status}")
 
 
 @register.simple_tag
 def priority_badge(priority: str):
+    return _priority_badge(priority, get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _priority_badge(priority: str, language: str):
     icon = "exclamation-triangle-fill" if priority == Priority.URGENT else ""
     return choice_badge(priority, Priority, PRIORITY_COLORS, data="priority", icon=icon)
 
@@ -61,6 +78,11 @@ def stars(tier):
         n = max(0, min(3, int(tier)))
     except (TypeError, ValueError):
         return ""
+    return _stars(n, get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _stars(n: int, language: str):
     titles = {1: _("New customer"), 2: _("Returning customer"), 3: _("VIP")}
     return format_html(
         '<span class="stars" title="{}" aria-label="{}">{}</span>', titles.get(n, ""), titles.get(n, ""), "★" * n

@@ -1,0 +1,575 @@
+"""Keeping the daily aggregates (``KpiDaily``) equal to the definitions, incrementally.
+
+- ``kpi_mark(requests=…, complaints=…)``: called in the transaction that changes a row the
+  measures read (receivers.py); lists the request or complaint as pending.
+- ``kpi_refresh_pending()``: the worker's drain: computes the facts of the pending subjects
+  again, from the same definitions and the same code as a full rebuild, and adds only the
+  difference to the aggregates (``kpi_refresh``).
+- ``kpi_rebuild(start, end)``: recomputes facts and aggregates from the raw rows.
+- ``kpi_check(start, end)``: recomputes from the raw rows without writing and lists every
+  difference with the aggregates (``manage.py kpi_check`` exits 1 on any).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import FullResultSet
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from aftersales.core.bulk import RowWriter
+
+from .definitions import DIMENSION_KEYS, KPIS, Kpi, Source, sources_by_complaint, sources_by_request
+from .models import CUBE_FIELDS, DIMENSION_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact, KpiPending
+
+logger = logging.getLogger(__name__)
+
+# (day, kpi, region, category, channel, service_type, team, technician, agent, partner)
+DailyKey = tuple
+# (kpi, source, subject)
+FactKey = tuple[str, int, int]
+
+
+@dataclass(frozen=True)
+class Fact:
+    kpi: str
+    source: int
+    subject: int
+    request: int | None
+    complaint: int | None
+    day: dt.date
+    dims: tuple
+    num: int
+    den: int
+
+    @property
+    def key(self) -> FactKey:
+        return (self.kpi, self.source, self.subject)
+
+    @property
+    def daily_key(self) -> DailyKey:
+        return (self.day, self.kpi, *self.dims)
+
+    def same(self, other: Fact) -> bool:
+        return (self.day, self.dims, self.num, self.den) == (other.day, other.dims, other.num, other.den)
+
+
+# --- computing facts ---------------------------------------------------------------------------------
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    return timezone.localtime(at).date()
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the local time zone."""
+    tz = timezone.get_current_timezone()
+    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
+    return begin, stop
+
+
+def source_rows(source: Source) -> QuerySet:
+    """The source's rows annotated with ``_at`` (anchor) and the dimensions ``d_<key>``."""
+    qs = source.rows().annotate(_at=source.anchor_expr())
+    return qs.annotate(**{f"d_{k}": expr for k, expr in source.dims().items()})
+
+
+def _request_filter(source: Source, ids) -> Q:
+    path = "pk" if source.request == "pk" else source.request
+    return Q(**{f"{path}__in": list(ids)})
+
+
+def source_facts(kpi: Kpi, index: int, source: Source, qs: QuerySet) -> Iterator[Fact]:
+    """The facts of the rows of ``qs`` (a ``source_rows`` queryset, filtered)."""
+    fields = ["pk", "_at", *(f"d_{k}" for k in DIMENSION_KEYS)]
+    if source.request is not None:
+        fields.append("pk" if source.request == "pk" else source.request)
+    if source.num is not None:
+        qs = qs.annotate(_num=Case(When(source.num, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        fields.append("_num")
+    elif source.num_seconds:
+        fields += list(source.num_seconds)
+    elif source.num_field:
+        fields.append(source.num_field)
+    if isinstance(source.den, str):
+        fields.append(source.den)
+    n_dims = len(DIMENSION_KEYS)
+    for row in qs.values_list(*fields).order_by().iterator(chunk_size=5000):
+        pk, at = row[0], row[1]
+        if at is None:
+            continue
+        dims = tuple(row[2 : 2 + n_dims])
+        rest = list(row[2 + n_dims :])
+        request_id = rest.pop(0) if source.request is not None else None
+        if source.num is not None:
+            num = rest.pop(0)
+        elif source.num_seconds:
+            begin, stop = rest.pop(0), rest.pop(0)
+            num = max(0, int((stop - begin).total_seconds())) if begin and stop else 0
+        elif source.num_field:
+            num = int(rest.pop(0) or 0)
+        else:
+            num = 0
+        den = int(rest.pop(0) or 0) if isinstance(source.den, str) else source.den
+        if not num and not den:
+            continue
+        yield Fact(
+            kpi=kpi.key,
+            source=index,
+            subject=pk,
+            request=request_id,
+            complaint=None if source.request is not None else pk,
+            day=local_day(at),
+            dims=dims,
+            num=num,
+            den=den,
+        )
+
+
+def facts_for(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) -> dict[FactKey, Fact]:
+    """Every fact of the given requests' rows (requests, their clocks, visits, follow-ups, surveys,
+    inspections) and of the given complaints, computed from the raw rows."""
+    out: dict[FactKey, Fact] = {}
+    requests, complaints = sorted(set(requests)), sorted(set(complaints))
+    for ids, sources, flt in (
+        (requests, sources_by_request(), _request_filter),
+        (complaints, sources_by_complaint(), lambda s, chunk: Q(pk__in=list(chunk))),
+    ):
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for kpi, index, source in sources:
+                for fact in source_facts(kpi, index, source, source_rows(source).filter(flt(source, chunk))):
+                    out[fact.key] = fact
+    return out
+
+
+def facts_in_days(start: dt.date | None, end: dt.date | None, kpis: Iterable[Kpi] = KPIS) -> Iterator[Fact]:
+    """Every fact whose day is in [start, end] (None: unbounded), from the raw rows."""
+    for kpi in kpis:
+        for index, source in enumerate(kpi.sources):
+            qs = source_rows(source)
+            if start or end:
+                begin, stop = day_bounds(start or dt.date(1900, 1, 1), end or dt.date(2100, 12, 31))
+                qs = qs.filter(_at__gte=begin, _at__lt=stop)
+            yield from source_facts(kpi, index, source, qs)
+
+
+def _stored(qs) -> dict[FactKey, Fact]:
+    out = {}
+    for f in qs.iterator(chunk_size=2000):
+        fact = Fact(
+            kpi=f.kpi,
+            source=f.source,
+            subject=f.subject,
+            request=f.request,
+            complaint=f.complaint,
+            day=f.day,
+            dims=tuple(getattr(f, d) for d in DIMENSION_FIELDS),
+            num=f.num,
+            den=f.den,
+        )
+        out[fact.key] = fact
+    return out
+
+
+# --- applying differences ----------------------------------------------------------------------------
+
+
+CUBE_INDEXES = [2 + DIMENSION_FIELDS.index(f) for f in CUBE_FIELDS]
+
+
+def _cube_key(key: DailyKey) -> tuple:
+    return (key[0], key[1], *(key[i] for i in CUBE_INDEXES))
+
+
+def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
+    """Add (num, den) to each day × measure × dimensions row (created when missing) of
+    ``KpiDaily`` and, summed without the person dimensions, of ``KpiDailyCube``; rows that reach
+    0/0 are removed. One upsert per row, in key order (no deadlock between workers)."""
+    deltas = {k: v for k, v in deltas.items() if v[0] or v[1]}
+    if not deltas:
+        return
+    cube: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (n, d) in deltas.items():
+        c = cube[_cube_key(key)]
+        c[0] += n
+        c[1] += d
+    _upsert(KpiDaily, DIMENSION_FIELDS, deltas)
+    _upsert(KpiDailyCube, CUBE_FIELDS, {k: v for k, v in cube.items() if v[0] or v[1]})
+    single = _single_dims(deltas)
+    _upsert(KpiDailyDim, ("dim", "value"), {k: v for k, v in single.items() if v[0] or v[1]})
+
+
+def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
+    """(day, kpi, dim, value) sums: the total (dim "") and each single dimension."""
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (n, d) in sums.items():
+        day, kpi = key[0], key[1]
+        for dim, value in (("", ""), *zip(DIMENSION_FIELDS, key[2:], strict=True)):
+            o = out[(day, kpi, dim, str(value))]
+            o[0] += n
+            o[1] += d
+    return out
+
+
+def _upsert(model, fields, deltas: dict) -> None:
+    if not deltas:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ["day", "kpi", *fields]
+    col_sql = ", ".join(connection.ops.quote_name(c) for c in cols)
+    marks = ", ".join(["%s"] * (len(cols) + 2))
+    sql = (
+        f"INSERT INTO {table} ({col_sql}, num, den) VALUES ({marks}) "  # noqa: S608 - fixed SQL, values are parameters
+        f"ON CONFLICT ({col_sql}) DO UPDATE SET num = {table}.num + excluded.num, den = {table}.den + excluded.den"
+    )
+    rows = [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v[0], v[1]) for k, v in sorted(deltas.items())]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    days = {k[0] for k in deltas}
+    model.objects.filter(day__in=days, num=0, den=0).delete()
+
+
+def _fact_row(fact: Fact, pk: int) -> dict:
+    row = {
+        "id": pk,
+        "kpi": fact.kpi,
+        "source": fact.source,
+        "subject": fact.subject,
+        "request": fact.request,
+        "complaint": fact.complaint,
+        "day": fact.day,
+        "num": fact.num,
+        "den": fact.den,
+    }
+    row.update(zip(DIMENSION_FIELDS, fact.dims, strict=True))
+    return row
+
+
+def _facts_write(facts: list[Fact]) -> None:
+    if not facts:
+        return
+    if connection.vendor == "postgresql" and len(facts) > 1000:
+        writer = RowWriter(KpiFact)
+        for start in range(0, len(facts), 20000):
+            chunk = facts[start : start + 20000]
+            ids = writer.reserve_ids(len(chunk))
+            writer.write([_fact_row(f, pk) for f, pk in zip(chunk, ids, strict=True)])
+        return
+    KpiFact.objects.bulk_create(
+        [KpiFact(**{k: v for k, v in _fact_row(f, None).items() if k != "id"}) for f in facts], batch_size=2000
+    )
+
+
+@transaction.atomic
+def kpi_refresh(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) -> int:
+    """Compute the facts of these requests and complaints again and apply the difference to the
+    daily aggregates. Returns how many facts changed."""
+    requests, complaints = sorted(set(requests)), sorted(set(complaints))
+    if not requests and not complaints:
+        return 0
+    new = facts_for(requests=requests, complaints=complaints)
+    old_qs = KpiFact.objects.filter(Q(request__in=requests) | Q(complaint__in=complaints)).select_for_update()
+    old = _stored(old_qs)
+    deltas: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0])
+    gone, added = [], []
+    for key, fact in old.items():
+        other = new.get(key)
+        if other is not None and other.same(fact) and other.request == fact.request:
+            continue
+        d = deltas[fact.daily_key]
+        d[0] -= fact.num
+        d[1] -= fact.den
+        gone.append(key)
+    for key, fact in new.items():
+        was = old.get(key)
+        if was is not None and was.same(fact) and was.request == fact.request:
+            continue
+        d = deltas[fact.daily_key]
+        d[0] += fact.num
+        d[1] += fact.den
+        added.append(fact)
+    # A fact keyed like a new one but stored under another request (never in practice) is replaced too.
+    stray = [f.key for f in added if f.key not in old]
+    if stray:
+        _stored_elsewhere = _stored(_keys_filter(stray))
+        for key, fact in _stored_elsewhere.items():
+            d = deltas[fact.daily_key]
+            d[0] -= fact.num
+            d[1] -= fact.den
+            gone.append(key)
+    if gone:
+        KpiFact.objects.filter(_keys_q(gone)).delete()
+    _facts_write(added)
+    _daily_add(deltas)
+    return len(gone) + len(added)
+
+
+def _keys_q(keys: Iterable[FactKey]) -> Q:
+    by: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for kpi, source, subject in keys:
+        by[(kpi, source)].append(subject)
+    q = Q(pk__in=[])
+    for (kpi, source), subjects in by.items():
+        q |= Q(kpi=kpi, source=source, subject__in=subjects)
+    return q
+
+
+def _keys_filter(keys: list[FactKey]):
+    return KpiFact.objects.filter(_keys_q(keys))
+
+
+# --- pending work ---------------------------------------------------------------------------------
+
+
+def kpi_mark(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) -> None:
+    """List requests / complaints whose facts must be computed again (call inside the
+    transaction that changes them: the mark commits with the change)."""
+    rows = [KpiPending(kind=KpiPending.Kind.REQUEST, subject=pk) for pk in set(requests) if pk]
+    rows += [KpiPending(kind=KpiPending.Kind.COMPLAINT, subject=pk) for pk in set(complaints) if pk]
+    if rows:
+        KpiPending.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+REFRESH_CHUNK = 200
+
+
+def kpi_refresh_pending(*, limit: int = 10_000) -> int:
+    """Drain ``KpiPending`` (oldest first), a chunk per transaction. Returns how many were done."""
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            rows = list(
+                KpiPending.objects.select_for_update(skip_locked=True)
+                .order_by("marked_at")
+                .values_list("kind", "subject")[:REFRESH_CHUNK]
+            )
+            if not rows:
+                break
+            requests = [s for k, s in rows if k == KpiPending.Kind.REQUEST]
+            complaints = [s for k, s in rows if k == KpiPending.Kind.COMPLAINT]
+            # Unmark first: a change committed after this point marks the subject again.
+            for kind, ids in ((KpiPending.Kind.REQUEST, requests), (KpiPending.Kind.COMPLAINT, complaints)):
+                if ids:
+                    KpiPending.objects.filter(kind=kind, subject__in=ids).delete()
+            kpi_refresh(requests=requests, complaints=complaints)
+        done += len(rows)
+    return done
+
+
+# --- full recomputation ---------------------------------------------------------------------------
+
+
+@dataclass
+class RebuildResult:
+    facts: int = 0
+    daily_rows: int = 0
+    seconds: float = 0.0
+
+
+def _daily_from_facts(days_q: Q) -> int:
+    """Rebuild the ``KpiDaily`` and ``KpiDailyCube`` rows of the days selected by ``days_q``
+    from ``KpiFact``. Returns the number of ``KpiDaily`` rows written."""
+    fact = connection.ops.quote_name(KpiFact._meta.db_table)
+    where, params = _where_sql(days_q)
+    written = 0
+    for model, fields in ((KpiDaily, DIMENSION_FIELDS), (KpiDailyCube, CUBE_FIELDS)):
+        model.objects.filter(days_q).delete()
+        table = connection.ops.quote_name(model._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in ["day", "kpi", *fields])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}, num, den) "  # noqa: S608 - fixed SQL, values are parameters
+                f"SELECT {cols}, SUM(num), SUM(den) FROM {fact} WHERE {where} GROUP BY {cols} "
+                f"HAVING SUM(num) <> 0 OR SUM(den) <> 0",
+                params,
+            )
+            written = written or cursor.rowcount
+    KpiDailyDim.objects.filter(days_q).delete()
+    table = connection.ops.quote_name(KpiDailyDim._meta.db_table)
+    for dim in ("", *DIMENSION_FIELDS):
+        value = f"CAST({connection.ops.quote_name(dim)} AS VARCHAR(32))" if dim else "''"
+        group = f", {connection.ops.quote_name(dim)}" if dim else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, kpi, dim, value, num, den) "  # noqa: S608 - fixed SQL, values are parameters
+                f"SELECT day, kpi, %s, {value}, SUM(num), SUM(den) FROM {fact} WHERE {where} "
+                f"GROUP BY day, kpi{group} HAVING SUM(num) <> 0 OR SUM(den) <> 0",
+                [dim, *params],
+            )
+    return written
+
+
+def kpi_aggregates_from_facts() -> int:
+    """Both aggregate tables again from the stored facts (no raw row read)."""
+    with transaction.atomic():
+        return _daily_from_facts(Q())
+
+
+def _where_sql(q: Q) -> tuple[str, list]:
+    qs = KpiFact.objects.filter(q)
+    compiler = qs.query.get_compiler(connection=connection)
+    try:
+        where, params = compiler.compile(qs.query.where)
+    except FullResultSet:
+        return "1=1", []
+    return where or "1=1", list(params)
+
+
+def kpi_rebuild(*, start: dt.date | None = None, end: dt.date | None = None, progress=None) -> RebuildResult:
+    """Recompute facts and daily aggregates of the days [start, end] (None: every day) from the
+    raw rows, and forget the pending marks they cover (a full rebuild forgets them all)."""
+    import time
+
+    began = time.perf_counter()
+    result = RebuildResult()
+    tick = progress or (lambda kpi, n: None)
+    with transaction.atomic():
+        if start is None and end is None:
+            KpiFact.objects.all().delete()
+            KpiPending.objects.all().delete()
+            days_q = Q()
+            extra_days: set[dt.date] = set()
+            for kpi in KPIS:
+                facts = list(facts_in_days(None, None, [kpi]))
+                _facts_write(facts)
+                result.facts += len(facts)
+                tick(kpi, len(facts))
+        else:
+            lo, hi = start or dt.date(1900, 1, 1), end or dt.date(2100, 12, 31)
+            days_q = Q(day__gte=lo, day__lte=hi)
+            extra_days = set()
+            for kpi in KPIS:
+                facts = list(facts_in_days(lo, hi, [kpi]))
+                keys = [f.key for f in facts]
+                for i in range(0, len(keys), 2000):
+                    displaced = KpiFact.objects.filter(_keys_q(keys[i : i + 2000])).exclude(days_q)
+                    extra_days.update(displaced.values_list("day", flat=True))
+                    displaced.delete()
+                KpiFact.objects.filter(days_q, kpi=kpi.key).delete()
+                _facts_write(facts)
+                result.facts += len(facts)
+                tick(kpi, len(facts))
+        result.daily_rows = _daily_from_facts(days_q)
+        if extra_days:
+            result.daily_rows += _daily_from_facts(Q(day__in=sorted(extra_days)))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (KpiDaily, KpiDailyCube, KpiDailyDim):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+# --- checking -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: DailyKey
+    expected: tuple[int, int]
+    stored: tuple[int, int]
+
+    def __str__(self):
+        day, kpi, *dims = self.key
+        shown = ", ".join(f"{k}={v}" for k, v in zip(DIMENSION_FIELDS, dims, strict=True) if v not in (0, ""))
+        return (
+            f"{day} {kpi} [{shown or '-'}]: raw rows give {self.expected[0]}/{self.expected[1]}, "
+            f"aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
+
+
+def _months(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
+    day = start
+    while day <= end:
+        nxt = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        yield day, min(end, nxt - dt.timedelta(days=1))
+        day = nxt
+
+
+def kpi_check(*, start: dt.date | None = None, end: dt.date | None = None, kpis: Iterable[Kpi] = KPIS) -> list:
+    """Recompute every daily figure of [start, end] from the raw rows and compare with
+    ``KpiDaily``; returns the differences (empty: the aggregates are right). Month by month."""
+    kpis = list(kpis)
+    if start is None or end is None:
+        bounds = KpiDaily.objects.order_by("day").values_list("day", flat=True)
+        first, last = bounds.first(), bounds.reverse().first()
+        today = timezone.localdate()
+        start = start or min(filter(None, [first, today - dt.timedelta(days=366)]))
+        end = end or max(filter(None, [last, today]))
+    out: list[Difference] = []
+    for lo, hi in _months(start, end):
+        for kpi in kpis:
+            expected: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0])
+            for fact in facts_in_days(lo, hi, [kpi]):
+                e = expected[fact.daily_key]
+                e[0] += fact.num
+                e[1] += fact.den
+            stored = {
+                (r[0], r[1], *r[2:-2]): (r[-2], r[-1])
+                for r in KpiDaily.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", *DIMENSION_FIELDS, "num", "den"
+                )
+            }
+            for key in sorted(set(expected) | set(stored), key=str):
+                want = tuple(expected.get(key, (0, 0)))
+                have = stored.get(key, (0, 0))
+                if want != have:
+                    out.append(Difference(key, want, have))
+            cube_expected: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+            for key, (n, d) in expected.items():
+                c = cube_expected[_cube_key(key)]
+                c[0] += n
+                c[1] += d
+            cube_stored = {
+                (r[0], r[1], *r[2:-2]): (r[-2], r[-1])
+                for r in KpiDailyCube.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", *CUBE_FIELDS, "num", "den"
+                )
+            }
+            for key in sorted(set(cube_expected) | set(cube_stored), key=str):
+                want = tuple(cube_expected.get(key, (0, 0)))
+                have = cube_stored.get(key, (0, 0))
+                if want != have:
+                    out.append(CubeDifference(key, want, have))
+            single_expected = _single_dims(expected)
+            single_stored = {
+                (r[0], r[1], r[2], r[3]): (r[4], r[5])
+                for r in KpiDailyDim.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
+                    "day", "kpi", "dim", "value", "num", "den"
+                )
+            }
+            for key in sorted(set(single_expected) | set(single_stored), key=str):
+                want = tuple(single_expected.get(key, (0, 0)))
+                have = single_stored.get(key, (0, 0))
+                if want != have:
+                    out.append(SingleDifference(key, want, have))
+    return out
+
+
+@dataclass(frozen=True)
+class SingleDifference(Difference):
+    def __str__(self):
+        day, kpi, dim, value = self.key
+        return (
+            f"{day} {kpi} [{f'{dim}={value}' if dim else 'total'}]: raw rows give "
+            f"{self.expected[0]}/{self.expected[1]}, aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
+
+
+@dataclass(frozen=True)
+class CubeDifference(Difference):
+    def __str__(self):
+        day, kpi, *dims = self.key
+        shown = ", ".join(f"{k}={v}" for k, v in zip(CUBE_FIELDS, dims, strict=True) if v not in (0, ""))
+        return (
+            f"{day} {kpi} [{shown or '-'}] (without people): raw rows give {self.expected[0]}/{self.expected[1]}, "
+            f"aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
