@@ -764,7 +764,9 @@ def complaint_follow_up(*, actor, complaint: Complaint, note: str, now=None) -> 
 # --- closing ------------------------------------------------------------------------------------------
 
 
-def _closed(complaint, *, actor, action, before, after, basis, text, now) -> Complaint:
+def _close(complaint, *, actor, action, basis, text, now) -> Complaint:
+    """Close (``action``: close or decide) on ``basis``; ``text``: the decision, if any."""
+    before, after = _move(complaint, action, actor=actor, reason=text or None, now=now)
     complaint.closed_by = basis
     complaint.closed_at = now
     complaint.escalate_at = None
@@ -788,19 +790,9 @@ def complaint_close(*, actor, complaint: Complaint, lessons: str, now=None) -> C
     (seed 001 §6.3: 总结经验教训)."""
     complaint = _load_for(actor, complaint)
     lessons = _text(lessons, "lessons", required=True, label=_("Write the lessons learned."))
-    now = now or timezone.now()
-    before, after = _move(complaint, ComplaintAction.CLOSE, actor=actor, now=now)
     complaint.lessons = lessons
-    return _closed(
-        complaint,
-        actor=actor,
-        action=ComplaintAction.CLOSE,
-        before=before,
-        after=after,
-        basis=ClosedBy.ACCEPTANCE,
-        text="",
-        now=now,
-    )
+    now = now or timezone.now()
+    return _close(complaint, actor=actor, action=ComplaintAction.CLOSE, basis=ClosedBy.ACCEPTANCE, text="", now=now)
 
 
 @transaction.atomic
@@ -809,18 +801,10 @@ def complaint_decide(*, actor, complaint: Complaint, decision: str, lessons: str
     complaint = _load_for(actor, complaint, roles=MANAGER_ROLES)
     decision = _text(decision, "decision", required=True, label=_("Document the decision."))
     lessons = _text(lessons, "lessons")
-    now = now or timezone.now()
-    before, after = _move(complaint, ComplaintAction.DECIDE, actor=actor, reason=decision, now=now)
     complaint.decision = decision
     if lessons:
         complaint.lessons = lessons
-    return _closed(
-        complaint,
-        actor=actor,
-        action=ComplaintAction.DECIDE,
-        before=before,
-        after=after,
-        basis=ClosedBy.DECISION,
-        text=decision,
-        now=now,
+    now = now or timezone.now()
+    return _close(
+        complaint, actor=actor, action=ComplaintAction.DECIDE, basis=ClosedBy.DECISION, text=decision, now=now
     )

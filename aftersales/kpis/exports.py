@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aftersales.core.exports import XlsxWriter
 
@@ -20,7 +21,16 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     sheet = book.sheet(_("Measures"))
     sheet.append([_("From"), board.start, _("Until"), board.end])
     sheet.append(
-        [_("Measure"), _("Value"), _("Unit"), _("Target"), _("Met"), _("Numerator"), _("Denominator"), _("Key")]
+        [
+            _("Measure"),
+            pgettext("kpi", "Value"),
+            _("Unit"),
+            pgettext("kpi", "Target"),
+            _("Met"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Key"),
+        ]
     )
     for c in board.cards:
         sheet.append(
@@ -38,12 +48,12 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     kpi = board.selected
     trend = book.sheet(_("Trend"))
     trend.append([str(kpi.name)])
-    trend.append([_("From"), _("Until"), _("Value"), _("Numerator"), _("Denominator")])
+    trend.append([_("From"), _("Until"), pgettext("kpi", "Value"), _("Numerator"), _("Denominator")])
     for p in board.trend:
         trend.append([p.start, p.end, p.value, p.num, p.den])
     parts = book.sheet(_("Breakdowns"))
     parts.append([str(kpi.name)])
-    parts.append([_("Dimension"), _("Value"), _("Measure"), _("Numerator"), _("Denominator")])
+    parts.append([_("Dimension"), pgettext("kpi", "Value"), _("Measure"), _("Numerator"), _("Denominator")])
     for dim, slices in board.breakdowns.items():
         for s in slices:
             parts.append([str(DIMENSION_BY_KEY[dim].label), s.label, s.measure, s.num, s.den])
@@ -53,7 +63,17 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
 
 def definitions_sheet(book: XlsxWriter) -> None:
     sheet = book.sheet(_("Definitions"))
-    sheet.append([_("Key"), _("Measure"), _("Formula"), _("Numerator"), _("Denominator"), _("Included"), _("Target")])
+    sheet.append(
+        [
+            _("Key"),
+            _("Measure"),
+            _("Formula"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Included"),
+            pgettext("kpi", "Target"),
+        ]
+    )
     for k in KPIS:
         sheet.append(
             [k.key, str(k.name), str(k.formula), str(k.numerator), str(k.denominator), str(k.inclusion), k.target_text]

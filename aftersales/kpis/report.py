@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS, HOURS, RATE, Kpi
 from .selectors import kpi_breakdowns, kpi_series, kpi_values, kpis_for
@@ -77,7 +78,7 @@ class Dashboard:
             "target": kpi.target,
             "unit": kpi.unit,
             "name": str(kpi.name),
-            "target_label": _("Target"),
+            "target_label": pgettext("kpi", "Target"),
         }
         breakdowns = []
         for dim, slices in self.breakdowns.items():

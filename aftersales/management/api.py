@@ -52,7 +52,7 @@ APPROVE = api_roles(APPROVE_ROLES)
 PLANS = api_roles(PLAN_ROLES)
 REPORTS = api_roles(REPORT_ROLES)
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+Month = Annotated[text(7), Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 Number = Annotated[Decimal, Field(ge=-(10**7), le=10**7, max_digits=10, decimal_places=2)]
 
 
