@@ -2,8 +2,8 @@
 
 The key is looked up first (a replay answers from it). Otherwise the object is created and
 the key row inserted with its id in the same transaction: a concurrent request with the
-same key blocks on the unique index until the first commits, then rolls its own create
-back and returns the first object. A key reused with a different payload is a conflict.
+same key blocks (on the unique index, or on the rows the create locks) until the first commits,
+then rolls its own create back and returns the first object. A key reused with a different payload is a conflict.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from ninja.responses import Status
 
-from .errors import ConflictError, ValidationFailed
+from .errors import ConflictError, DomainError, ValidationFailed
 from .models import IdempotencyKey
 
 M = TypeVar("M", bound=models.Model)
@@ -46,8 +46,10 @@ def idempotent_create(
         with transaction.atomic():
             obj = create()
             IdempotencyKey.objects.create(user=user, scope=scope, key=key, request_hash=digest, object_id=obj.pk)
-    except IntegrityError:
-        # The same key committed meanwhile by a concurrent request: this create is rolled back.
+    except (IntegrityError, DomainError):
+        # The same key committed meanwhile by a concurrent request: this create is rolled back (it
+        # met the key's unique index, or the state the first request left, e.g. "already checked
+        # in"); the retry answers with the first result. Otherwise the error stands.
         first = _replay(user=user, scope=scope, key=key, digest=digest, model=model)
         if first is None:
             raise
