@@ -116,6 +116,46 @@ def test_dashboard_rows_and_export_agree(client, manager, scene, kpi):
         assert kpi_rows(kpi.key, start=scene["start"], end=scene["end"], part="num").count() == num
 
 
+def test_filtered_breakdowns_from_the_pair_table_equal_the_full_table(scene, technician, partner_technician):
+    """One filter with one breakdown, and two filters, are read from ``KpiDailyPair``; each
+    answer equals the sum of the full ``KpiDaily`` rows with those values."""
+    from collections import defaultdict
+
+    from django.db.models import Sum
+
+    from aftersales.kpis.definitions import DIMENSION_KEYS
+    from aftersales.kpis.models import KpiDaily, KpiDailyPair
+    from aftersales.kpis.selectors import kpi_breakdowns
+
+    start, end = scene["start"], scene["end"]
+    request = scene["jobs"][0].request
+    filters = {
+        "technician": technician.pk,
+        "region": request.region_id or 0,
+        "channel": request.channel,
+        "partner": partner_technician.organization_id,
+    }
+    assert KpiDailyPair.objects.exists()
+    for kpi in KPIS:
+        for fdim, fvalue in filters.items():
+            got = kpi_breakdowns(kpi.key, start=start, end=end, filters={fdim: fvalue}, limit=None)
+            for dim in DIMENSION_KEYS:
+                if dim == fdim:
+                    continue
+                want = defaultdict(lambda: [0, 0])
+                for row in KpiDaily.objects.filter(kpi=kpi.key, day__gte=start, day__lte=end, **{fdim: fvalue}):
+                    w = want[getattr(row, dim)]
+                    w[0] += row.num
+                    w[1] += row.den
+                assert {s.value: [s.num, s.den] for s in got[dim]} == {k: v for k, v in want.items() if v != [0, 0]}
+            other = "service_type" if fdim != "service_type" else "channel"
+            value = request.service_type if other == "service_type" else request.channel
+            both = KpiDaily.objects.filter(kpi=kpi.key, day__gte=start, day__lte=end, **{fdim: fvalue, other: value})
+            agg = both.aggregate(n=Sum("num"), d=Sum("den"))
+            num, den, _v = kpi_value(kpi.key, start=start, end=end, filters={fdim: fvalue, other: value})
+            assert (num, den) == (agg["n"] or 0, agg["d"] or 0)
+
+
 def test_partner_sees_its_own_only(client, partner_user, partner_technician, scene):
     client.force_login(partner_user)
     start, end = scene["start"], scene["end"]
