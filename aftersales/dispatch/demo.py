@@ -143,6 +143,7 @@ def demo_reference(ctx) -> None:
 WINDOWS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)), (dt.time(13, 30), dt.time(15, 30)),
            (dt.time(15), dt.time(17))]  # fmt: skip
 TODAY_VISITS = 3
+BOOKED_AHEAD = dt.timedelta(hours=1)
 ROUTE_SECONDS = 0.3  # a day of three or four visits is solved at once; the demo must stay fast
 
 
@@ -170,9 +171,23 @@ def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> 
         jobs.sort(key=lambda r: (r.created_at, r.pk))
         # Three visits booked today (the late afternoon stays for urgent work), the rest tomorrow.
         split = min(TODAY_VISITS, len(jobs) // 2)
-        for day, chunk in ((days[0], jobs[:split]), (days[1], jobs[split : split + len(WINDOWS)])):
+        # A visit of today was agreed at least an hour before its window (the technician sets off and
+        # checks in then, so a job accepted later in the day goes to tomorrow).
+        today_jobs: list = []
+        later: list = []
+        for request in jobs:
+            slot = WINDOWS[len(today_jobs)][0] if len(today_jobs) < split else None
+            if slot is not None and request.status_changed_at + BOOKED_AHEAD <= _at(today, slot):
+                today_jobs.append(request)
+            else:
+                later.append(request)
+        for day, chunk in ((days[0], today_jobs), (days[1], later[: len(WINDOWS)])):
             for (start, end), request in zip(WINDOWS, chunk, strict=False):
-                asked = min(request.status_changed_at + dt.timedelta(minutes=rng.randint(5, 40)), now)
+                asked = min(
+                    request.status_changed_at + dt.timedelta(minutes=rng.randint(5, 40)),
+                    now,
+                    _at(day, start) - BOOKED_AHEAD + dt.timedelta(minutes=10),
+                )
                 appointment_create(
                     actor=request.assigned_technician,
                     request=request,

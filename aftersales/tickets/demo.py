@@ -371,6 +371,7 @@ OPEN_COUNTS = {
 LATE_VISITS = 6
 LATE_START_MINUTES = (26 * 60, 31 * 60)
 JOBS_PER_TECHNICIAN = 7  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
+BOOKED_TODAY = 3  # of them, booked into today's windows (the oldest: ``dispatch.demo.TODAY_VISITS``)
 # The share of its tightest running target an open request has used at load time, by zone; breaches
 # spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
 ON_TIME = (0.04, 0.72)
@@ -481,6 +482,7 @@ def demo_load(ctx: DemoContext) -> None:
     booking = iter([t for _ in range(JOBS_PER_TECHNICIAN) for t in technicians])
     spread = itertools.count(rng.randrange(max(1, len(technicians))))
     planned = []
+    booked_today: dict[int, int] = {}
     for i, job in enumerate(jobs):
         technician = None
         if job.to_book:
@@ -516,6 +518,13 @@ def demo_load(ctx: DemoContext) -> None:
         if created is None:
             low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
             created = now - datetime.timedelta(days=rng.uniform(low, high))
+        if job.to_book and booked_today.get(technician.pk, 0) < BOOKED_TODAY:
+            # One of the jobs booked into today's windows (dispatch's demo takes each technician's
+            # oldest): filed before the working day began, so it was agreed before the first visit.
+            booked_today[technician.pk] = booked_today.get(technician.pk, 0) + 1
+            day_began = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(7)))
+            if day_began < now:
+                created = min(created, day_began - datetime.timedelta(minutes=rng.uniform(20, 180)))
         if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
             created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
         age = (now - created).total_seconds() / 60
