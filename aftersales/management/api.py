@@ -481,7 +481,12 @@ class ReportOut(Schema):
     created_at: datetime.datetime
     finished_at: datetime.datetime | None
     seconds: float | None
-    error: str
+    error: str = Field(description='The failure ("stalled": the worker stopped mid-report)')
+    error_text: str = Field(description="The failure in the reader's language")
+
+    @staticmethod
+    def resolve_error_text(obj):
+        return obj.error_text
 
     @staticmethod
     def resolve_month(obj):

@@ -236,3 +236,11 @@ class Report(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (ReportStatus.DONE, ReportStatus.FAILED)
+
+    @property
+    def error_text(self) -> str:
+        """The failure as the reader should see it: the worker's own error, or (``stalled``) why
+        the report was given up, in the reader's language."""
+        if self.error == "stalled":
+            return str(_("The worker stopped while making it (restarted or out of memory)."))
+        return self.error

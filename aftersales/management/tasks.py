@@ -19,3 +19,12 @@ def plan_reminder_task() -> int:
     from .services import plan_reminders_send
 
     return plan_reminders_send()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def reports_stalled_task() -> int:
+    """Reports whose worker stopped mid-report (or whose task was lost) are marked failed, with
+    "Try again" on their page."""
+    from .services import reports_stalled_fail
+
+    return reports_stalled_fail()

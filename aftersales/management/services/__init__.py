@@ -8,7 +8,14 @@ from .plans import (
     plan_transition,
     plan_update,
 )
-from .reports import report_content, report_generate, report_request, report_retry, report_run_now
+from .reports import (
+    report_content,
+    report_generate,
+    report_request,
+    report_retry,
+    report_run_now,
+    reports_stalled_fail,
+)
 from .scorecards import lines_check, run_approve, run_compute, scheme_create, scheme_update
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "report_request",
     "report_retry",
     "report_run_now",
+    "reports_stalled_fail",
     "run_approve",
     "run_compute",
     "scheme_create",

@@ -15,6 +15,7 @@ import logging
 import time
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from aftersales.kpis.definitions import KPIS, LOWER
 from aftersales.kpis.selectors import kpi_breakdown, kpi_series, kpi_values
 from aftersales.notifications.services import message_send
 
-from ..choices import OPEN_PLAN_STATUSES, REPORT_TRANSITIONS, PlanStatus, ReportAction, RunStatus
+from ..choices import OPEN_PLAN_STATUSES, REPORT_TRANSITIONS, PlanStatus, ReportAction, ReportStatus, RunStatus
 from ..models import Plan, Report, Run
 from ..periods import month_add, month_bounds, month_first, month_label
 from .plans import plan_effect, plan_periods
@@ -276,6 +277,33 @@ def report_run_now(*, month: dt.date, actor=None, language: str = "zh-hans") -> 
     return report_generate(report.pk)
 
 
+# A running report saves its progress every few seconds; one silent this long lost its worker
+# (restarted or killed mid-report). A queued one this old lost its task.
+STALLED_AFTER = dt.timedelta(minutes=15)
+QUEUE_LOST_AFTER = dt.timedelta(hours=1)
+STALLED = "stalled"  # ``Report.error`` of a report given up by ``reports_stalled_fail`` (shown translated)
+
+
+def reports_stalled_fail(*, now: dt.datetime | None = None) -> int:
+    """Mark as failed the reports whose worker stopped mid-report (running, no progress for
+    ``STALLED_AFTER``) or whose task was lost (queued for ``QUEUE_LOST_AFTER``), so their page
+    offers "Try again" instead of a progress bar that never moves. Returns how many."""
+    now = now or timezone.now()
+    stalled = Q(status=ReportStatus.RUNNING, updated_at__lt=now - STALLED_AFTER) | Q(
+        status=ReportStatus.QUEUED, updated_at__lt=now - QUEUE_LOST_AFTER
+    )
+    done = 0
+    for pk in Report.objects.filter(stalled).values_list("pk", flat=True):
+        with transaction.atomic():
+            # Again under the lock: the worker may have saved progress or finished meanwhile.
+            if not Report.objects.select_for_update().filter(stalled, pk=pk).exists():
+                continue
+            report = _move(pk, ReportAction.FAIL, error=STALLED, finished_at=now)
+            audit_record(actor=None, action="management.report.stalled", obj=report)
+            done += 1
+    return done
+
+
 def report_retry(*, actor, report: Report) -> Report:
     with transaction.atomic():
         report = _move(report.pk, ReportAction.RETRY, progress=0, error="")
@@ -286,4 +314,11 @@ def report_retry(*, actor, report: Report) -> Report:
     return report
 
 
-__all__ = ["report_content", "report_generate", "report_request", "report_retry", "report_run_now"]
+__all__ = [
+    "report_content",
+    "report_generate",
+    "report_request",
+    "report_retry",
+    "report_run_now",
+    "reports_stalled_fail",
+]

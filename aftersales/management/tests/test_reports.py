@@ -190,6 +190,42 @@ def test_a_failure_is_kept_on_the_report(manager, monkeypatch, django_capture_on
     assert client.post(f"/api/management/reports/{report.pk}/retry").status_code == 409
 
 
+def test_a_report_whose_worker_stopped_is_given_up_and_can_be_made_again(manager, django_capture_on_commit_callbacks):
+    """The worker died mid-report (or its task was lost): after a quarter of an hour without progress
+    the report is marked failed, its page says why in the reader's language and offers "Try again"."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from aftersales.management.services import reports_stalled_fail
+    from aftersales.management.tasks import reports_stalled_task
+
+    now = timezone.now()
+    running = Report.objects.create(month=MONTH, status=ReportStatus.RUNNING, progress=40)
+    lost = Report.objects.create(month=MONTH, status=ReportStatus.QUEUED)
+    busy = Report.objects.create(month=MONTH, status=ReportStatus.RUNNING, progress=60)
+    fresh = Report.objects.create(month=MONTH, status=ReportStatus.QUEUED)
+    Report.objects.filter(pk=running.pk).update(updated_at=now - dt.timedelta(minutes=16))
+    Report.objects.filter(pk=lost.pk).update(updated_at=now - dt.timedelta(minutes=61))
+    Report.objects.filter(pk=busy.pk).update(updated_at=now - dt.timedelta(minutes=2))
+    assert reports_stalled_fail(now=now) == 2
+    assert reports_stalled_task.call_local() == 0  # the periodic task: nothing left to give up
+    statuses = dict(Report.objects.values_list("pk", "status"))
+    assert statuses[running.pk] == statuses[lost.pk] == ReportStatus.FAILED
+    assert statuses[busy.pk] == ReportStatus.RUNNING and statuses[fresh.pk] == ReportStatus.QUEUED
+    client = Client()
+    client.force_login(manager)
+    page = client.get(running.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "重新生成" in page or "重试" in page
+    assert "stalled" not in page and "后台任务" in page
+    api = client.get("/api/management/reports").json()
+    row = next(r for r in api if r["id"] == running.pk)
+    assert row["error"] == "stalled" and row["error_text"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/management/reports/{running.pk}/retry").status_code == 200
+    running.refresh_from_db()
+    assert running.status == ReportStatus.DONE and running.error == ""
+
+
 def test_a_month_not_begun_is_refused(manager):
     from aftersales.core.errors import ValidationFailed
 
