@@ -49,10 +49,11 @@ from django.utils import timezone, translation
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.system import SYSTEM_USERNAME, system_user
+from aftersales.core.bulk import RowWriter
 from aftersales.core.errors import DomainError
 from aftersales.core.messages import Message, msg
 from aftersales.notifications.models import Channel
-from aftersales.notifications.services import Outgoing, messages_send
+from aftersales.notifications.services import Outgoing, messages_send_bulk
 from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_notes_add, request_transition, request_update
@@ -243,8 +244,13 @@ def _outgoing(row: EscalationLevel | None, people: list, *, message: Message, re
     ]
 
 
-def _sent_in_app(rows) -> int:
-    return sum(1 for r in rows if r.channel == Channel.IN_APP)
+def _write(ctx: _Context, drafts: list[Outgoing], logs: list[dict], result: SweepResult) -> None:
+    """A batch's notifications (``notifications.services.messages_send_bulk``) and log rows
+    (:class:`SlaEscalation`, one COPY), in the batch's transaction."""
+    sent = messages_send_bulk(drafts, now=ctx.now)
+    result.notifications += sent.get(Channel.IN_APP, 0)
+    if logs:
+        RowWriter(SlaEscalation, db_ids=True, at=ctx.now).write(logs)
 
 
 def action_message(entry: dict) -> Message:
@@ -362,20 +368,19 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
             mine = _outgoing(row, people, message=message, request=request)
             drafts += mine
             logs.append(
-                SlaEscalation(
-                    clock=clock,
-                    request=request,
-                    kind=clock.kind,
-                    level=EscalationLevel.WARNING,
-                    level_name=row.name if row else LEVEL_NAMES[0],
-                    at=ctx.now,
-                    due_at=clock.due_at,
-                    actions=[{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
-                    notified=len(people) if mine else 0,
-                )
+                {
+                    "clock_id": clock.pk,
+                    "request_id": request.pk,
+                    "kind": clock.kind,
+                    "level": EscalationLevel.WARNING,
+                    "level_name": row.name if row else LEVEL_NAMES[0],
+                    "due_at": clock.due_at,
+                    "breach_by_seconds": 0,
+                    "actions": [{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
+                    "notified": len(people) if mine else 0,
+                }
             )
-        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
-        SlaEscalation.objects.bulk_create(logs)
+        _write(ctx, drafts, logs, result)
         result.warned += len(logs)
     return cursor
 
@@ -478,7 +483,7 @@ def _writes_request(row: EscalationLevel) -> bool:
 
 def _escalate_level(
     ctx: _Context, clock: SlaClock, request: ServiceRequest, row: EscalationLevel
-) -> tuple[ServiceRequest, list[Outgoing], SlaEscalation, tuple[ServiceRequest, Message]]:
+) -> tuple[ServiceRequest, list[Outgoing], dict, tuple[ServiceRequest, Message]]:
     """The actions of one claimed level. Priority and reassignment go through the tickets
     services (timeline + audit + on-commit signals, as for a person); the notifications,
     the log row and the timeline note are returned to be written in bulk (the note by
@@ -506,18 +511,17 @@ def _escalate_level(
         actions=[action_message(a) for a in actions],
     )
     drafts = _outgoing(row, people, message=message, request=request)
-    log = SlaEscalation(
-        clock=clock,
-        request=request,
-        kind=clock.kind,
-        level=row.level,
-        level_name=row.name,
-        at=ctx.now,
-        due_at=clock.due_at,
-        breach_by_seconds=max(0, int(late.total_seconds())),
-        actions=actions,
-        notified=len(people) if drafts else 0,
-    )
+    log = {
+        "clock_id": clock.pk,
+        "request_id": request.pk,
+        "kind": clock.kind,
+        "level": row.level,
+        "level_name": row.name,
+        "due_at": clock.due_at,
+        "breach_by_seconds": max(0, int(late.total_seconds())),
+        "actions": actions,
+        "notified": len(people) if drafts else 0,
+    }
     return request, drafts, log, (request, message)
 
 
@@ -581,8 +585,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
             )
         request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
-        SlaEscalation.objects.bulk_create(logs)
+        _write(ctx, drafts, logs, result)
         result.escalated += len(logs)
     return cursor
 
