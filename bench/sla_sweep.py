@@ -280,6 +280,11 @@ def main() -> None:
     if args.explain:
         explain()
     held = hold_kpi_drain()
+    # A worker (``run_huey``, ``manage.py sla_sweep``) runs Django's system checks when it
+    # starts, which import the URLconf: a sweep never pays that import. Here too.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf
     started = time.perf_counter()
     if args.workers > 1:
         result = sweep_in_parallel(args.workers, args.batch)

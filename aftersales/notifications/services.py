@@ -104,7 +104,7 @@ def _rows(outgoing: Iterable[Outgoing], now, *, serialize=None) -> list[dict]:
     channels; a recipient the channel cannot reach (an e-mail without address) gets no row
     on that channel. One message to many people shares its params and its link: converted
     once (the SLA sweep sends tens of thousands; a URL reversed for each cost more than the
-    insert). ``serialize``: how the params are stored (default: as JSON-able values)."""
+    insert). ``serialize``: how the params are stored (default: ``params_jsonable``)."""
     rows: list[dict] = []
     params_of: dict[int, tuple] = {}
     links: dict[tuple, dict] = {}
@@ -116,8 +116,7 @@ def _rows(outgoing: Iterable[Outgoing], now, *, serialize=None) -> list[dict]:
         raw = out.params or {}
         known = params_of.get(id(raw))
         if known is None or known[0] is not raw:
-            value = params_jsonable(raw)
-            known = params_of[id(raw)] = (raw, serialize(value) if serialize else value)
+            known = params_of[id(raw)] = (raw, serialize(raw) if serialize else params_jsonable(raw))
         params = known[1]
         link_key = (type(out.link), getattr(out.link, "pk", None), out.url)
         link = links.get(link_key) if out.link is None or out.link.pk is not None else None
@@ -169,6 +168,15 @@ def messages_send(outgoing: Iterable[Outgoing], *, now=None) -> list[OutboxMessa
     return rows
 
 
+def _json_text(params) -> JsonText:
+    """Params as stored, serialized: most are JSON-able already (``core.messages.msg``
+    converts them), the rest go through ``params_jsonable`` first."""
+    try:
+        return JsonText(json.dumps(params, allow_nan=False))
+    except (TypeError, ValueError):
+        return JsonText(json.dumps(params_jsonable(params)))
+
+
 def messages_send_bulk(outgoing: Iterable[Outgoing], *, now=None) -> dict[str, int]:
     """:func:`messages_send` for thousands of messages at once (the SLA sweep): the same
     rows, checks and delivery — in-app delivered in the caller's transaction under a
@@ -178,7 +186,7 @@ def messages_send_bulk(outgoing: Iterable[Outgoing], *, now=None) -> dict[str, i
     rows were written per channel, and under ``"delivered"`` how many in-app ones were
     delivered in line."""
     now = now or timezone.now()
-    rows = _rows(outgoing, now, serialize=lambda value: JsonText(json.dumps(value)))
+    rows = _rows(outgoing, now, serialize=_json_text)
     counts: dict[str, int] = {}
     if not rows:
         return counts
