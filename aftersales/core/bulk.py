@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 from django.db import connection, models
 
@@ -84,13 +85,19 @@ class RowWriter:
                 value = row[name] if name in row else fixed[name]
                 out.append(fn(value) if fn is not None and value is not None else value)
             values.append(out)
+        if not values:
+            return 0
         if self.vendor == "postgresql":
-            with (
-                connection.connection.cursor() as raw,
-                raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
-            ):
+            statement = f"COPY {self.table} ({self.columns}) FROM STDIN"
+            started = time.monotonic()
+            connection.ensure_connection()
+            with connection.connection.cursor() as raw, raw.copy(statement) as copy:
                 for value in values:
                     copy.write_row(value)
+            if connection.queries_logged:  # seen by query counts and the debug toolbar like any statement
+                connection.queries_log.append(
+                    {"sql": f"{statement} ({len(values)} rows)", "time": f"{time.monotonic() - started:.3f}"}
+                )
         else:
             marks = ", ".join(["%s"] * len(names))
             with connection.cursor() as cursor:
