@@ -15,16 +15,22 @@ used only for benchmarks. ``--setup`` then, in SQL and in a few seconds:
    warning share (→ warning), 10 % were warned already, 5 % are old breaches fully
    escalated, 2 % are paused — the sweep must not touch any of those — and the rest
    are due later;
-3. VACUUM ANALYZE.
+3. VACUUM ANALYZE of the clocks and the requests.
 
 Then it times one full sweep (``sla_sweep``: flip, warnings, escalation, in batches),
 checks what it did against what was due, and times a second sweep with nothing due
 (what every minute costs once the backlog is gone).
 
+Huey runs in immediate mode (a priority change's clock refresh runs inline, as in the
+worker), except the KPI drain that the flipped clocks queue (``kpis.tasks.kpi_refresh_soon``:
+a task of its own, 2 s later on a worker): it is held back during the sweep and timed after
+it, on its own line, so that the sweep's figure is the sweep's.
+
 Run:
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sla_bench .venv/bin/python bench/sla_sweep.py --setup --reopen-all
   DATABASE_URL=... .venv/bin/python bench/sla_sweep.py --setup            # again (keeps the reopened requests)
   DATABASE_URL=... .venv/bin/python bench/sla_sweep.py --setup --explain  # plus the sweep's query plans
+  DATABASE_URL=... .venv/bin/python bench/sla_sweep.py --setup --profile 40  # where sweep 1's time goes (cProfile)
 """
 
 from __future__ import annotations
@@ -128,6 +134,9 @@ def setup(args) -> dict[str, int]:
     """
     total = timed("insert clocks", lambda: sql(insert, {"standard": standard}))
     timed("VACUUM ANALYZE", lambda: sql("VACUUM ANALYZE sla_slaclock") or None)
+    # The requests too: reopening rewrote most of them, and each sweep's notes rewrite the
+    # breached ones (a server without autovacuum, as here, would keep the dead rows).
+    timed("VACUUM ANALYZE requests", lambda: sql("VACUUM ANALYZE tickets_servicerequest") or None)
     return {"clocks": total}
 
 
@@ -197,6 +206,49 @@ def sweep_in_parallel(workers: int, batch: int) -> SweepResult:
     return total
 
 
+def hold_kpi_drain() -> list:
+    """Record the KPI drains the sweep queues instead of running them inline (see the module
+    docstring); returns the list of calls (one per committed batch that marked requests)."""
+    from aftersales.kpis import tasks
+
+    queued: list = []
+    tasks.kpi_refresh_soon = lambda: queued.append(1)
+    return queued
+
+
+def kpi_drain() -> int:
+    """The held-back KPI drain, as the worker's task runs it (``kpi_refresh_pending`` until done)."""
+    from aftersales.kpis.services import kpi_refresh_pending
+
+    done = total = kpi_refresh_pending()
+    while done:
+        done = kpi_refresh_pending()
+        total += done
+    return total
+
+
+class QueryTimes:
+    """``--queries``: the time the database took per kind of statement (its first words)."""
+
+    def __init__(self):
+        self.totals: dict[str, list] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            words = " ".join(sql.split()[:6])[:70]
+            entry = self.totals.setdefault(words, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+    def report(self) -> None:
+        print("  statements by time (count, seconds):")
+        for words, (count, seconds) in sorted(self.totals.items(), key=lambda item: -item[1][1])[:20]:
+            print(f"    {seconds:7.2f} s {count:6,}  {words}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--setup", action="store_true", help="(Re)generate the clocks first.")
@@ -206,6 +258,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1, help="Sweep in this many processes at once.")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--queries", action="store_true", help="Sweep 1's database time per kind of statement.")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Profile sweep 1 (cProfile, one sweeper): top N by own time.",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run it on PostgreSQL: DATABASE_URL=postgres://…/sla_bench")
@@ -219,12 +279,34 @@ def main() -> None:
     print("data: " + ", ".join(f"{k} {v:,}" for k, v in before.items()))
     if args.explain:
         explain()
+    held = hold_kpi_drain()
+    # A worker (``run_huey``, ``manage.py sla_sweep``) runs Django's system checks when it
+    # starts, which import the URLconf: a sweep never pays that import. Here too.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf
     started = time.perf_counter()
     if args.workers > 1:
         result = sweep_in_parallel(args.workers, args.batch)
+    elif args.queries:
+        times = QueryTimes()
+        with connection.execute_wrapper(times):
+            result = sla_sweep(batch=args.batch)
+    elif args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(sla_sweep, batch=args.batch)
     else:
         result = sla_sweep(batch=args.batch)
     elapsed = time.perf_counter() - started
+    if args.profile and args.workers <= 1:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(args.profile)
+    if args.queries and args.workers <= 1:
+        times.report()
     label = f"{args.workers} sweepers at once" if args.workers > 1 else "one sweeper"
     print(f"sweep 1 (backlog, {label}): {elapsed:.2f} s  {result.as_dict()}")
     due = before["due breaches"] + before["due warnings"]
@@ -244,6 +326,13 @@ def main() -> None:
     started = time.perf_counter()
     again = sla_sweep(batch=args.batch)
     print(f"sweep 2 (nothing due): {(time.perf_counter() - started) * 1000:.1f} ms  {again.as_dict()}")
+    if held or args.workers > 1:
+        started = time.perf_counter()
+        facts = kpi_drain()
+        print(
+            f"KPI drain the sweep queued (a worker task of its own, not the sweep; kpis app): "
+            f"{time.perf_counter() - started:.2f} s, {facts:,} requests' facts"
+        )
 
 
 if __name__ == "__main__":

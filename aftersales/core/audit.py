@@ -67,6 +67,31 @@ def audit_record_many(*, actor, action: str, entries: list[tuple[models.Model, d
     )
 
 
+def audit_write_many(*, actor, action: str, entries: list[tuple[models.Model, dict]], at=None) -> int:
+    """:func:`audit_record_many` for thousands of rows (the SLA sweep's notes): the same rows,
+    written by COPY (``core.bulk.RowWriter``) without model instances. Returns the count."""
+    from django.utils import timezone
+
+    from .bulk import RowWriter
+
+    by = person(actor)
+    label = actor.get_username() if by is not None else "system"
+    return RowWriter(
+        AuditEvent, db_ids=True, at=at or timezone.now(), actor_id=by.pk if by is not None else None, actor_label=label
+    ).write(
+        [
+            {
+                "action": action,
+                "object_type": obj._meta.label_lower,
+                "object_id": str(obj.pk),
+                "object_repr": str(obj)[:200],
+                "changes": _plain(changes or {}),
+            }
+            for obj, changes in entries
+        ]
+    )
+
+
 def diff_fields(instance: models.Model, data: dict[str, Any]) -> dict[str, list]:
     """Apply ``data`` to ``instance`` and return {field: [old, new]} for what changed."""
     changes: dict[str, list] = {}

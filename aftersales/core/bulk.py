@@ -1,15 +1,25 @@
-"""Fast multi-row inserts for data generators (the demo's scale mode): see ``RowWriter``.
+"""Fast multi-row inserts: see ``RowWriter``.
 
-Not a code path of the application: rows written here bypass the services, so a generator using
-it must keep the invariants the services enforce itself (``tickets.demo_bulk`` says how it does).
+Rows written here bypass the model layer (no ``save()``, no signals, no field validation), so
+the caller keeps the invariants itself: the demo's scale mode (``tickets.demo_bulk`` says how)
+and the few services that write thousands of rows per transaction (the outbox's
+``messages_send_bulk``, the SLA sweep's escalation log), each behind its app's service.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import time
 
 from django.db import connection, models
+
+
+class JsonText(str):
+    """A JSON column's value already serialized (``json.dumps``): written as it is. One
+    message's parameters shared by thousands of rows are converted once."""
+
+    __slots__ = ()
 
 
 class RowWriter:
@@ -21,10 +31,12 @@ class RowWriter:
     several times faster. Only the field types used by the demo tables are adapted.
     """
 
-    def __init__(self, model, **fixed):
+    def __init__(self, model, *, db_ids: bool = False, **fixed):
+        """``fixed``: the value of a column for every row that does not set it; ``db_ids``:
+        leave the primary key out, numbered by the database (rows whose ids nobody needs)."""
         self.model = model
         self.vendor = connection.vendor
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [f for f in model._meta.concrete_fields if not (db_ids and f.primary_key)]
         self.table = connection.ops.quote_name(model._meta.db_table)
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         self.fixed = fixed
@@ -37,7 +49,8 @@ class RowWriter:
             if isinstance(field, models.JSONField):
                 from psycopg.types.json import Jsonb
 
-                return Jsonb
+                # COPY's text format: serialized JSON goes in as it is.
+                return lambda value: value if isinstance(value, JsonText) else Jsonb(value)
             return None
         if isinstance(field, models.DateTimeField):
             # What ops.adapt_datetimefield_value does for aware values, without the checks.
@@ -45,7 +58,7 @@ class RowWriter:
         if isinstance(field, models.DateField):
             return ops.adapt_datefield_value
         if isinstance(field, models.JSONField):
-            return json.dumps
+            return lambda value: value if isinstance(value, JsonText) else json.dumps(value)
         return None
 
     def reserve_ids(self, count: int) -> list[int]:
@@ -72,13 +85,19 @@ class RowWriter:
                 value = row[name] if name in row else fixed[name]
                 out.append(fn(value) if fn is not None and value is not None else value)
             values.append(out)
+        if not values:
+            return 0
         if self.vendor == "postgresql":
-            with (
-                connection.connection.cursor() as raw,
-                raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
-            ):
+            statement = f"COPY {self.table} ({self.columns}) FROM STDIN"
+            started = time.monotonic()
+            connection.ensure_connection()
+            with connection.connection.cursor() as raw, raw.copy(statement) as copy:
                 for value in values:
                     copy.write_row(value)
+            if connection.queries_logged:  # seen by query counts and the debug toolbar like any statement
+                connection.queries_log.append(
+                    {"sql": f"{statement} ({len(values)} rows)", "time": f"{time.monotonic() - started:.3f}"}
+                )
         else:
             marks = ", ".join(["%s"] * len(names))
             with connection.cursor() as cursor:

@@ -29,6 +29,7 @@ from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from aftersales.core.bulk import RowWriter
 from aftersales.core.messages import render, render_subject
 
 from .models import Channel as ChannelName
@@ -61,6 +62,27 @@ class InAppChannel(Channel):
 
     def deliver(self, message: OutboxMessage) -> None:
         self.deliver_many([message])
+
+    def deliver_rows(self, rows: list[dict]) -> None:
+        """``deliver_many`` for outbox rows written in bulk (``services.messages_send_bulk``:
+        dicts of the row's columns, ids set): the same Notification rows, written by COPY."""
+        RowWriter(Notification, db_ids=True, read_at=None).write(
+            [
+                {
+                    "recipient_id": r["recipient_id"],
+                    "key": r["key"],
+                    "params": r["params"],
+                    "link_type_id": r["link_type_id"],
+                    "link_id": r["link_id"],
+                    "link_label": r["link_label"],
+                    "url": r["url"],
+                    "outbox_id": r["id"],
+                    "created_at": r["created_at"],
+                }
+                for r in rows
+                if r["recipient_id"] is not None
+            ]
+        )
 
     def deliver_many(self, messages: list[OutboxMessage]) -> None:
         Notification.objects.bulk_create(

@@ -45,14 +45,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.sql import UpdateQuery
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.system import SYSTEM_USERNAME, system_user
+from aftersales.core.bulk import RowWriter
 from aftersales.core.errors import DomainError
 from aftersales.core.messages import Message, msg
 from aftersales.notifications.models import Channel
-from aftersales.notifications.services import Outgoing, messages_send
+from aftersales.notifications.services import Outgoing, messages_send_bulk
 from aftersales.tickets.choices import PRIORITY_RANK, TRANSITIONS, Action, Priority, Status
 from aftersales.tickets.models import ServiceRequest
 from aftersales.tickets.services import request_notes_add, request_transition, request_update
@@ -66,6 +69,18 @@ from .signals import clocks_changed_on_commit
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
+_URL_MARK = 987654321012345
+# The request columns the sweep reads (the people come from the context's cache). A level
+# that changes the request (priority, reassignment) reloads it whole first.
+REQUEST_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "priority",
+    "assigned_technician_id",
+    "assigned_organization_id",
+    "created_by_id",
+)
 # The clock columns the sweep reads (not the JSON pauses and history).
 LOADED = (
     "id",
@@ -167,7 +182,9 @@ class _Context:
         self.slow = slow_ms / 1000
         self._calendars = {c.pk: calendar_snapshot(c) for c in Calendar.objects.all()}
         self._roles: dict[str, list] = {}
+        self._users: dict[int, object] = {}
         self._system = None
+        self._url = None
 
     def calendar(self, calendar_id):
         from .businesstime import ALWAYS
@@ -187,6 +204,31 @@ class _Context:
             self._roles[role] = list(get_user_model().objects.filter(role=role, is_active=True).order_by("pk"))
         return self._roles[role]
 
+    def users_load(self, ids) -> None:
+        """Load the people not seen yet in this sweep (a batch's assignees and creators: one
+        query, usually a few staff for thousands of requests)."""
+        from django.contrib.auth import get_user_model
+
+        missing = {pk for pk in ids if pk is not None and pk not in self._users}
+        if missing:
+            self._users.update(get_user_model().objects.in_bulk(sorted(missing)))
+
+    def user(self, pk):
+        """A person by id (loaded by ``users_load``; one not seen yet — a reassignment's
+        new technician — is loaded now)."""
+        if pk is None:
+            return None
+        if pk not in self._users:
+            self.users_load([pk])
+        return self._users.get(pk)
+
+    def request_url(self, pk: int) -> str:
+        """The request's page (``ServiceRequest.get_absolute_url``), reversed once per sweep:
+        the notifications' link, thousands of times a batch."""
+        if self._url is None:
+            self._url = reverse("tickets:detail", args=[_URL_MARK])
+        return self._url.replace(str(_URL_MARK), str(pk))
+
     def pause(self) -> None:
         """``--slow-ms``: stretch the sweep so a test can kill it part-way."""
         if self.slow:
@@ -196,14 +238,20 @@ class _Context:
 # --- helpers ----------------------------------------------------------------------
 
 
-def _lock_requests(ids) -> dict[int, ServiceRequest]:
-    """Lock the requests that nobody else holds; the others wait for the next sweep."""
-    qs = (
-        ServiceRequest.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("assigned_technician", "created_by")
-        .filter(pk__in=list(ids))
-    )
-    return {r.pk: r for r in qs}
+def _lock_requests(ctx: _Context, ids) -> dict[int, ServiceRequest]:
+    """Lock the requests that nobody else holds; the others wait for the next sweep. Only
+    the columns the sweep reads (``REQUEST_FIELDS``); their people into the context."""
+    qs = ServiceRequest.objects.select_for_update(skip_locked=True).filter(pk__in=sorted(ids)).only(*REQUEST_FIELDS)
+    requests = {r.pk: r for r in qs}
+    ctx.users_load([pk for r in requests.values() for pk in (r.assigned_technician_id, r.created_by_id)])
+    return requests
+
+
+def _reload_requests(requests: dict[int, ServiceRequest], ids) -> None:
+    """The whole rows of these (locked) requests, for the levels that change them through
+    the tickets services."""
+    if ids:
+        requests.update(ServiceRequest.objects.select_related("assigned_technician", "created_by").in_bulk(sorted(ids)))
 
 
 def _stopped(clock: SlaClock, request: ServiceRequest) -> bool:
@@ -221,30 +269,44 @@ def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Cont
         people += ctx.role_members(row.notify_role)
     people += list(row.notify_users.all())
     if row.notify_assignee and request.assigned_technician_id:
-        people.append(request.assigned_technician)
+        people.append(ctx.user(request.assigned_technician_id))
     if row.notify_creator and request.created_by_id:
-        people.append(request.created_by)
+        people.append(ctx.user(request.created_by_id))
     seen, out = set(), []
     for user in people:
-        if user.pk in seen or not user.is_active or user.role == Role.CUSTOMER or user.username == SYSTEM_USERNAME:
+        if (
+            user is None
+            or user.pk in seen
+            or not user.is_active
+            or user.role == Role.CUSTOMER
+            or user.username == SYSTEM_USERNAME
+        ):
             continue
         seen.add(user.pk)
         out.append(user)
     return out
 
 
-def _outgoing(row: EscalationLevel | None, people: list, *, message: Message, request) -> list[Outgoing]:
+def _outgoing(
+    row: EscalationLevel | None, people: list, *, message: Message, request, url: str | None = None
+) -> list[Outgoing]:
     """One message per person on the level's channels (in the app, by e-mail)."""
     channels = tuple(c for c, on in ((Channel.IN_APP, row and row.in_app), (Channel.EMAIL, row and row.email)) if on)
     if not channels:
         return []
     return [
-        Outgoing(key=message.key, params=message.params, recipient=u, channels=channels, link=request) for u in people
+        Outgoing(key=message.key, params=message.params, recipient=u, channels=channels, link=request, url=url)
+        for u in people
     ]
 
 
-def _sent_in_app(rows) -> int:
-    return sum(1 for r in rows if r.channel == Channel.IN_APP)
+def _write(ctx: _Context, drafts: list[Outgoing], logs: list[dict], result: SweepResult) -> None:
+    """A batch's notifications (``notifications.services.messages_send_bulk``) and log rows
+    (:class:`SlaEscalation`, one COPY), in the batch's transaction."""
+    sent = messages_send_bulk(drafts, now=ctx.now)
+    result.notifications += sent.get(Channel.IN_APP, 0)
+    if logs:
+        RowWriter(SlaEscalation, db_ids=True, at=ctx.now).write(logs)
 
 
 def action_message(entry: dict) -> Message:
@@ -276,6 +338,20 @@ def _claim_returning(
     sql = f"UPDATE {table} SET {set_sql} WHERE id IN ({marks}) AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _update_returning(ids: list[int], where: Q, **values) -> list[int]:
+    """``UPDATE clocks SET <values> WHERE id IN (ids) AND <where> RETURNING id`` (values may
+    be expressions): the rows this worker won."""
+    if not ids:
+        return []
+    query = UpdateQuery(SlaClock)
+    query.add_update_values(values)
+    query.add_q(Q(pk__in=ids) & where)
+    sql, params = query.get_compiler(connection.alias).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(SlaClock._meta.pk.column)}", params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -330,7 +406,7 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
         if not rows:
             return None
         cursor = (rows[-1].warn_at, rows[-1].pk)
-        requests = _lock_requests({c.request_id for c in rows})
+        requests = _lock_requests(ctx, {c.request_id for c in rows})
         ready = [c for c in rows if c.request_id in requests and not _stopped(c, requests[c.request_id])]
         result.busy += sum(1 for c in rows if c.request_id not in requests)
         won = set(
@@ -359,23 +435,22 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
             left = business_time_between(ctx.calendar(clock.calendar_id), ctx.now, clock.due_at)
             message = msg("sla.warning", number=request.number, target=clock.kind, due=clock.due_at, left=left)
             people = _recipients(row, request, ctx)
-            mine = _outgoing(row, people, message=message, request=request)
+            mine = _outgoing(row, people, message=message, request=request, url=ctx.request_url(request.pk))
             drafts += mine
             logs.append(
-                SlaEscalation(
-                    clock=clock,
-                    request=request,
-                    kind=clock.kind,
-                    level=EscalationLevel.WARNING,
-                    level_name=row.name if row else LEVEL_NAMES[0],
-                    at=ctx.now,
-                    due_at=clock.due_at,
-                    actions=[{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
-                    notified=len(people) if mine else 0,
-                )
+                {
+                    "clock_id": clock.pk,
+                    "request_id": request.pk,
+                    "kind": clock.kind,
+                    "level": EscalationLevel.WARNING,
+                    "level_name": row.name if row else LEVEL_NAMES[0],
+                    "due_at": clock.due_at,
+                    "breach_by_seconds": 0,
+                    "actions": [{"action": "notify", "people": len(people), "email": bool(row and row.email)}],
+                    "notified": len(people) if mine else 0,
+                }
             )
-        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
-        SlaEscalation.objects.bulk_create(logs)
+        _write(ctx, drafts, logs, result)
         result.warned += len(logs)
     return cursor
 
@@ -438,30 +513,27 @@ class _Claimed:
 
 
 def _claim_levels(ctx: _Context, wanted: list[tuple[SlaClock, EscalationLevel]]) -> list[_Claimed]:
-    """Claim one level for each (clock, level): ``SET escalation_level = L WHERE
-    escalation_level = <level read> AND state = 'breached'``, one UPDATE per group of
-    clocks moving between the same levels. Only the rows it returns are acted on."""
+    """Claim one level for each (clock, level): ``SET escalation_level = L, escalate_at =
+    <the next level's time> WHERE escalation_level = <level read> AND state = 'breached'``,
+    one UPDATE per group of clocks moving between the same levels. Only the rows it
+    returns are acted on."""
     groups: dict[tuple[int, int], list[tuple[SlaClock, EscalationLevel]]] = defaultdict(list)
     for clock, row in wanted:
         groups[(clock.escalation_level, row.pk)].append((clock, row))
     claimed = []
     for (from_level, _row_pk), items in groups.items():
         row = items[0][1]
-        won = set(
-            _claim_returning(
-                [c.pk for c, _ in items],
-                set_sql="escalation_level = %s, escalated_at = %s",
-                set_params=[row.level, ctx.now],
-                where_sql="escalation_level = %s AND state = %s",
-                where_params=[from_level, ClockState.BREACHED],
-            )
-        )
-        if not won:
-            continue
-        # When to look again: the next level's delay after the breach (none: done).
+        # When to look again: the next level's delay after the breach (none: done) — set
+        # by the claim itself.
         following = ctx.matrix.next_after(items[0][0].kind, row.level)
-        SlaClock.objects.filter(pk__in=won).update(
-            escalate_at=(F("escalation_anchor_at") + following.delay) if following else None
+        won = set(
+            _update_returning(
+                [c.pk for c, _ in items],
+                Q(escalation_level=from_level, state=ClockState.BREACHED),
+                escalation_level=row.level,
+                escalated_at=ctx.now,
+                escalate_at=(F("escalation_anchor_at") + following.delay) if following else None,
+            )
         )
         for clock, _row in items:
             if clock.pk in won:
@@ -478,7 +550,7 @@ def _writes_request(row: EscalationLevel) -> bool:
 
 def _escalate_level(
     ctx: _Context, clock: SlaClock, request: ServiceRequest, row: EscalationLevel
-) -> tuple[ServiceRequest, list[Outgoing], SlaEscalation, tuple[ServiceRequest, Message]]:
+) -> tuple[ServiceRequest, list[Outgoing], dict, tuple[ServiceRequest, Message]]:
     """The actions of one claimed level. Priority and reassignment go through the tickets
     services (timeline + audit + on-commit signals, as for a person); the notifications,
     the log row and the timeline note are returned to be written in bulk (the note by
@@ -505,19 +577,18 @@ def _escalate_level(
         due=clock.due_at,
         actions=[action_message(a) for a in actions],
     )
-    drafts = _outgoing(row, people, message=message, request=request)
-    log = SlaEscalation(
-        clock=clock,
-        request=request,
-        kind=clock.kind,
-        level=row.level,
-        level_name=row.name,
-        at=ctx.now,
-        due_at=clock.due_at,
-        breach_by_seconds=max(0, int(late.total_seconds())),
-        actions=actions,
-        notified=len(people) if drafts else 0,
-    )
+    drafts = _outgoing(row, people, message=message, request=request, url=ctx.request_url(request.pk))
+    log = {
+        "clock_id": clock.pk,
+        "request_id": request.pk,
+        "kind": clock.kind,
+        "level": row.level,
+        "level_name": row.name,
+        "due_at": clock.due_at,
+        "breach_by_seconds": max(0, int(late.total_seconds())),
+        "actions": actions,
+        "notified": len(people) if drafts else 0,
+    }
     return request, drafts, log, (request, message)
 
 
@@ -530,7 +601,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
         if not rows:
             return None
         cursor = (rows[-1].escalate_at, rows[-1].pk)
-        requests = _lock_requests({c.request_id for c in rows})
+        requests = _lock_requests(ctx, {c.request_id for c in rows})
         live, idle, later = [], [], defaultdict(list)
         for clock in rows:
             request = requests.get(clock.request_id)
@@ -546,6 +617,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
         if idle:
             SlaClock.objects.filter(pk__in=idle).update(escalate_at=None)
         drafts, logs, notes = [], [], []
+        whole: set[int] = set()  # requests loaded whole (a level changes them)
         # Level by level: a clock whose next level is due is claimed, acted on, and looked
         # at again (a sweep after a long stop runs each missed level once, in order).
         while live:
@@ -563,6 +635,11 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 if clock.escalate_at != clock.escalation_anchor_at + row.delay:
                     later[row.delay].append(clock.pk)
             claimed = _claim_levels(ctx, wanted)
+            _reload_requests(
+                requests,
+                {i.clock.request_id for i in claimed if _writes_request(i.row) and i.clock.request_id not in whole},
+            )
+            whole.update(i.clock.request_id for i in claimed if _writes_request(i.row))
             for item in claimed:
                 if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
                     # A note of this request is waiting: written first, so the timeline
@@ -581,8 +658,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
             )
         request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-        result.notifications += _sent_in_app(messages_send(drafts, now=ctx.now))
-        SlaEscalation.objects.bulk_create(logs)
+        _write(ctx, drafts, logs, result)
         result.escalated += len(logs)
     return cursor
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
-from aftersales.core.audit import audit_record, audit_record_many, diff_fields, person
+from aftersales.core.audit import audit_record, audit_write_many, diff_fields, person
+from aftersales.core.bulk import RowWriter
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message, text_columns
 from aftersales.core.permissions import user_has_role
@@ -494,12 +495,11 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
 
 
 @transaction.atomic
-def request_notes_add(
-    *, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None
-) -> list[ServiceRequestEvent]:
+def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None) -> int:
     """:func:`request_add_note` for many requests at once (the SLA sweep's escalation
     notes): the same rows and checks — each request's ``updated_at``, a NOTE timeline
-    row, an audit row and the change signal — in one UPDATE and two INSERTs."""
+    row, an audit row and the change signal — in one UPDATE and two COPYs (``core.bulk``;
+    multi-row INSERTs on SQLite). Returns how many notes were written."""
     rows = []
     for request, text in notes:
         if not request_can_act(actor, request):
@@ -509,21 +509,31 @@ def request_notes_add(
             raise ValidationFailed(fields={"text": [_("Write a note.")]})
         rows.append((request, text))
     if not rows:
-        return []
+        return 0
     now = now or timezone.now()
     ServiceRequest.objects.filter(pk__in=sorted({r.pk for r, _t in rows})).update(updated_at=now)
-    events = ServiceRequestEvent.objects.bulk_create(
-        [_event_row(r, actor=actor, kind=ServiceRequestEvent.Kind.NOTE, reason=t, at=now) for r, t in rows]
-    )
-    audit_record_many(
+    by = person(actor)
+    RowWriter(
+        ServiceRequestEvent,
+        db_ids=True,
+        at=now,
+        actor_id=by.pk if by is not None else None,
+        kind=ServiceRequestEvent.Kind.NOTE,
+        action="",
+        from_status="",
+        to_status="",
+        data={},
+    ).write([{"request_id": r.pk, **text_columns(t, "reason")} for r, t in rows])
+    audit_write_many(
         actor=actor,
         action="request.note",
         entries=[(r, {"note": [None, t.key if isinstance(t, Message) else t[:200]]}) for r, t in rows],
+        at=now,
     )
     for request in {r.pk: r for r, _t in rows}.values():
         request.updated_at = now
         _emit(request, "note")
-    return events
+    return len(rows)
 
 
 def _attachment_store(*, actor, request: ServiceRequest, checked: CheckedUpload) -> Attachment:
