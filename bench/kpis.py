@@ -67,7 +67,7 @@ def main():
     from aftersales.accounts.models import User
     from aftersales.customers.models import Region
     from aftersales.kpis.definitions import KPIS
-    from aftersales.kpis.models import KpiDaily, KpiDailyCube, KpiDailyDim, KpiDailyPair, KpiFact
+    from aftersales.kpis.models import KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact
     from aftersales.kpis.services import kpi_aggregates_from_facts, kpi_rebuild
     from aftersales.tickets.demo_bulk import demo_bulk_create
     from aftersales.tickets.models import ServiceRequest
@@ -91,12 +91,10 @@ def main():
             cursor.execute("VACUUM ANALYZE kpis_kpidaily")
             cursor.execute("VACUUM ANALYZE kpis_kpidailycube")
             cursor.execute("VACUUM ANALYZE kpis_kpidailydim")
-            cursor.execute("VACUUM ANALYZE kpis_kpidailypair")
     requests = ServiceRequest.objects.count()
     daily = KpiDaily.objects.count()
     cube = KpiDailyCube.objects.count()
     single = KpiDailyDim.objects.count()
-    pairs = KpiDailyPair.objects.count()
     facts = KpiFact.objects.count()
 
     manager = User.objects.filter(role=Role.MANAGER, is_active=True).exclude(username="system").first()
@@ -131,7 +129,7 @@ def main():
     print()
     print(
         f"requests {requests:,} · facts {facts:,} · daily rows {daily:,} · daily rows without people {cube:,} · "
-        f"daily totals and single dimensions {single:,} · daily rows of two dimensions {pairs:,}"
+        f"daily totals and single dimensions {single:,}"
     )
     print(f"{'scenario':28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
     for key, times in results.items():

@@ -135,37 +135,6 @@ class KpiDailyDim(models.Model):
         return f"{self.kpi} {self.dim}={self.value} {self.day}: {self.num}/{self.den}"
 
 
-PAIR_KEYS = tuple((a, b) for a in DIMENSION_FIELDS for b in DIMENSION_FIELDS if a != b)
-
-
-class KpiDailyPair(models.Model):
-    """The daily sums of one measure per value of one dimension (``dim``, ``value``) and of a
-    second one (``dim2``, ``value2``), every ordered pair of dimensions: what one filter with one
-    breakdown (region Beijing, per technician) or two filters read. Kept by the same deltas as
-    ``KpiDaily``; a filtered year reads the filtered value's rows only (index from ``kpi, dim,
-    value, dim2, day``), however many requests the other values hold."""
-
-    day = models.DateField(_("day"))
-    kpi = models.CharField(_("measure"), max_length=32)
-    dim = models.CharField(_("dimension"), max_length=16)
-    value = models.CharField(_("value"), max_length=32, blank=True)
-    dim2 = models.CharField(_("second dimension"), max_length=16)
-    value2 = models.CharField(_("second value"), max_length=32, blank=True)
-    num = models.BigIntegerField(_("numerator"), default=0)
-    den = models.BigIntegerField(_("denominator"), default=0)
-
-    class Meta:
-        verbose_name = _("daily figure of two dimensions")
-        verbose_name_plural = _("daily figures of two dimensions")
-        constraints = [
-            models.UniqueConstraint(fields=["kpi", "dim", "value", "dim2", "day", "value2"], name="kpi_pair_key")
-        ]
-        indexes = [ZERO_ROWS("kpi_pair_zero")]
-
-    def __str__(self):
-        return f"{self.kpi} {self.dim}={self.value} {self.dim2}={self.value2} {self.day}: {self.num}/{self.den}"
-
-
 class KpiPending(models.Model):
     """A request or complaint whose facts are to be computed again."""
 

@@ -37,7 +37,7 @@ from aftersales.tickets.choices import Channel, ServiceType
 from aftersales.tickets.permissions import request_list_for
 
 from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS, KPI_BY_KEY, KPIS, Kpi
-from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim, KpiDailyPair
+from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim
 from .services import day_bounds, source_rows
 
 __all__ = [
@@ -102,9 +102,8 @@ def _period_check(start: dt.date, end: dt.date) -> None:
 
 def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, group: Iterable[str] = ()) -> QuerySet:
     """The daily rows to add up, from the smallest table that holds them: ``KpiDailyDim`` for the
-    total, one filter or one breakdown; ``KpiDailyPair`` for one filter with one breakdown, or two
-    filters; ``KpiDailyCube`` when neither the filters nor the grouping name a person dimension
-    (team, technician, agent); else ``KpiDaily``. All hold the same sums."""
+    total, one filter or one breakdown; ``KpiDailyCube`` when neither the filters nor the grouping
+    name a person dimension (team, technician, agent); else ``KpiDaily``. All hold the same sums."""
     _period_check(start, end)
     group = list(group)
     keys = list(keys)
@@ -118,16 +117,6 @@ def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, gro
         if group:
             return qs.filter(dim=group[0]).annotate(**{group[0]: F("value")})
         return qs.filter(dim="")
-    if len(filters) + len(group) == 2 and len(group) <= 1:
-        # One filter and one breakdown, or two filters: the pair table, read from the first
-        # filter's value (a filtered year reads that value's rows only).
-        items = list(filters.items())
-        (dim, value) = items[0]
-        qs = KpiDailyPair.objects.filter(day__gte=start, day__lte=end, dim=dim, value=str(value), **kpi_q)
-        if group:
-            return qs.filter(dim2=group[0]).annotate(**{group[0]: F("value2")})
-        (dim2, value2) = items[1]
-        return qs.filter(dim2=dim2, value2=str(value2))
     model = KpiDailyCube if set(filters) | set(group) <= set(CUBE_FIELDS) else KpiDaily
     return model.objects.filter(day__gte=start, day__lte=end, **kpi_q, **filters)
 

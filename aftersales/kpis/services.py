@@ -44,11 +44,9 @@ from .definitions import DIMENSION_KEYS, KPIS, Kpi, Source, sources_by_complaint
 from .models import (
     CUBE_FIELDS,
     DIMENSION_FIELDS,
-    PAIR_KEYS,
     KpiDaily,
     KpiDailyCube,
     KpiDailyDim,
-    KpiDailyPair,
     KpiFact,
     KpiPending,
 )
@@ -284,8 +282,6 @@ def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
     _upsert(KpiDailyCube, CUBE_FIELDS, {k: v for k, v in cube.items() if v[0] or v[1]})
     single = _single_dims(deltas)
     _upsert(KpiDailyDim, ("dim", "value"), {k: v for k, v in single.items() if v[0] or v[1]})
-    pairs = _pair_dims(deltas)
-    _upsert(KpiDailyPair, ("dim", "value", "dim2", "value2"), {k: v for k, v in pairs.items() if v[0] or v[1]})
 
 
 def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
@@ -300,35 +296,29 @@ def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[in
     return out
 
 
-_PAIR_INDEXES = [(a, b, 2 + DIMENSION_FIELDS.index(a), 2 + DIMENSION_FIELDS.index(b)) for a, b in PAIR_KEYS]
-
-
-def _pair_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
-    """(day, kpi, dim, value, dim2, value2) sums: every ordered pair of dimensions."""
-    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for key, (n, d) in sums.items():
-        day, kpi = key[0], key[1]
-        for a, b, i, j in _PAIR_INDEXES:
-            o = out[(day, kpi, a, str(key[i]), b, str(key[j]))]
-            o[0] += n
-            o[1] += d
-    return out
+UPSERT_ROWS = 500  # rows per statement (parameters stay under every database's limit)
 
 
 def _upsert(model, fields, deltas: dict) -> None:
+    """Add each delta to its row (created when missing): multi-row ``INSERT … ON CONFLICT DO
+    UPDATE`` statements, keys sorted (no deadlock between workers), then the rows that reached 0/0
+    removed (found through the partial index of such rows)."""
     if not deltas:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ["day", "kpi", *fields]
     col_sql = ", ".join(connection.ops.quote_name(c) for c in cols)
-    marks = ", ".join(["%s"] * (len(cols) + 2))
-    sql = (
-        f"INSERT INTO {table} ({col_sql}, num, den) VALUES ({marks}) "  # noqa: S608 - fixed SQL, values are parameters
-        f"ON CONFLICT ({col_sql}) DO UPDATE SET num = {table}.num + excluded.num, den = {table}.den + excluded.den"
-    )
+    row_sql = "(" + ", ".join(["%s"] * (len(cols) + 2)) + ")"
     rows = [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v[0], v[1]) for k, v in sorted(deltas.items())]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} ({col_sql}, num, den) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - fixed SQL, values are parameters
+                f"ON CONFLICT ({col_sql}) DO UPDATE SET num = {table}.num + excluded.num, "
+                f"den = {table}.den + excluded.den",
+                [value for row in chunk for value in row],
+            )
     days = {k[0] for k in deltas}
     model.objects.filter(day__in=days, num=0, den=0).delete()  # the partial index of 0/0 rows
 
@@ -470,7 +460,7 @@ class RebuildResult:
     seconds: float = 0.0
 
 
-AGGREGATES = (KpiDaily, KpiDailyCube, KpiDailyDim, KpiDailyPair)
+AGGREGATES = (KpiDaily, KpiDailyCube, KpiDailyDim)
 
 
 @contextmanager
@@ -497,8 +487,8 @@ def _bulk_load(full: bool):
 
 def _daily_from_facts(days_q: Q, *, full: bool = False) -> int:
     """Rebuild the aggregate rows of the days selected by ``days_q`` (``full``: every day):
-    ``KpiDaily`` from ``KpiFact``, then the smaller tables (without people, single dimensions,
-    pairs) from ``KpiDaily`` (the same sums, far fewer rows to read). Returns the ``KpiDaily``
+    ``KpiDaily`` from ``KpiFact``, then the smaller tables (without people, single dimensions)
+    from ``KpiDaily`` (the same sums, far fewer rows to read). Returns the ``KpiDaily``
     rows written. Call inside a transaction."""
     with _bulk_load(full):
         return _daily_insert(days_q, delete=not (full and connection.vendor == "postgresql"))
@@ -536,14 +526,6 @@ def _daily_insert(days_q: Q, *, delete: bool) -> int:
                 f"SELECT day, kpi, %s, {value}, SUM(num), SUM(den) FROM {daily} WHERE {where_daily} "
                 f"GROUP BY day, kpi{group} {having}",
                 [dim, *params_daily],
-            )
-        table = q(KpiDailyPair._meta.db_table)
-        for a, b in PAIR_KEYS:
-            cursor.execute(
-                f"INSERT INTO {table} (day, kpi, dim, value, dim2, value2, num, den) "  # noqa: S608 - fixed SQL
-                f"SELECT day, kpi, %s, CAST({q(a)} AS VARCHAR(32)), %s, CAST({q(b)} AS VARCHAR(32)), "
-                f"SUM(num), SUM(den) FROM {daily} WHERE {where_daily} GROUP BY day, kpi, {q(a)}, {q(b)} {having}",
-                [a, b, *params_daily],
             )
     return written
 
@@ -714,18 +696,6 @@ def kpi_check(*, start: dt.date | None = None, end: dt.date | None = None, kpis:
                 have = single_stored.get(key, (0, 0))
                 if want != have:
                     out.append(SingleDifference(key, want, have))
-            pair_expected = _pair_dims(expected)
-            pair_stored = {
-                tuple(r[:6]): (r[6], r[7])
-                for r in KpiDailyPair.objects.filter(kpi=kpi.key, day__gte=lo, day__lte=hi).values_list(
-                    "day", "kpi", "dim", "value", "dim2", "value2", "num", "den"
-                )
-            }
-            for key in sorted(set(pair_expected) | set(pair_stored), key=str):
-                want = tuple(pair_expected.get(key, (0, 0)))
-                have = pair_stored.get(key, (0, 0))
-                if want != have:
-                    out.append(PairDifference(key, want, have))
     return out
 
 
@@ -747,14 +717,4 @@ class CubeDifference(Difference):
         return (
             f"{day} {kpi} [{shown or '-'}] (without people): raw rows give {self.expected[0]}/{self.expected[1]}, "
             f"aggregates hold {self.stored[0]}/{self.stored[1]}"
-        )
-
-
-@dataclass(frozen=True)
-class PairDifference(Difference):
-    def __str__(self):
-        day, kpi, dim, value, dim2, value2 = self.key
-        return (
-            f"{day} {kpi} [{dim}={value}, {dim2}={value2}]: raw rows give "
-            f"{self.expected[0]}/{self.expected[1]}, aggregates hold {self.stored[0]}/{self.stored[1]}"
         )
