@@ -44,6 +44,7 @@ from .selectors import (
     worklist_default,
     worklists_for,
 )
+from .slots import DETAIL_ACTIONS
 
 EXPORT_LIMIT = 10_000
 
@@ -191,6 +192,7 @@ def detail(request, pk: int):
             "complaint": complaint,
             "deadline": complaint_deadline_state(complaint),
             "actions": actions,
+            "header_actions": DETAIL_ACTIONS.render(request, complaint),
             "step_forms": step_forms,
             "respond_form": F.RespondForm(prefix="respond") if respond else None,
             "note_form": F.NoteForm() if can_handle else None,

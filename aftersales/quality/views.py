@@ -32,6 +32,7 @@ from .selectors import (
     inspection_get_for,
     inspection_rows,
 )
+from .slots import INSPECTION_ACTIONS
 
 LIST_LIMIT = 200
 SAMPLE_DAYS = 7  # the sample button draws from the last week's completed jobs
@@ -210,6 +211,7 @@ def inspection_detail(request, pk: int):
             "corrective_form": F.CorrectiveForm(owners=_owners()) if can_edit else None,
             "user_id": request.user.pk,
             "can_edit": can_edit,
+            "header_actions": INSPECTION_ACTIONS.render(request, inspection),
         },
     )
 

@@ -353,3 +353,38 @@ def test_plan_from_an_inspection(manager, technician):
     assert (
         plan.origin == "inspection" and plan.inspection == inspection and plan.filters == {"technician": technician.pk}
     )
+
+
+def test_raise_a_plan_from_a_complaint_and_an_inspection_page(manager, technician, agent, make_user):
+    """The complaint's and the inspection's own pages offer "Raise a plan" to the people who may raise
+    one; the link opens the plan form starting from that complaint or inspection."""
+    from aftersales.complaints.tests.factories import make_complaint
+    from aftersales.field.models import Visit
+    from aftersales.field.tests.factories import field_job, visit_complete
+    from aftersales.quality.services import inspection_create
+
+    job = field_job(technician, manager)
+    visit_complete(job)
+    complaint = make_complaint(make_user(Role.QUALITY), request=job.request, customer=job.customer)
+    inspection = inspection_create(actor=manager, visit=Visit.objects.get(request=job.request))
+    client = login(manager)
+    for page, expect, form_mark in (
+        (
+            reverse("complaints:detail", args=[complaint.pk]),
+            f"complaint={complaint.number}",
+            f'value="{complaint.number}"',
+        ),
+        (
+            reverse("quality:inspection_detail", args=[inspection.pk]),
+            f"inspection={inspection.pk}",
+            f'<option value="{inspection.pk}" selected>',
+        ),
+    ):
+        html = client.get(page).content.decode()
+        link = re.search(r'id="raise-plan" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+        assert expect in link
+        assert form_mark in client.get(link).content.decode()
+    # Who may not raise a plan sees no button: the agent on the complaint, the technician on his inspection.
+    assert 'id="raise-plan"' not in login(agent).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    page = login(technician).get(reverse("quality:inspection_detail", args=[inspection.pk]))
+    assert page.status_code == 200 and 'id="raise-plan"' not in page.content.decode()
