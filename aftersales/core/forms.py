@@ -25,8 +25,8 @@ class BootstrapMixin:
         size = f" form-{{}}-{self.control_size}" if self.control_size else ""
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"  # radios and multiple checkboxes too (form-control drew them as empty boxes)
             elif isinstance(widget, forms.Select):
                 css = "form-select" + size.format("select")
             else:

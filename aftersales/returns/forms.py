@@ -19,22 +19,12 @@ from .models import ReturnPolicy
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO, whatever the language (<input type=date>)
 
 
-class RadioMixin(BootstrapMixin):
-    """``BootstrapMixin`` gives radio buttons the text-box class: they are check inputs."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.RadioSelect):
-                field.widget.attrs["class"] = "form-check-input"
-
-
 class FaultChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.category.name} · {obj.name}"
 
 
-class RmaForm(RadioMixin, forms.Form):
+class RmaForm(BootstrapMixin, forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices, widget=forms.RadioSelect)
     description = forms.CharField(
         label=_("What the customer says"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
@@ -74,7 +64,7 @@ class ReceiveForm(BootstrapMixin, forms.Form):
     returned_on = DayField(label=_("Received on"), widget=DATE)
 
 
-class InspectForm(RadioMixin, forms.Form):
+class InspectForm(BootstrapMixin, forms.Form):
     control_size = "sm"
     fault_finding = forms.ChoiceField(label=_("Finding"), choices=FaultFinding.choices, widget=forms.RadioSelect)
     goods_condition = forms.ChoiceField(label=_("Goods"), choices=GoodsCondition.choices, widget=forms.RadioSelect)
@@ -85,7 +75,7 @@ class InspectForm(RadioMixin, forms.Form):
     )
 
 
-class DecideForm(RadioMixin, forms.Form):
+class DecideForm(BootstrapMixin, forms.Form):
     control_size = "sm"
     resolution = forms.ChoiceField(label=_("Decision"), choices=Resolution.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -124,7 +114,7 @@ class CancelForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ChoiceForm(RadioMixin, forms.Form):
+class ChoiceForm(BootstrapMixin, forms.Form):
     remedy = forms.ChoiceField(label=_("Your choice"), widget=forms.RadioSelect)
 
     def __init__(self, *args, remedies=(), **kwargs):
