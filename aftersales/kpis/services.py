@@ -560,10 +560,11 @@ def kpi_rebuild(*, start: dt.date | None = None, end: dt.date | None = None, pro
     with transaction.atomic():
         full = start is None and end is None
         if full:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql":  # no dead rows left for the insert to step over
                 with connection.cursor() as cursor:
                     cursor.execute(f"TRUNCATE {connection.ops.quote_name(KpiFact._meta.db_table)}")
-            KpiFact.objects.all().delete()
+            else:
+                KpiFact.objects.all().delete()
             KpiPending.objects.all().delete()
             days_q = Q()
             extra_days: set[dt.date] = set()
