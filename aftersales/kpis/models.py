@@ -8,6 +8,8 @@ and only the difference is added to ``KpiDaily``.
 ``KpiDaily`` is the sum of the facts per day × measure × dimension values: what the dashboard
 reads. "None" in a dimension is 0 (ids) or "" (codes), so the key is unique on every database.
 
+``KpiMonthly`` / ``KpiMonthlyCube`` hold the same sums per month, for long periods.
+
 ``KpiPending`` lists the requests and complaints whose facts must be computed again (written in
 the transaction that changed them; drained by the worker).
 """
@@ -87,11 +89,7 @@ class KpiDaily(_Dims):
 CUBE_FIELDS = ("region", "category", "channel", "service_type", "partner")
 
 
-class KpiDailyCube(models.Model):
-    """``KpiDaily`` without the person dimensions (team, technician, agent): a few hundred rows a
-    day instead of about one per request, so a year of cards, trends and the region / category /
-    channel / service type / partner breakdowns adds up few rows. Kept by the same deltas."""
-
+class _CubeDims(models.Model):
     day = models.DateField(_("day"))
     kpi = models.CharField(_("measure"), max_length=32)
     region = models.BigIntegerField(_("region"), default=0)
@@ -103,6 +101,15 @@ class KpiDailyCube(models.Model):
     den = models.BigIntegerField(_("denominator"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class KpiDailyCube(_CubeDims):
+    """``KpiDaily`` without the person dimensions (team, technician, agent): a few hundred rows a
+    day instead of about one per request, so a year of cards, trends and the region / category /
+    channel / service type / partner breakdowns adds up few rows. Kept by the same deltas."""
+
+    class Meta:
         verbose_name = _("daily figure without people")
         verbose_name_plural = _("daily figures without people")
         constraints = [models.UniqueConstraint(fields=["kpi", "day", *CUBE_FIELDS], name="kpi_cube_key")]
@@ -110,6 +117,50 @@ class KpiDailyCube(models.Model):
 
     def __str__(self):
         return f"{self.kpi} {self.day}: {self.num}/{self.den}"
+
+
+class KpiMonthly(_Dims):
+    """``KpiDaily`` added up per month (``day`` is the month's first day): a year with a filter and
+    a breakdown reads twelve months' rows instead of 365 days'. Valid for a measure and a month
+    unless ``KpiMonthStale`` lists them; summed again from ``KpiDaily`` by ``kpi_months_settle``."""
+
+    class Meta:
+        verbose_name = _("monthly figure")
+        verbose_name_plural = _("monthly figures")
+        constraints = [models.UniqueConstraint(fields=["kpi", "day", *DIMENSION_FIELDS], name="kpi_monthly_key")]
+
+    def __str__(self):
+        return f"{self.kpi} {self.day:%Y-%m}: {self.num}/{self.den}"
+
+
+class KpiMonthlyCube(_CubeDims):
+    """``KpiDailyCube`` added up per month, valid like ``KpiMonthly``."""
+
+    class Meta:
+        verbose_name = _("monthly figure without people")
+        verbose_name_plural = _("monthly figures without people")
+        constraints = [models.UniqueConstraint(fields=["kpi", "day", *CUBE_FIELDS], name="kpi_monthly_cube_key")]
+
+    def __str__(self):
+        return f"{self.kpi} {self.day:%Y-%m}: {self.num}/{self.den}"
+
+
+class KpiMonthStale(models.Model):
+    """A measure's month whose daily rows changed after its monthly rows were summed: read from the
+    daily tables until ``kpi_months_settle`` sums it again (a month is settled once it has ended;
+    the current month is read from the daily tables)."""
+
+    pk = models.CompositePrimaryKey("kpi", "month")
+    kpi = models.CharField(_("measure"), max_length=32)
+    month = models.DateField(_("month"))
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("month to sum again")
+        verbose_name_plural = _("months to sum again")
+
+    def __str__(self):
+        return f"{self.kpi} {self.month:%Y-%m}"
 
 
 class KpiDailyDim(models.Model):

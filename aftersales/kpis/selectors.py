@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _gettext
 
 from aftersales.accounts.models import Organization, User
@@ -37,8 +37,8 @@ from aftersales.tickets.choices import Channel, ServiceType
 from aftersales.tickets.permissions import request_list_for
 
 from .definitions import DIMENSION_BY_KEY, DIMENSION_KEYS, KPI_BY_KEY, KPIS, Kpi
-from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim
-from .services import day_bounds, source_rows
+from .models import CUBE_FIELDS, KpiDaily, KpiDailyCube, KpiDailyDim, KpiMonthly, KpiMonthlyCube, KpiMonthStale
+from .services import day_bounds, month_first, month_last, source_rows
 
 __all__ = [
     "GRAINS",
@@ -100,10 +100,55 @@ def _period_check(start: dt.date, end: dt.date) -> None:
         raise ValidationFailed(fields={"start": [_gettext("The period is too long.")]})
 
 
-def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, group: Iterable[str] = ()) -> QuerySet:
-    """The daily rows to add up, from the smallest table that holds them: ``KpiDailyDim`` for the
-    total, one filter or one breakdown; ``KpiDailyCube`` when neither the filters nor the grouping
-    name a person dimension (team, technician, agent); else ``KpiDaily``. All hold the same sums."""
+@dataclass(frozen=True)
+class Plan:
+    """Where a period's sums are read: whole months from the monthly tables, the other days
+    (and the months listed as stale) from the daily ones."""
+
+    months: tuple[dt.date, ...]
+    days: tuple[tuple[dt.date, dt.date], ...]
+
+
+def plan_days(start: dt.date, end: dt.date) -> Plan:
+    """Every day from the daily tables (a trend by day or week needs them)."""
+    return Plan((), ((start, end),))
+
+
+def plan_for(keys: Iterable[str], start: dt.date, end: dt.date) -> Plan:
+    """The months wholly inside [start, end] that no measure of ``keys`` lists as stale, and the
+    remaining day ranges (one query, only when the period holds a whole month)."""
+    _period_check(start, end)
+    months, first = [], month_first(start)
+    while first <= end:
+        if first >= start and month_last(first) <= end:
+            months.append(first)
+        first = month_last(first) + dt.timedelta(days=1)
+    if months:
+        stale = set(KpiMonthStale.objects.filter(kpi__in=list(keys), month__in=months).values_list("month", flat=True))
+        months = [m for m in months if m not in stale]
+    days, cursor = [], start
+    for m in months:
+        if cursor < m:
+            days.append((cursor, m - dt.timedelta(days=1)))
+        cursor = month_last(m) + dt.timedelta(days=1)
+    if cursor <= end:
+        days.append((cursor, end))
+    return Plan(tuple(months), tuple(days))
+
+
+def _tables(
+    keys: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+    filters: dict,
+    group: Iterable[str] = (),
+    plan: Plan | None = None,
+) -> list[QuerySet]:
+    """The rows to add up, from the smallest tables that hold them: ``KpiDailyDim`` for the
+    total, one filter or one breakdown; else ``KpiDailyCube`` (``KpiMonthlyCube`` for whole
+    months) when neither the filters nor the grouping name a person dimension (team, technician,
+    agent), ``KpiDaily`` (``KpiMonthly``) when they do. All hold the same sums; the caller adds
+    up each queryset's rows (``_sums``)."""
     _period_check(start, end)
     group = list(group)
     keys = list(keys)
@@ -113,12 +158,38 @@ def _daily(keys: Iterable[str], start: dt.date, end: dt.date, filters: dict, gro
         qs = KpiDailyDim.objects.filter(day__gte=start, day__lte=end, **kpi_q)
         if filters:
             ((dim, value),) = filters.items()
-            return qs.filter(dim=dim, value=str(value))
+            return [qs.filter(dim=dim, value=str(value))]
         if group:
-            return qs.filter(dim=group[0]).annotate(**{group[0]: F("value")})
-        return qs.filter(dim="")
-    model = KpiDailyCube if set(filters) | set(group) <= set(CUBE_FIELDS) else KpiDaily
-    return model.objects.filter(day__gte=start, day__lte=end, **kpi_q, **filters)
+            return [qs.filter(dim=group[0]).annotate(**{group[0]: F("value")})]
+        return [qs.filter(dim="")]
+    cube = set(filters) | set(group) <= set(CUBE_FIELDS)
+    daily, monthly = (KpiDailyCube, KpiMonthlyCube) if cube else (KpiDaily, KpiMonthly)
+    plan = plan or plan_for(keys, start, end)
+    parts = []
+    if plan.months:
+        parts.append(monthly.objects.filter(day__in=plan.months, **kpi_q, **filters))
+    if plan.days or not parts:
+        days = Q(pk__in=[])
+        for lo, hi in plan.days:
+            days |= Q(day__gte=lo, day__lte=hi)
+        parts.append(daily.objects.filter(days, **kpi_q, **filters))
+    return parts
+
+
+def _sums(parts: list[QuerySet], fields: Iterable[str] = ()) -> dict[tuple, list[int]]:
+    """{values of ``fields``: [numerator, denominator]} added up over the querysets of ``_tables``."""
+    fields = list(fields)
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for qs in parts:
+        if not fields:
+            rows = [qs.aggregate(n=Sum("num"), d=Sum("den"))]
+        else:
+            rows = qs.values(*fields).annotate(n=Sum("num"), d=Sum("den")).order_by()
+        for r in rows:
+            s = out[tuple(r[f] for f in fields)]
+            s[0] += r["n"] or 0
+            s[1] += r["d"] or 0
+    return out
 
 
 # --- values ------------------------------------------------------------------------------------------
@@ -129,8 +200,7 @@ def kpi_value(key: str, *, start: dt.date, end: dt.date, filters: dict | None = 
     hours for mean times, the count for counts; None when the denominator is 0."""
     kpi = kpi_for(key, user)
     flt = filters_clean(filters, user)
-    agg = _daily([key], start, end, flt).aggregate(num=Sum("num"), den=Sum("den"))
-    num, den = agg["num"] or 0, agg["den"] or 0
+    num, den = _sums(_tables([key], start, end, flt))[()]
     return num, den, kpi.value(num, den)
 
 
@@ -140,16 +210,10 @@ def kpi_values(
     """``kpi_value`` of several measures in one query: {key: (num, den, value)}."""
     kpis = [kpi_for(k, user) for k in keys] if keys is not None else kpis_for(user)
     flt = filters_clean(filters, user)
-    sums = {
-        r["kpi"]: (r["num"] or 0, r["den"] or 0)
-        for r in _daily([k.key for k in kpis], start, end, flt)
-        .values("kpi")
-        .annotate(num=Sum("num"), den=Sum("den"))
-        .order_by()
-    }
+    sums = _sums(_tables([k.key for k in kpis], start, end, flt), ["kpi"])
     out = {}
     for kpi in kpis:
-        num, den = sums.get(kpi.key, (0, 0))
+        num, den = sums.get((kpi.key,), (0, 0))
         out[kpi.key] = (num, den, kpi.value(num, den))
     return out
 
@@ -195,11 +259,13 @@ def kpi_series_many(
     kpis = [kpi_for(k, user) for k in keys]
     flt = filters_clean(filters, user)
     sums: dict[tuple[str, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    rows = _daily([k.key for k in kpis], start, end, flt).values("kpi", "day").annotate(n=Sum("num"), d=Sum("den"))
-    for r in rows.order_by():
-        s = sums[(r["kpi"], period_start(r["day"], grain))]
-        s[0] += r["n"] or 0
-        s[1] += r["d"] or 0
+    keys = [k.key for k in kpis]
+    # Monthly rows serve a trend by month only (their day is the month's first).
+    plan = None if grain == "month" else plan_days(start, end)
+    for (kpi_key, day), (n, d) in _sums(_tables(keys, start, end, flt, plan=plan), ["kpi", "day"]).items():
+        s = sums[(kpi_key, period_start(day, grain))]
+        s[0] += n
+        s[1] += d
     periods = []
     first = period_start(start, grain)
     while first <= end:
@@ -253,12 +319,13 @@ def kpi_breakdowns(
     kpi = kpi_for(key, user)
     flt = filters_clean(filters, user)
     raw: dict[str, list[tuple]] = {}
+    plan = plan_for([key], start, end) if flt else None  # one plan for every breakdown
     for dim in dimensions:
         if dim not in DIMENSION_BY_KEY:
             raise ValidationFailed(fields={"dimension": [_gettext("Not a valid choice.")]})
-        rows = _daily([key], start, end, flt, group=[dim]).values(dim).annotate(n=Sum("num"), d=Sum("den")).order_by()
+        sums = _sums(_tables([key], start, end, flt, group=[dim], plan=plan), [dim])
         text = DIMENSION_BY_KEY[dim].text
-        got = [(r[dim] if text else int(r[dim]), r["n"] or 0, r["d"] or 0) for r in rows]
+        got = [(value if text else int(value), n, d) for (value,), (n, d) in sums.items()]
         size = (lambda t: t[1]) if kpi.unit == "n" else (lambda t: t[2])
         got.sort(key=lambda t: (-size(t), str(t[0])))
         raw[dim] = got[:limit] if limit else got

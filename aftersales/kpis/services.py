@@ -5,6 +5,8 @@
 - ``kpi_refresh_pending()``: the worker's drain: computes the facts of the pending subjects
   again, from the same definitions and the same code as a full rebuild, and adds only the
   difference to the aggregates (``kpi_refresh``).
+- ``kpi_months_settle()``: sums the monthly tables again for the months whose daily rows
+  changed (``KpiMonthStale``) once they have ended (a periodic task).
 - ``kpi_rebuild(start, end)``: recomputes facts and aggregates from the raw rows.
 - ``kpi_check(start, end)``: recomputes from the raw rows without writing and lists every
   difference with the aggregates (``manage.py kpi_check`` exits 1 on any).
@@ -48,6 +50,9 @@ from .models import (
     KpiDailyCube,
     KpiDailyDim,
     KpiFact,
+    KpiMonthly,
+    KpiMonthlyCube,
+    KpiMonthStale,
     KpiPending,
 )
 
@@ -278,10 +283,103 @@ def _daily_add(deltas: dict[DailyKey, list[int]]) -> None:
         c = cube[_cube_key(key)]
         c[0] += n
         c[1] += d
+    _months_mark({(key[1], month_first(key[0])) for key in deltas})
     _upsert(KpiDaily, DIMENSION_FIELDS, deltas)
     _upsert(KpiDailyCube, CUBE_FIELDS, {k: v for k, v in cube.items() if v[0] or v[1]})
     single = _single_dims(deltas)
     _upsert(KpiDailyDim, ("dim", "value"), {k: v for k, v in single.items() if v[0] or v[1]})
+
+
+# --- months ---------------------------------------------------------------------------------------
+
+# (daily table, its monthly sums, their dimensions)
+MONTHLY = ((KpiDaily, KpiMonthly, DIMENSION_FIELDS), (KpiDailyCube, KpiMonthlyCube, CUBE_FIELDS))
+
+
+def month_first(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_last(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _months_mark(pairs: Iterable[tuple[str, dt.date]]) -> None:
+    """List (measure, month) as stale. An upsert, not "do nothing": the listed rows stay locked
+    until this transaction ends, so a settle that runs meanwhile waits and then sums what this
+    transaction committed (with "do nothing" it could sum the month before this commit and
+    unlist it after)."""
+    rows = sorted(set(pairs))
+    if not rows:
+        return
+    table = connection.ops.quote_name(KpiMonthStale._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} (kpi, month, marked_at) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "  # noqa: S608 - fixed SQL, values are parameters
+                "ON CONFLICT (kpi, month) DO UPDATE SET marked_at = excluded.marked_at",
+                [v for kpi, month in chunk for v in (kpi, connection.ops.adapt_datefield_value(month), now)],
+            )
+
+
+def _month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {column}) AS DATE)"
+    return f"DATE({column}, 'start of month')"
+
+
+def _months_build(
+    *, kpis: Iterable[str] | None = None, first: dt.date | None = None, last: dt.date | None = None, delete: bool = True
+) -> None:
+    """Sum the monthly rows of the months from ``first`` to ``last`` (None: unbounded) of
+    ``kpis`` (None: all) again from the daily rows, and unlist those months as stale."""
+    q = connection.ops.quote_name
+    where = Q()
+    if kpis is not None:
+        where &= Q(kpi__in=list(kpis))
+    if first is not None:
+        where &= Q(day__gte=month_first(first))
+    if last is not None:
+        where &= Q(day__lte=month_last(last))
+    if delete:
+        stale = Q(kpi__in=list(kpis)) if kpis is not None else Q()
+        if first is not None:
+            stale &= Q(month__gte=month_first(first))
+        if last is not None:
+            stale &= Q(month__lte=month_last(last))
+        KpiMonthStale.objects.filter(stale).delete()
+    for daily, monthly, fields in MONTHLY:
+        if delete:
+            monthly.objects.filter(where).delete()
+        sql, params = _where_sql(where, daily)
+        cols = ", ".join(q(c) for c in ["kpi", *fields])
+        cursor_sql = (
+            f"INSERT INTO {q(monthly._meta.db_table)} (day, {cols}, num, den) "  # noqa: S608 - fixed SQL
+            f"SELECT {_month_sql(q('day'))}, {cols}, SUM(num), SUM(den) FROM {q(daily._meta.db_table)} "
+            f"WHERE {sql} GROUP BY {', '.join(str(i) for i in range(1, len(fields) + 3))} "
+            "HAVING SUM(num) <> 0 OR SUM(den) <> 0"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(cursor_sql, params)
+
+
+def kpi_months_settle(*, include_current: bool = False, limit: int = 1000) -> int:
+    """Sum the stale months again from the daily rows, one (measure, month) a transaction, oldest
+    first; the current month stays stale (its days change all day long, and a period that ends
+    today reads them from the daily tables) unless ``include_current``. Returns how many."""
+    stale = KpiMonthStale.objects.order_by("month", "kpi")
+    if not include_current:
+        stale = stale.filter(month__lt=month_first(timezone.localdate()))
+    done = 0
+    for kpi, month in list(stale.values_list("kpi", "month")[:limit]):
+        # The mark's deletion comes first and waits for a refresh that holds it; the sum, a
+        # statement later, then reads what that refresh committed.
+        with transaction.atomic():
+            _months_build(kpis=[kpi], first=month, last=month)
+        done += 1
+    return done
 
 
 def _single_dims(sums: dict[DailyKey, list[int] | tuple]) -> dict[tuple, list[int]]:
@@ -460,7 +558,7 @@ class RebuildResult:
     seconds: float = 0.0
 
 
-AGGREGATES = (KpiDaily, KpiDailyCube, KpiDailyDim)
+AGGREGATES = (KpiDaily, KpiDailyCube, KpiDailyDim, KpiMonthly, KpiMonthlyCube)
 
 
 @contextmanager
@@ -473,7 +571,9 @@ def _bulk_load(full: bool):
         return
     keys = [(model, constraint) for model in AGGREGATES for constraint in model._meta.constraints]
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in AGGREGATES))
+        cursor.execute(
+            "TRUNCATE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (*AGGREGATES, KpiMonthStale))
+        )
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
     with connection.schema_editor(atomic=False) as editor:
@@ -488,10 +588,15 @@ def _bulk_load(full: bool):
 def _daily_from_facts(days_q: Q, *, full: bool = False) -> int:
     """Rebuild the aggregate rows of the days selected by ``days_q`` (``full``: every day):
     ``KpiDaily`` from ``KpiFact``, then the smaller tables (without people, single dimensions)
-    from ``KpiDaily`` (the same sums, far fewer rows to read). Returns the ``KpiDaily``
-    rows written. Call inside a transaction."""
+    from ``KpiDaily`` (the same sums, far fewer rows to read), and for ``full`` the monthly
+    tables (else the caller sums the months it touched). Returns the ``KpiDaily`` rows written.
+    Call inside a transaction."""
     with _bulk_load(full):
-        return _daily_insert(days_q, delete=not (full and connection.vendor == "postgresql"))
+        bulk = full and connection.vendor == "postgresql"
+        written = _daily_insert(days_q, delete=not bulk)
+        if full:
+            _months_build(delete=not bulk)
+        return written
 
 
 def _daily_insert(days_q: Q, *, delete: bool) -> int:
@@ -500,7 +605,7 @@ def _daily_insert(days_q: Q, *, delete: bool) -> int:
     where, params = _where_sql(days_q)
     where_daily, params_daily = _where_sql(days_q, KpiDaily)
     if delete:
-        for model in AGGREGATES:
+        for model in (KpiDaily, KpiDailyCube, KpiDailyDim):
             model.objects.filter(days_q).delete()
     having = "HAVING SUM(num) <> 0 OR SUM(den) <> 0"
     with connection.cursor() as cursor:
@@ -606,6 +711,10 @@ def kpi_rebuild(*, start: dt.date | None = None, end: dt.date | None = None, pro
         result.daily_rows = _daily_from_facts(days_q, full=full)
         if extra_days:
             result.daily_rows += _daily_from_facts(Q(day__in=sorted(extra_days)))
+        if not full:
+            _months_build(first=lo, last=hi)
+            for month in sorted({month_first(d) for d in extra_days}):
+                _months_build(first=month, last=month)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (KpiFact, *AGGREGATES):
@@ -697,6 +806,31 @@ def kpi_check(*, start: dt.date | None = None, end: dt.date | None = None, kpis:
                 have = single_stored.get(key, (0, 0))
                 if want != have:
                     out.append(SingleDifference(key, want, have))
+            if (lo, hi) == (month_first(lo), month_last(lo)):
+                out += _month_differences(kpi, lo, expected, cube_expected)
+    return out
+
+
+def _month_differences(kpi: Kpi, month: dt.date, expected: dict, cube_expected: dict) -> list:
+    """The monthly rows of a settled month against the month's sums of the raw rows."""
+    if KpiMonthStale.objects.filter(kpi=kpi.key, month=month).exists():
+        return []  # read from the daily tables until settled
+    out = []
+    for (_daily, monthly, fields), sums in zip(MONTHLY, (expected, cube_expected), strict=True):
+        want_by: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        for key, (n, d) in sums.items():
+            w = want_by[(month, *key[1:])]
+            w[0] += n
+            w[1] += d
+        stored = {
+            (r[0], r[1], *r[2:-2]): (r[-2], r[-1])
+            for r in monthly.objects.filter(kpi=kpi.key, day=month).values_list("day", "kpi", *fields, "num", "den")
+        }
+        for key in sorted(set(want_by) | set(stored), key=str):
+            want = tuple(want_by.get(key, (0, 0)))
+            have = stored.get(key, (0, 0))
+            if want != have:
+                out.append(MonthDifference(key, want, have, fields))
     return out
 
 
@@ -717,5 +851,18 @@ class CubeDifference(Difference):
         shown = ", ".join(f"{k}={v}" for k, v in zip(CUBE_FIELDS, dims, strict=True) if v not in (0, ""))
         return (
             f"{day} {kpi} [{shown or '-'}] (without people): raw rows give {self.expected[0]}/{self.expected[1]}, "
+            f"aggregates hold {self.stored[0]}/{self.stored[1]}"
+        )
+
+
+@dataclass(frozen=True)
+class MonthDifference(Difference):
+    fields: tuple = DIMENSION_FIELDS
+
+    def __str__(self):
+        month, kpi, *dims = self.key
+        shown = ", ".join(f"{k}={v}" for k, v in zip(self.fields, dims, strict=True) if v not in (0, ""))
+        return (
+            f"{month:%Y-%m} {kpi} [{shown or '-'}] (month): raw rows give {self.expected[0]}/{self.expected[1]}, "
             f"aggregates hold {self.stored[0]}/{self.stored[1]}"
         )

@@ -58,3 +58,11 @@ def kpi_rebuild_recent() -> None:
 
     today = timezone.localdate()
     kpi_rebuild(start=today - dt.timedelta(days=1), end=today)
+
+
+@db_periodic_task(crontab(minute="7-59/10"))
+def kpi_months_settle_task() -> int:
+    """Every ten minutes: the monthly sums of the ended months whose days changed, summed again."""
+    from .services import kpi_months_settle
+
+    return kpi_months_settle()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from aftersales.accounts.choices import Role
 from aftersales.feedback.tests.factories import GOOD, LOW
 from aftersales.field.tests.factories import field_job, visit_complete
-from aftersales.kpis.models import KpiDaily, KpiFact, KpiPending
-from aftersales.kpis.services import facts_in_days, kpi_check, kpi_rebuild
+from aftersales.kpis.models import KpiDaily, KpiFact, KpiMonthStale, KpiPending
+from aftersales.kpis.services import facts_in_days, kpi_check, kpi_months_settle, kpi_rebuild
 from aftersales.tickets.choices import Action, ServiceType, Status
 from aftersales.tickets.services import request_transition
 from aftersales.tickets.tests.paths import drive_to
@@ -53,6 +53,23 @@ def _single():
     return {(r.day, r.kpi, r.dim, r.value): (r.num, r.den) for r in KpiDailyDim.objects.all()}
 
 
+def _monthly():
+    from aftersales.kpis.models import KpiMonthly, KpiMonthlyCube
+
+    people = {
+        (r.day, r.kpi, r.region, r.category, r.channel, r.service_type, r.team, r.technician, r.agent, r.partner): (
+            r.num,
+            r.den,
+        )
+        for r in KpiMonthly.objects.all()
+    }
+    cube = {
+        (r.day, r.kpi, r.region, r.category, r.channel, r.service_type, r.partner): (r.num, r.den)
+        for r in KpiMonthlyCube.objects.all()
+    }
+    return people, cube
+
+
 def _facts():
     return {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in KpiFact.objects.all()}
 
@@ -65,10 +82,14 @@ def _assert_same_as_full():
     raw = {(f.kpi, f.source, f.subject): (f.day, f.num, f.den) for f in facts_in_days(None, None)}
     assert _facts() == raw
     incremental, cube, single = _daily(), _cube(), _single()
+    kpi_months_settle(include_current=True)
+    assert not KpiMonthStale.objects.exists()
+    monthly = _monthly()
     kpi_rebuild()
     assert _daily() == incremental
     assert _cube() == cube
     assert _single() == single
+    assert _monthly() == monthly
     assert _facts() == raw
 
 
