@@ -67,7 +67,7 @@ def main():
     from aftersales.accounts.models import User
     from aftersales.customers.models import Region
     from aftersales.kpis.definitions import KPIS
-    from aftersales.kpis.models import KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact
+    from aftersales.kpis.models import KpiDaily, KpiDailyCube, KpiDailyDim, KpiFact, KpiMonthly, KpiMonthlyCube
     from aftersales.kpis.services import kpi_aggregates_from_facts, kpi_rebuild
     from aftersales.tickets.demo_bulk import demo_bulk_create
     from aftersales.tickets.models import ServiceRequest
@@ -91,11 +91,15 @@ def main():
             cursor.execute("VACUUM ANALYZE kpis_kpidaily")
             cursor.execute("VACUUM ANALYZE kpis_kpidailycube")
             cursor.execute("VACUUM ANALYZE kpis_kpidailydim")
+            cursor.execute("VACUUM ANALYZE kpis_kpimonthly")
+            cursor.execute("VACUUM ANALYZE kpis_kpimonthlycube")
     requests = ServiceRequest.objects.count()
     daily = KpiDaily.objects.count()
     cube = KpiDailyCube.objects.count()
     single = KpiDailyDim.objects.count()
     facts = KpiFact.objects.count()
+    monthly = KpiMonthly.objects.count()
+    monthly_cube = KpiMonthlyCube.objects.count()
 
     manager = User.objects.filter(role=Role.MANAGER, is_active=True).exclude(username="system").first()
     regions = list(Region.objects.values_list("pk", flat=True))
@@ -129,7 +133,8 @@ def main():
     print()
     print(
         f"requests {requests:,} · facts {facts:,} · daily rows {daily:,} · daily rows without people {cube:,} · "
-        f"daily totals and single dimensions {single:,}"
+        f"daily totals and single dimensions {single:,} · monthly rows {monthly:,} · "
+        f"monthly rows without people {monthly_cube:,}"
     )
     print(f"{'scenario':28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
     for key, times in results.items():

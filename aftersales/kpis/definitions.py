@@ -71,6 +71,7 @@ RATE, HOURS, COUNT = "%", "h", "n"
 REPAIR_TYPES = (ServiceType.REPAIR, ServiceType.INSTALLATION, ServiceType.MAINTENANCE)
 RESOLVED_STATUSES = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
 REPEAT_WINDOW = dt.timedelta(days=30)
+HANDLING_LIMIT = dt.timedelta(minutes=5)  # the agents' handling-efficiency standard (002 §9)
 
 
 # --- dimensions -----------------------------------------------------------------------------------
@@ -371,6 +372,33 @@ KPIS: tuple[Kpi, ...] = (
         order=20,
     ),
     Kpi(
+        key="handled_within_5min",
+        term="受理及时率（5 分钟内）",
+        name=_("Handled within 5 minutes"),
+        formula=_("Requests acknowledged within 5 minutes of filing / requests acknowledged"),
+        numerator=_("Requests whose first response came at most 5 minutes after filing"),
+        denominator=_("Requests acknowledged"),
+        inclusion=_(
+            "Requests with a first response, on the day of the response; the agent who took the request "
+            "(the agents' handling-efficiency standard: ≤ 5 minutes)."
+        ),
+        unit=RATE,
+        direction=HIGHER,
+        target=90,
+        sources=(
+            Source(
+                "requests",
+                lambda: ServiceRequest.objects.filter(acknowledged_at__isnull=False),
+                "acknowledged_at",
+                "pk",
+                request_dims,
+                num=Q(acknowledged_at__lte=F("created_at") + Value(HANDLING_LIMIT)),
+            ),
+        ),
+        seed="002 §9",
+        order=25,
+    ),
+    Kpi(
         key="first_response_on_time",
         term="首次响应及时率",
         name=_("First response within SLA"),
@@ -564,6 +592,41 @@ KPIS: tuple[Kpi, ...] = (
         ),
         seed="000 §3(3)",
         order=110,
+    ),
+    Kpi(
+        key="attitude_rate",
+        term="服务态度满意率",
+        name=_("Service attitude rate"),
+        formula=_("Surveys rating courtesy and knowledge 4 or 5 / surveys that rated them"),
+        numerator=_("Answered surveys with a courtesy and knowledge (assurance) score of 4 or 5"),
+        denominator=_("Answered surveys with a courtesy and knowledge score"),
+        inclusion=_(
+            "Surveys answered (by call or link), on the day of the answer; the survey's technician and agent "
+            "(the agents' service-attitude standard: ≥ 90 %)."
+        ),
+        unit=RATE,
+        direction=HIGHER,
+        target=90,
+        sources=(
+            Source(
+                "surveys",
+                lambda: Survey.objects.filter(
+                    status=SurveyStatus.ANSWERED, answered_at__isnull=False, assurance__isnull=False
+                ),
+                "answered_at",
+                "request_id",
+                lambda: request_dims(
+                    "request__",
+                    technician=_id(F("technician_id")),
+                    team=_id(F("technician__organization_id")),
+                    agent=_id(F("agent_id")),
+                ),
+                num=Q(assurance__gte=SATISFIED_FROM),
+                subject="survey",
+            ),
+        ),
+        seed="002 §9",
+        order=115,
     ),
     Kpi(
         key="complaint_rate",

@@ -80,6 +80,12 @@ def test_hand_computed_figures(scene):
     # Satisfaction: one 4 (satisfied), one 2.
     assert kpi_value("satisfaction", start=start, end=end) == (1, 2, 50.0)
     assert Survey.objects.filter(overall__gte=4).count() == 1
+    # Service attitude: courtesy and knowledge 5 (GOOD) and 3 (LOW).
+    assert kpi_value("attitude_rate", start=start, end=end) == (1, 2, 50.0)
+    acknowledged = requests.filter(acknowledged_at__isnull=False)
+    quick = [r for r in acknowledged if r.acknowledged_at - r.created_at <= dt.timedelta(minutes=5)]
+    assert kpi_value("handled_within_5min", start=start, end=end)[:2] == (len(quick), acknowledged.count())
+    assert acknowledged.count() == 4  # the cancelled request never was
     assert kpi_value("followup_rate", start=start, end=end) == (2, 2, 100.0)
     assert kpi_value("form_completeness", start=start, end=end) == (2, 2, 100.0)
     assert kpi_value("first_contact_resolution", start=start, end=end) == (1, 1, 100.0)

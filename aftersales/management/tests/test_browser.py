@@ -20,7 +20,7 @@ from aftersales.management.choices import RunStatus
 from aftersales.management.models import Plan, Report, Run
 from aftersales.management.periods import month_add, month_first
 
-from .helpers import daily, hours
+from .helpers import daily
 from .world import seed_default_schemes
 
 SHOTS = Path("/work/wt/notes/shots/mgmt")
@@ -71,8 +71,8 @@ def scene(manager, make_user):
             daily("resolution_rate", day, 16 + m - i, 20, technician=t.pk)
         for i, a in enumerate(agents):
             daily("satisfaction", day, 15 + m - i, 20, agent=a.pk)
-            daily("first_response_time", day, hours(6 + 3 * i - m) * 10, 10, agent=a.pk)
-            daily("followup_rate", day, 17 + m - i, 20, agent=a.pk)
+            daily("handled_within_5min", day, 16 + m - 2 * i, 20, agent=a.pk)
+            daily("attitude_rate", day, 17 + m - i, 20, agent=a.pk)
     for scheme in Scheme.objects.all():
         for month in (month_add(LAST, -2), month_add(LAST, -1)):
             run_approve(actor=manager, run=run_compute(actor=manager, scheme=scheme, month=month))

@@ -15,7 +15,7 @@ from aftersales.management.scoring import line_points, rank, score_total
 from aftersales.management.services import lines_check, run_approve, run_compute, scheme_create, scheme_update
 from aftersales.notifications.models import OutboxMessage
 
-from .helpers import daily, hours
+from .helpers import daily
 
 pytestmark = pytest.mark.django_db
 MONTH = dt.date(2026, 10, 1)
@@ -84,8 +84,8 @@ def test_seeded_schemes_follow_the_spec(schemes):
     ]
     assert [(ln.kpi, ln.weight) for ln in agent.lines.all()] == [
         ("satisfaction", 40),
-        ("first_response_time", 30),
-        ("followup_rate", 30),
+        ("handled_within_5min", 30),
+        ("attitude_rate", 30),
     ]
     for scheme in (tech, agent):  # every seeded line passes the same checks as a typed one
         lines_check(
@@ -166,14 +166,14 @@ def test_agents_are_scored_with_the_agent_filter(manager, make_user, schemes):
     a = make_user(Role.AGENT)
     d = dt.date(2026, 10, 9)
     daily("satisfaction", d, 8, 10, agent=a.pk)  # 80 % → 40 × 20/30
-    daily("first_response_time", d, hours(12.5) * 2, 2, agent=a.pk)  # 12.5 h → 15 of 30
+    daily("handled_within_5min", d, 15, 20, agent=a.pk)  # 75 % → 30 × 15/30
     daily("satisfaction", d, 0, 10, technician=a.pk)  # a technician figure with the same id: not his
     run = run_compute(actor=manager, scheme=schemes["agent"], month=MONTH)
     score = run.scores.get(person=a)
     parts = {p["kpi"]: p for p in score.parts}
     assert parts["satisfaction"]["value"] == 80.0 and parts["satisfaction"]["points"] == "26.67"
-    assert parts["first_response_time"]["value"] == 12.5 and parts["first_response_time"]["points"] == "15.00"
-    assert parts["followup_rate"]["points"] is None
+    assert parts["handled_within_5min"]["value"] == 75.0 and parts["handled_within_5min"]["points"] == "15.00"
+    assert parts["attitude_rate"]["points"] is None
     assert score.total == Decimal("59.53")  # 41.67 of 70
 
 
