@@ -1,9 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import BACK_OFFICE_ROLES
-from aftersales.core.navigation import MenuItem, register
+from aftersales.core.navigation import RECORDS, MenuItem, register
 
 register(
     "main",
-    MenuItem("catalog:products", _("Products"), icon="box-seam", weight=70, permission=BACK_OFFICE_ROLES),
+    MenuItem(
+        "catalog:products", _("Products"), icon="box-seam", weight=70, permission=BACK_OFFICE_ROLES, group=RECORDS
+    ),
 )

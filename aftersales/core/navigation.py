@@ -17,6 +17,10 @@ user never sees an entry that answers 403 — ``core/tests/test_navigation.py`` 
 visible entry for every role. ``menu_for(name, request)`` gives the entries a user may open,
 with their URLs and which one is the current page; templates call it through
 ``{% nav_menu "name" as entries %}`` (``core/templatetags/navigation.py``).
+
+Entries may share a ``group`` (``QUALITY``, ``RECORDS``): the top bar draws a group as one
+drop-down at the place of its first entry, so the bar stays one line on a desktop however many
+apps there are (``menu_tree``; a group a user sees one entry of is drawn as that entry).
 """
 
 from __future__ import annotations
@@ -26,10 +30,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import gettext_lazy as _
 
 from .permissions import user_has_role
 
-__all__ = ["MenuEntry", "MenuItem", "menu_for", "menu_items", "menus", "register"]
+__all__ = [
+    "QUALITY",
+    "RECORDS",
+    "MenuEntry",
+    "MenuGroup",
+    "MenuGroupEntry",
+    "MenuItem",
+    "menu_for",
+    "menu_items",
+    "menu_tree",
+    "menus",
+    "register",
+]
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    """Entries drawn together as one drop-down of the top bar."""
+
+    key: str
+    label: Any
+    icon: str = ""
+
+
+QUALITY = MenuGroup("quality", _("Quality"), icon="award")
+RECORDS = MenuGroup("records", _("Records"), icon="archive")
 
 
 @dataclass(frozen=True)
@@ -44,6 +74,7 @@ class MenuItem:
     ``icon_only_wide``: show only the icon on wide screens (the label stays for screen readers and phones).
     ``active_prefix``: besides ``url_name`` itself, the URL names starting with it mark the entry current.
     ``css_class``: extra classes of the entry (``"ms-auto"`` pushes it to the right).
+    ``group``: a ``MenuGroup`` the entry is drawn in (top bar: a drop-down).
     """
 
     url_name: str
@@ -56,6 +87,7 @@ class MenuItem:
     icon_only_wide: bool = False
     active_prefix: str = ""
     css_class: str = ""
+    group: MenuGroup | None = None
 
     def allows(self, user) -> bool:
         if user is None or not user.is_authenticated:
@@ -112,6 +144,8 @@ class MenuEntry:
     url: str
     active: bool
 
+    is_group = False
+
     def __getattr__(self, name):  # the template reads label, icon ... straight from the entry
         return getattr(self.item, name)
 
@@ -128,6 +162,47 @@ def menu_for(menu: str, request=None, *, user=None) -> list[MenuEntry]:
         active = current == item.url_name or bool(item.active_prefix and current.startswith(item.active_prefix))
         entries.append(MenuEntry(item=item, url=item.url(), active=active))
     return entries
+
+
+@dataclass(frozen=True)
+class MenuGroupEntry:
+    group: MenuGroup
+    entries: list[MenuEntry]
+
+    is_group = True
+
+    @property
+    def active(self) -> bool:
+        return any(e.active for e in self.entries)
+
+    @property
+    def label(self):
+        return self.group.label
+
+    @property
+    def icon(self) -> str:
+        return self.group.icon
+
+    @property
+    def key(self) -> str:
+        return self.group.key
+
+
+def menu_tree(menu: str, request=None, *, user=None) -> list[MenuEntry | MenuGroupEntry]:
+    """``menu_for`` with the entries of a group gathered at the place of its first one; a group
+    with a single entry for this user is that entry."""
+    out: list = []
+    groups: dict[str, MenuGroupEntry] = {}
+    for entry in menu_for(menu, request, user=user):
+        group = entry.item.group
+        if group is None:
+            out.append(entry)
+        elif group.key in groups:
+            groups[group.key].entries.append(entry)
+        else:
+            groups[group.key] = node = MenuGroupEntry(group, [entry])
+            out.append(node)
+    return [n.entries[0] if isinstance(n, MenuGroupEntry) and len(n.entries) == 1 else n for n in out]
 
 
 def roles_of(*role_sets: Iterable) -> frozenset:

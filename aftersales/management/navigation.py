@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
-from aftersales.core.navigation import MenuItem, register
+from aftersales.core.navigation import QUALITY, MenuItem, register
 
 from .permissions import PLAN_ROLES, READ_ROLES, REPORT_ROLES, SELF_ROLES
 
@@ -14,6 +14,7 @@ register(
         weight=50,
         permission=READ_ROLES,
         active_prefix="management:",
+        group=QUALITY,
     ),
     # The quality team works on improvement plans only.
     MenuItem(
@@ -23,6 +24,7 @@ register(
         weight=50,
         permission=frozenset({Role.QUALITY}),
         active_prefix="management:plan",
+        group=QUALITY,
     ),
     MenuItem("management:me", _("My scorecard"), icon="award", weight=50, permission=SELF_ROLES),
 )

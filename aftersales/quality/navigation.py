@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.navigation import MenuItem, register
+from aftersales.core.navigation import QUALITY, MenuItem, register
 
 from .permissions import INSPECTION_READ_ROLES, QUALITY_ROLES
 
@@ -13,6 +13,7 @@ register(
         weight=47,
         permission=QUALITY_ROLES,
         active_prefix="quality:case",
+        group=QUALITY,
     ),
 )
 register(
@@ -24,5 +25,6 @@ register(
         weight=48,
         permission=INSPECTION_READ_ROLES,
         active_prefix="quality:inspection",
+        group=QUALITY,
     ),
 )

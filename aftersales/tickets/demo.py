@@ -204,7 +204,7 @@ PATHS: dict[str, list[list[str]]] = {
 
 # minutes each step takes after the previous one (min, max)
 STEP_MINUTES = {
-    A.ACKNOWLEDGE: (5, 90),
+    A.ACKNOWLEDGE: (1, 6),  # agents acknowledge within minutes (the 5-minute handling standard)
     A.RESOLVE_AT_INTAKE: (3, 15),
     A.RESOLVE_REMOTELY: (10, 180),
     A.ASSIGN: (15, 240),
@@ -386,7 +386,7 @@ RUNNING = {
 # Minutes per step of a healthy department (min, max): answered within minutes, on site within the day.
 BRISK_MINUTES = {
     **STEP_MINUTES,
-    A.ACKNOWLEDGE: (3, 25),
+    A.ACKNOWLEDGE: (1, 6),
     A.ASSIGN: (10, 90),
     A.ACCEPT: (5, 40),
     A.DECLINE: (10, 60),

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.navigation import MenuItem, register
+from aftersales.core.navigation import QUALITY, MenuItem, register
 from aftersales.core.permissions import user_has_role
 
 from .permissions import LEARNER_ROLES, RECORD_ROLES, TRAINING_ROLES
@@ -20,6 +20,7 @@ register(
         weight=49,
         permission=TRAINING_ROLES,
         active_prefix="training:",
+        group=QUALITY,
     ),
     MenuItem("training:me", _("My training"), icon="mortarboard", weight=49, permission=_learner_only),
 )

@@ -17,7 +17,7 @@ from .world import ROLES
 
 pytestmark = pytest.mark.django_db
 
-NAV_LINK = re.compile(r'<a class="nav-link[^"]*" href="([^"]+)"[^>]*data-nav="([^"]+)"')
+NAV_LINK = re.compile(r'<a class="(?:nav-link|dropdown-item)[^"]*" href="([^"]+)"[^>]*data-nav="([^"]+)"')
 
 
 def _links(html: str) -> list[tuple[str, str]]:
@@ -157,3 +157,33 @@ def test_the_current_page_is_marked(client, world):
     client.force_login(world.user(Role.MANAGER))
     html = client.get(reverse("sla:breached")).content.decode()
     assert re.search(r'class="nav-link active" href="/sla/breached/" aria-current="page"', html)
+
+
+def test_grouped_entries_are_drawn_as_one_drop_down(world):
+    """Entries sharing a group are gathered at the place of the first one; a group with a single
+    entry for the user is that entry; the manager's top bar has the quality and records groups."""
+    from aftersales.core.navigation import MenuGroup, MenuItem, menu_tree, register
+
+    group = MenuGroup("t-group", "Group")
+    everyone = lambda user: True  # noqa: E731
+    only_staff = lambda user: user.is_staff  # noqa: E731
+    register(
+        "test-tree",
+        MenuItem("tickets:queue", "A", permission=everyone, weight=10),
+        MenuItem("customers:list", "B", permission=everyone, weight=20, group=group),
+        MenuItem("sla:at_risk", "C", permission=everyone, weight=30),
+        MenuItem("catalog:products", "D", permission=only_staff, weight=40, group=group),
+    )
+    user = world.user(Role.MANAGER)
+    user.is_staff = True
+    nodes = menu_tree("test-tree", user=user)
+    assert [n.label if n.is_group else n.url_name for n in nodes] == ["tickets:queue", "Group", "sla:at_risk"]
+    assert [e.url_name for e in nodes[1].entries] == ["customers:list", "catalog:products"]
+    user.is_staff = False
+    assert [n.is_group for n in menu_tree("test-tree", user=user)] == [False, False, False]
+
+    client = Client()
+    client.force_login(world.user(Role.MANAGER))
+    html = client.get(reverse("tickets:queue")).content.decode()
+    assert 'data-nav-group="quality"' in html and 'data-nav-group="records"' in html
+    assert 'class="dropdown-item" href="/customers/"' in html or 'data-nav="customers:list"' in html
