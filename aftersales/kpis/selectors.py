@@ -169,11 +169,24 @@ def _tables(
     if plan.months:
         parts.append(monthly.objects.filter(day__in=plan.months, **kpi_q, **filters))
     if plan.days or not parts:
-        days = Q(pk__in=[])
-        for lo, hi in plan.days:
-            days |= Q(day__gte=lo, day__lte=hi)
-        parts.append(daily.objects.filter(days, **kpi_q, **filters))
+        parts.append(daily.objects.filter(_days_q(plan.days), **kpi_q, **filters))
     return parts
+
+
+DAY_LIST_MAX = 62
+
+
+def _days_q(ranges: tuple[tuple[dt.date, dt.date], ...]) -> Q:
+    """The days of ``ranges``: listed one by one when they are few, so that the aggregate's key
+    (kpi, day, region, …) finds a filter on its next column by one index descent a day instead of
+    stepping over every other value of that day (at 5 M requests, 141 ms instead of 1,057 ms)."""
+    count = sum((hi - lo).days + 1 for lo, hi in ranges)
+    if count <= DAY_LIST_MAX:
+        return Q(day__in=[lo + dt.timedelta(days=i) for lo, hi in ranges for i in range((hi - lo).days + 1)])
+    days = Q(pk__in=[])
+    for lo, hi in ranges:
+        days |= Q(day__gte=lo, day__lte=hi)
+    return days
 
 
 def _sums(parts: list[QuerySet], fields: Iterable[str] = ()) -> dict[tuple, list[int]]:
