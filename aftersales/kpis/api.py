@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from aftersales.core.errors import ValidationFailed
+from aftersales.core.pagination import keyset_page
 from aftersales.core.permissions import api_roles
 from aftersales.core.schemas import ERRORS, Day
 
@@ -61,6 +62,7 @@ class BreakdownQuery(FilterQuery):
 class RowsQuery(FilterQuery):
     part: Literal["den", "num"] = "den"
     limit: Annotated[int, Field(ge=1, le=ROWS_MAX)] = 100
+    cursor: Annotated[str, Field(max_length=500)] | None = None
 
 
 class KpiOut(Schema):
@@ -129,6 +131,7 @@ class RowsOut(Schema):
     key: str
     part: str
     count: int
+    next_cursor: str | None
     items: list[RowOut]
 
 
@@ -182,13 +185,15 @@ def breakdown_api(request, key: Key, query: Query[BreakdownQuery]):
 
 @router.get("/{key}/rows", response={200: RowsOut, **ERRORS}, auth=api_roles(DASHBOARD_ROLES), summary="Rows")
 def rows_api(request, key: Key, query: Query[RowsQuery]):
-    """The rows behind a figure (at most ``limit``), with how many there are in all."""
+    """The rows behind a figure, newest first, ``limit`` a page, with how many there are in all;
+    ``next_cursor`` (None on the last page) gives the next page as ``cursor``."""
     start, end = query.period()
     kpi = kpi_for(key, request.auth)
     qs = kpi_rows(key, start=start, end=end, filters=query.filters(), user=request.auth, part=query.part)
     source = rows_source(kpi, query.part)
-    items = [row_view(source, o).__dict__ for o in rows_prepare(source, qs)[: query.limit]]
+    page = keyset_page(rows_prepare(source, qs), order=["-_at", "-pk"], cursor=query.cursor, size=query.limit)
+    items = [row_view(source, o).__dict__ for o in page.items]
     for item in items:
         item["id"] = item.pop("pk")
         item.pop("url", None)
-    return {"key": key, "part": query.part, "count": qs.count(), "items": items}
+    return {"key": key, "part": query.part, "count": qs.count(), "next_cursor": page.next_cursor, "items": items}

@@ -189,7 +189,19 @@ def test_api(client, manager, scene):
     parts = client.get("/api/kpis/volume/breakdown", {**_period(scene), "dimension": "service_type"}).json()
     assert sum(s["num"] for s in parts["slices"]) == 5
     rows = client.get("/api/kpis/satisfaction/rows", {**_period(scene), "part": "num"}).json()
-    assert rows["count"] == 1 and len(rows["items"]) == 1
+    assert rows["count"] == 1 and len(rows["items"]) == 1 and rows["next_cursor"] is None
+    # Paged with a cursor: every row once, newest first.
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/kpis/volume/rows", {**_period(scene), "limit": 2, "cursor": cursor or ""}).json()
+        assert page["count"] == 5 and len(page["items"]) <= 2
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 5
+    bad = client.get("/api/kpis/volume/rows", {**_period(scene), "cursor": "garbage"})
+    assert bad.status_code == 400 and "cursor" in bad.json()["fields"]
     assert client.get("/api/kpis/nope/rows", _period(scene)).status_code == 404
     assert client.get("/api/kpis/volume/breakdown", {**_period(scene), "dimension": "x"}).status_code in (400, 422)
     assert client.get("/api/kpis/", {"start": "2026-01-02", "end": "2026-01-01"}).status_code in (400, 422)
