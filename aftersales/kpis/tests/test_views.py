@@ -55,7 +55,9 @@ def scene(db, django_capture_on_commit_callbacks, make_user, manager, technician
         drive_to(Status.CANCELLED, users={Role.AGENT: agent})
         make_complaint(make_user(Role.QUALITY), request=jobs[0].request, customer=jobs[0].customer)
     today = timezone.localdate()
-    return {"jobs": jobs, "partner_job": partner_job, "start": today - dt.timedelta(days=7), "end": today}
+    # The visits check out up to an hour and a half from now: after 22:30 that is tomorrow.
+    end = timezone.localdate(timezone.now() + dt.timedelta(hours=2))
+    return {"jobs": jobs, "partner_job": partner_job, "start": today - dt.timedelta(days=7), "end": end}
 
 
 def _period(scene) -> dict:
