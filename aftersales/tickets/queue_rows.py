@@ -20,6 +20,30 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .templatetags.tickets_ui import phone, priority_badge, stars, status_badge
 
+# What a row shows (below) and what its SLA badge reads (the status), of the request and of the
+# customer, product and region joined to it (``request_page_for(fields=…)``). The unit and the
+# technician are read whole by primary key. A column missing here is read once per row: the
+# queue page's query count is pinned in ``tests/test_query_counts.py``.
+QUEUE_ROW_FIELDS = (
+    "number",
+    "created_at",
+    "customer_id",
+    "contact_phone",
+    "product_id",
+    "unit_id",
+    "service_type",
+    "priority",
+    "status",
+    "region_id",
+    "assigned_technician_id",
+    "customer__name",
+    "customer__company_name",
+    "customer__kind",
+    "customer__tier",
+    "product__model_code",
+    "region__name",
+)
+
 NONE = mark_safe('<span class="text-muted">—</span>')  # noqa: S308 - a constant
 
 ROW_START = (

@@ -33,7 +33,7 @@ from .forms import (
     technicians_for,
 )
 from .permissions import EDIT_ROLES, request_can_edit
-from .queue_rows import queue_rows_prepare
+from .queue_rows import QUEUE_ROW_FIELDS, queue_rows_prepare
 from .selectors import (
     attachment_get_for,
     request_allowed_actions,
@@ -147,7 +147,7 @@ def queue(request):
     user = request.user
     params = _non_empty(request.GET)
     try:
-        result = request_page_for(user, params)
+        result = request_page_for(user, params, fields=QUEUE_ROW_FIELDS)
         errors = None
     except ValidationFailed as exc:
         result, errors = None, exc
