@@ -605,7 +605,8 @@ def appointment_open(request: ServiceRequest) -> Appointment | None:
 
 
 def appointment_history(request: ServiceRequest) -> list[Appointment]:
-    return list(request.appointments.select_related("created_by").order_by("created_at", "id"))
+    """The request's visit windows in order (the dispatch card: who booked them is not shown)."""
+    return list(request.appointments.order_by("created_at", "id"))
 
 
 def appointment_get_for(user, pk: int) -> Appointment:
