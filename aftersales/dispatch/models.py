@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductCategory
-from aftersales.core.models import TimeStampedModel
+from aftersales.core.models import ChoiceLabels, TimeStampedModel
 from aftersales.customers.models import Region
 from aftersales.sla.models import Calendar
 from aftersales.tickets.choices import ServiceType
@@ -202,7 +202,7 @@ class DispatchPolicy(TimeStampedModel):
         return f"{self.region or _('any region')} · {self.get_service_type_display() or _('any type')}: {self.mode}"
 
 
-class DispatchOffer(models.Model):
+class DispatchOffer(ChoiceLabels, models.Model):
     """Who holds a job. A pending or accepted offer holds it; at most one per request (constraint)."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="dispatch_offers")
@@ -248,7 +248,7 @@ class DispatchOffer(models.Model):
         return f"{self.request_id} → {self.technician_id or self.organization_id} ({self.status})"
 
 
-class Appointment(models.Model):
+class Appointment(ChoiceLabels, models.Model):
     """A visit window agreed with the customer. A move keeps the old row (status moved) and links the new one."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="appointments")

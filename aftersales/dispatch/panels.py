@@ -6,7 +6,7 @@ from aftersales.core.permissions import user_has_role
 from aftersales.tickets.choices import Status
 
 from .choices import UNASSIGNED_STATUSES
-from .forms import AppointmentForm, MoveForm
+from .forms import MoveForm
 from .permissions import BOOKING_ROLES, is_dispatcher
 from .selectors import active_offer, appointment_history
 
@@ -31,7 +31,8 @@ def request_dispatch_context(request, sr) -> dict:
         "show_suggestions": (dispatcher and sr.status in UNASSIGNED_STATUSES)
         or (user_is_partner(user) and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),
         "can_book": can_book and sr.status in BOOKABLE and sr.assigned_technician_id is not None,
-        "appointment_form": AppointmentForm(),
-        "move_form": MoveForm(),
+        # The "move the visit" form is written out in the template: only its choices are read
+        # (not a form built for every page).
+        "asked_by_choices": MoveForm.base_fields["asked_by"].choices,
         "is_staff_view": user.role != Role.CUSTOMER,
     }

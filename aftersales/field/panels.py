@@ -12,7 +12,7 @@ from aftersales.tickets.selectors import request_history_for_unit
 
 from .models import UnitFlag, Visit
 from .sanbao import DAYS_LIMIT, REPEAT_LIMIT, unit_counters
-from .selectors import visits_of_request
+from .selectors import VISIT_CARD_FIELDS, visits_of_request
 
 UNIT_HISTORY = 50
 VISIT_STATUSES = frozenset({Status.ACCEPTED, Status.SCHEDULED, Status.IN_PROGRESS, Status.WAITING_QUOTE})
@@ -48,7 +48,7 @@ def request_visits_context(request, sr) -> dict:
     user = request.user
     return {
         "sr": sr,
-        "visits": visits_of_request(sr),
+        "visits": visits_of_request(sr, fields=VISIT_CARD_FIELDS),
         "is_technician": user.role == "technician" and sr.assigned_technician_id == user.pk,
         "visit_due": sr.status in VISIT_STATUSES,
     }

@@ -159,6 +159,30 @@ def test_the_current_page_is_marked(client, world):
     assert re.search(r'class="nav-link active" href="/sla/breached/" aria-current="page"', html)
 
 
+def test_the_drawn_top_bar_follows_the_role_the_page_and_the_language(world):
+    """The top bar is drawn once per set of entries, current page and language (``{% nav_bar %}``):
+    what one user was shown is never shown to another role, on another page or in another language."""
+    from aftersales.core.templatetags.navigation import _BARS
+
+    _BARS.clear()
+
+    def bar(role, url, language="zh-hans"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(world.user(role))
+        html = client.get(url).content.decode()
+        return html[html.index('<ul class="navbar-nav') : html.index('<div class="dropdown" data-user-menu')]
+
+    queue, at_risk = reverse("tickets:queue"), reverse("sla:at_risk")
+    manager = bar(Role.MANAGER, queue)
+    assert bar(Role.MANAGER, queue) == manager and len(_BARS) == 1  # drawn once
+    assert {url for url, _name in _links(bar(Role.CUSTOMER, queue))} == {queue, reverse("notifications:inbox")}
+    current = re.compile(r'class="nav-link active" href="([^"]+)" aria-current="page"')
+    assert current.findall(manager) == [queue]
+    assert current.findall(bar(Role.MANAGER, at_risk)) == [at_risk]
+    english = bar(Role.MANAGER, queue, "en")
+    assert english != manager and "Service requests" in english and "Service requests" not in manager
+
+
 def test_grouped_entries_are_drawn_as_one_drop_down(world):
     """Entries sharing a group are gathered at the place of the first one; a group with a single
     entry for the user is that entry; the manager's top bar has the quality and records groups."""

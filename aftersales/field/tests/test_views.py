@@ -299,10 +299,16 @@ def test_step_posts_on_another_technicians_visit_are_404(client, job, make_user)
 
 
 def test_request_detail_lists_the_visits(client, job, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     visit = _diagnosed(job)
     client.force_login(manager)
-    html = client.get(reverse("tickets:detail", args=[job.request.pk])).content.decode()
-    assert visit.number in html
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("tickets:detail", args=[job.request.pk])).content.decode()
+    assert visit.number in html and str(visit.fault) in html and job.technician.display_name in html
+    # The card reads its visits' shown columns only (VISIT_CARD_FIELDS), and none later, one by one.
+    assert len([q for q in queries.captured_queries if 'FROM "field_visit"' in q["sql"]]) == 1
 
 
 def test_my_day_links_to_the_job_page(client, job):
