@@ -119,7 +119,8 @@ def test_the_dashboard_with_a_filter_over_a_year_pins_its_queries(
     client.get("/kpis/", params)
     # session, user, 3 filter choice lists, values and series (one filter: single dimensions), the
     # stale months of the breakdowns, 8 breakdowns × (whole months + the other days), 3 label lists
-    # (at most: in a whole run some choice lists may come from a cache other tests filled).
+    # (at most: the fixture's raw ids may or may not match the region made here, and the label
+    # lists asked for depend on the values found).
     with django_assert_max_num_queries(27):
         assert client.get("/kpis/", params).status_code == 200
 
