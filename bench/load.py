@@ -7,8 +7,8 @@ environment selects, then runs every scenario for a fixed time with C concurrent
 next request as soon as the last one answered). For each scenario it prints throughput,
 p50/p95/p99, errors and the CPU milliseconds per request spent by the web workers, the
 background worker and PostgreSQL (read from /proc before and after: far steadier than
-throughput on a shared machine). Background work a scenario leaves (SLA refreshes) is
-waited for and counted against it.
+throughput on a shared machine). Background work a scenario leaves (SLA refreshes, KPI
+fact refreshes) is waited for and counted against it.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_bench .venv/bin/python bench/load.py
   ... bench/load.py --clients 8 32 --seconds 20 --only create queue
@@ -233,12 +233,21 @@ def closed_loop(clients: list[Client], seconds: float, work) -> tuple[list[float
     return latencies, statuses, run_clients(clients, loop)
 
 
+def pending_marks() -> int:
+    """Work the scenario left for the worker: SLA refreshes and KPI fact refreshes still listed."""
+    from aftersales.kpis.models import KpiPending
+    from aftersales.sla.models import SlaRefreshPending
+
+    return SlaRefreshPending.objects.count() + KpiPending.objects.count()
+
+
 def wait_for_worker(meter: CpuMeter, limit: float) -> None:
-    """Until the worker has been idle for a second (its queued SLA work done), or ``limit``."""
+    """Until nothing is left listed for the worker (SLA refreshes, KPI facts: a KPI drain is
+    queued two seconds after the change) and it has been idle for a second, or ``limit``."""
     deadline = time.monotonic() + limit
     last = sum(meter.sample()["worker"].values())
     idle = 0
-    while time.monotonic() < deadline and idle < 2:
+    while time.monotonic() < deadline and (idle < 2 or pending_marks()):
         time.sleep(0.5)
         now = sum(meter.sample()["worker"].values())
         idle = idle + 1 if now - last == 0 else 0

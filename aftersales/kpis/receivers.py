@@ -25,15 +25,15 @@ _ATTR = "_kpis_pending"
 def _pending() -> dict[str, set[int]]:
     pending = getattr(connection, _ATTR, None)
     if pending is None:
-        pending = {"request": set(), "complaint": set(), "unit": set()}
+        pending = {"request": set(), "complaint": set()}
         setattr(connection, _ATTR, pending)
     return pending
 
 
 def _flush() -> None:
     pending = _pending()
-    requests, complaints, units = set(pending["request"]), set(pending["complaint"]), set(pending["unit"])
-    for kind in ("request", "complaint", "unit"):
+    requests, complaints = set(pending["request"]), set(pending["complaint"])
+    for kind in ("request", "complaint"):
         pending[kind].clear()
     visits = set(pending.get("visit", ()))
     pending.get("visit", set()).clear()
@@ -41,11 +41,6 @@ def _flush() -> None:
         from aftersales.field.models import Visit
 
         requests.update(Visit.objects.filter(pk__in=visits).values_list("request_id", flat=True))
-    if units:
-        # Repeat repairs: a request on a unit changes the measure of the unit's earlier repairs.
-        from aftersales.tickets.models import ServiceRequest
-
-        requests.update(ServiceRequest.objects.filter(unit_id__in=units).values_list("pk", flat=True)[:1000])
     if not requests and not complaints:
         return
     from .services import kpi_mark
@@ -55,18 +50,26 @@ def _flush() -> None:
     kpi_refresh_soon()
 
 
-def mark(*, requests=(), complaints=(), units=()) -> None:
-    """Recompute these subjects' facts (and those of every request on these units) after the
-    current transaction commits: nothing is read or written before."""
+def mark(*, requests=(), complaints=()) -> None:
+    """Recompute these subjects' facts after the current transaction commits: nothing is read or
+    written before. (The drain adds the earlier repairs of a marked request's unit whose
+    "repeat repair" measure it can change: ``services.repeat_repairs_affected``.)"""
     pending = _pending()
     pending["request"].update(pk for pk in requests if pk)
     pending["complaint"].update(pk for pk in complaints if pk)
-    pending["unit"].update(pk for pk in units if pk)
     transaction.on_commit(_flush, robust=True)
 
 
 def _request_saved(sender, instance, **kwargs):
-    mark(requests=[instance.pk], units=[instance.unit_id] if not kwargs.get("raw") else ())
+    mark(requests=[instance.pk])
+
+
+def _request_deleted(sender, instance, **kwargs):
+    """A deleted request is gone when the drain runs: its unit's earlier repairs are found now."""
+    from .services import repeat_repairs_affected
+
+    affected = repeat_repairs_affected([(instance.unit_id, instance.created_at)]) if instance.unit_id else []
+    mark(requests=[instance.pk, *affected])
 
 
 def _by_request(field: str):
@@ -126,7 +129,8 @@ def connect() -> None:
     for model, receiver in pairs:
         uid = f"kpis.{model.__name__}"
         post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save", weak=False)
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete", weak=False)
+        deleted = _request_deleted if model is ServiceRequest else receiver
+        post_delete.connect(deleted, sender=model, dispatch_uid=f"{uid}.delete", weak=False)
     m2m_changed.connect(
         _complaint_requests, sender=Complaint.requests.through, dispatch_uid="kpis.complaint.requests", weak=False
     )

@@ -27,11 +27,14 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -41,8 +44,9 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from aftersales.core.bulk import RowWriter
+from aftersales.tickets.models import ServiceRequest
 
-from .definitions import DIMENSION_KEYS, KPIS, Kpi, Source, sources_by_complaint, sources_by_request
+from .definitions import DIMENSION_KEYS, KPIS, REPEAT_WINDOW, Kpi, Source, sources_by_complaint, sources_by_request
 from .models import (
     CUBE_FIELDS,
     DIMENSION_FIELDS,
@@ -114,8 +118,10 @@ def _request_filter(source: Source, ids) -> Q:
     return Q(**{f"{path}__in": list(ids)})
 
 
-def source_facts(kpi: Kpi, index: int, source: Source, qs: QuerySet) -> Iterator[Fact]:
-    """The facts of the rows of ``qs`` (a ``source_rows`` queryset, filtered)."""
+def source_facts(kpi: Kpi, index: int, source: Source, qs: QuerySet, *, stream: bool = True) -> Iterator[Fact]:
+    """The facts of the rows of ``qs`` (a ``source_rows`` queryset, filtered). ``stream``: read the
+    rows in chunks (a server-side cursor on PostgreSQL: three round trips, worth it for a day
+    range, not for the few rows of a refresh's ids)."""
     fields = ["pk", "_at", *(f"d_{k}" for k in DIMENSION_KEYS)]
     if source.request is not None:
         fields.append("pk" if source.request == "pk" else source.request)
@@ -129,7 +135,8 @@ def source_facts(kpi: Kpi, index: int, source: Source, qs: QuerySet) -> Iterator
     if isinstance(source.den, str):
         fields.append(source.den)
     n_dims = len(DIMENSION_KEYS)
-    for row in qs.values_list(*fields).order_by().iterator(chunk_size=5000):
+    rows = qs.values_list(*fields).order_by()
+    for row in rows.iterator(chunk_size=5000) if stream else rows:
         pk, at = row[0], row[1]
         if at is None:
             continue
@@ -227,7 +234,8 @@ def facts_for(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) -
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for kpi, index, source in sources:
-                for fact in source_facts(kpi, index, source, source_rows(source).filter(flt(source, chunk))):
+                rows = source_rows(source).filter(flt(source, chunk))
+                for fact in source_facts(kpi, index, source, rows, stream=False):
                     out[fact.key] = fact
     return out
 
@@ -525,6 +533,35 @@ def kpi_mark(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) ->
 REFRESH_CHUNK = 200
 
 
+def repeat_repairs_affected(units) -> list[int]:
+    """The requests whose "repeat repair within 30 days" (``repeat_repair_30d``) a request on a
+    unit, filed at a time, can change: the unit's requests completed in the 30 days before that
+    time (an earlier repair counts as repeated when another is filed within 30 days of its
+    completion). ``units``: a few (unit id, filed at) pairs (a deleted request's)."""
+    window = Q(pk__in=[])
+    for unit_id, filed in units:
+        if unit_id and filed:
+            window |= Q(unit_id=unit_id, completed_at__gte=filed - REPEAT_WINDOW, completed_at__lt=filed)
+    return list(ServiceRequest.objects.filter(window).order_by().values_list("pk", flat=True)[:1000])
+
+
+def _with_repeat_repairs(requests: list[int]) -> list[int]:
+    """``requests`` and the earlier requests on their units whose repeat-repair measure they can
+    change (as ``repeat_repairs_affected``, for a drain's chunk in one query; at most 1,000: what
+    a lost mark leaves behind, ``kpi_check`` finds)."""
+    if not requests:
+        return requests
+    filed_after = ServiceRequest.objects.filter(
+        pk__in=requests,
+        unit_id=OuterRef("unit_id"),
+        created_at__gt=OuterRef("completed_at"),
+        created_at__lte=ExpressionWrapper(OuterRef("completed_at") + REPEAT_WINDOW, output_field=DateTimeField()),
+    )
+    units = ServiceRequest.objects.filter(pk__in=requests, unit_id__isnull=False).values("unit_id")
+    earlier = ServiceRequest.objects.filter(unit_id__in=units, completed_at__isnull=False).filter(Exists(filed_after))
+    return sorted(set(requests) | set(earlier.order_by().values_list("pk", flat=True)[:1000]))
+
+
 def kpi_refresh_pending(*, limit: int = 10_000) -> int:
     """Drain ``KpiPending`` (oldest first), a chunk per transaction. Returns how many were done."""
     done = 0
@@ -543,7 +580,7 @@ def kpi_refresh_pending(*, limit: int = 10_000) -> int:
             for kind, ids in ((KpiPending.Kind.REQUEST, requests), (KpiPending.Kind.COMPLAINT, complaints)):
                 if ids:
                     KpiPending.objects.filter(kind=kind, subject__in=ids).delete()
-            kpi_refresh(requests=requests, complaints=complaints)
+            kpi_refresh(requests=_with_repeat_repairs(requests), complaints=complaints)
         done += len(rows)
     return done
 

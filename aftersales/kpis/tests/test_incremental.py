@@ -187,6 +187,32 @@ def test_check_reports_a_difference(sla_defaults, django_capture_on_commit_callb
     assert kpi_check(start=row.day, end=row.day) == []
 
 
+@pytest.mark.django_db
+def test_a_drain_adds_only_the_repairs_a_new_request_can_make_repeated(manager):
+    """A request on a unit changes the repeat-repair measure of the unit's requests completed in
+    the 30 days before it was filed, not of older ones, and not of other units'."""
+    from aftersales.kpis.services import _with_repeat_repairs, repeat_repairs_affected
+    from aftersales.tickets.models import ServiceRequest
+
+    from aftersales.returns.tests.factories import make_unit
+
+    users = {Role.MANAGER: manager}
+    unit, other = make_unit(manager), make_unit(manager)
+    customer = unit.owner
+    recent = drive_to(Status.ACKNOWLEDGED, users=users, customer=customer, unit=unit, description="上次维修")
+    old = drive_to(Status.ACKNOWLEDGED, users=users, customer=customer, unit=unit, description="更早的维修")
+    elsewhere = drive_to(Status.ACKNOWLEDGED, users=users, customer=other.owner, unit=other, description="别的机器")
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=recent.pk).update(completed_at=now - dt.timedelta(days=10))
+    ServiceRequest.objects.filter(pk=old.pk).update(completed_at=now - dt.timedelta(days=40))
+    ServiceRequest.objects.filter(pk=elsewhere.pk).update(completed_at=now - dt.timedelta(days=5))
+    new = drive_to(Status.NEW, users=users, customer=customer, unit=unit, description="又坏了")
+
+    assert _with_repeat_repairs([new.pk]) == sorted([new.pk, recent.pk])
+    assert repeat_repairs_affected([(unit.pk, new.created_at)]) == [recent.pk]
+    assert _with_repeat_repairs([]) == []
+
+
 def test_docs_are_fresh():
     """docs/kpis.md holds the definitions as ``manage.py kpi_docs`` writes them."""
     from aftersales.kpis.docs import docs_stale
