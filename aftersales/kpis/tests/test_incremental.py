@@ -192,9 +192,8 @@ def test_a_drain_adds_only_the_repairs_a_new_request_can_make_repeated(manager):
     """A request on a unit changes the repeat-repair measure of the unit's requests completed in
     the 30 days before it was filed, not of older ones, and not of other units'."""
     from aftersales.kpis.services import _with_repeat_repairs, repeat_repairs_affected
-    from aftersales.tickets.models import ServiceRequest
-
     from aftersales.returns.tests.factories import make_unit
+    from aftersales.tickets.models import ServiceRequest
 
     users = {Role.MANAGER: manager}
     unit, other = make_unit(manager), make_unit(manager)
