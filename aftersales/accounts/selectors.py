@@ -9,7 +9,10 @@ def api_token_authenticate(secret: str) -> User | None:
     """The user behind a bearer secret, or None. Touches last_used_at at most once a minute."""
     if not secret or not secret.startswith("as_"):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).first()
+    # The digest is unique: no ``first()`` (its ORDER BY costs a fifth of this query's compilation,
+    # on every API call).
+    tokens = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).order_by()
+    token = next(iter(tokens[:1]), None)
     if token is None or not token.is_valid or not token.user.is_active:
         return None
     now = timezone.now()

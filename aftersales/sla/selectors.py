@@ -285,6 +285,7 @@ def sla_status_for(request: ServiceRequest, *, now: dt.datetime | None = None) -
         .select_related("calendar", "policy")
         .only(*BADGE_CLOCK_FIELDS, "policy_why", "policy__name")  # a status's columns, not the rule's 25
         .annotate(refresh_pending=Exists(SlaRefreshPending.objects.filter(request_id=OuterRef("request_id"))))
+        .order_by()  # ``sla_statuses`` puts them in target order
     )
     if clocks:
         pending = clocks[0].refresh_pending

@@ -287,7 +287,9 @@ def request_create_api(
     unit_id, product_id, address_id = data.pop("unit_id"), data.pop("product_id"), data.pop("address_id")
     # The unit comes with its owner and its address (and region): when the unit is the
     # customer's, that is the customer, and the request's default address, in one query.
-    unit = unit_list_for(user).select_related("address__region").filter(pk=unit_id).first() if unit_id else None
+    # (Not the product's category: nothing here reads it. No ``first()``: a pk needs no ORDER BY.)
+    units = unit_list_for(user).select_related(None).select_related("product", "owner", "address__region")
+    unit = next(iter(units.filter(pk=unit_id).order_by()[:1]), None) if unit_id else None
     if unit is not None and unit.owner_id == customer_id and customer_can_see(user, unit.owner):
         customer = unit.owner
     else:

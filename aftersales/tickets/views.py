@@ -197,11 +197,10 @@ def detail(request, pk: int):
         "technicians": list(technicians_for(user)) if Action.ASSIGN in action_names else [],
         "note_form": NoteForm(),
         "attachment_form": AttachmentForm(),
-        "priority_form": (
-            PriorityForm(initial={"priority": service_request.priority})
-            if request_can_edit(user, service_request) and service_request.status not in TERMINAL_STATUSES
-            else None
-        ),
+        # The priority select is written out in the template (a bound form's widget rendering
+        # cost more than the rest of its card); its choices are the form's.
+        "priority_form": request_can_edit(user, service_request) and service_request.status not in TERMINAL_STATUSES,
+        "priority_choices": PriorityForm.base_fields["priority"].choices,
         "side_panels": REQUEST_SIDE.render(request, service_request),  # what the apps above add
     }
     return render(request, "tickets/detail/page.html", context)
