@@ -6,7 +6,9 @@ only rows that are due, through partial indexes:
 
 1. **Breach flip** — running clocks whose ``due_at`` has passed become ``breached``
    (``breached_at`` = due, ``breach_by`` measured on the clock's calendar) and are
-   scheduled for escalation. Index ``sla_clock_state_due`` (state, due_at).
+   scheduled for escalation; the level due at the breach (level 1: no delay) is claimed
+   by the flip's own UPDATE and acted on in the same batch, as phase 3 would. Index
+   ``sla_clock_state_due`` (state, due_at).
 2. **Warnings** — running clocks past ``warning_at`` that were not warned yet: the
    matrix's level 0 audience is notified. Index ``sla_clock_warn_pending``.
 3. **Escalation** — breached clocks whose next level is due (``escalate_at``): each
@@ -358,38 +360,74 @@ def _update_returning(ids: list[int], where: Q, **values) -> list[int]:
 # --- 1. breach flip -----------------------------------------------------------------
 
 
-def _flip_batch(ctx: _Context, batch: int) -> int:
-    """Flip one batch of running clocks past due to breached: one SELECT … FOR UPDATE SKIP
-    LOCKED and one UPDATE joined to the batch's computed values."""
+def _flip_batch(ctx: _Context, batch: int, result: SweepResult) -> int:
+    """Flip one batch of running clocks past due to breached, and act on the level due at
+    the breach (level 1, no delay by default) in the same pass: one SELECT … FOR UPDATE
+    SKIP LOCKED of the clocks, one of their requests, and one UPDATE joined to the batch's
+    computed values that is at once the flip and the level's claim (``RETURNING``: only the
+    rows it changed are acted on). A clock whose request is busy or already left the
+    clock's statuses, or whose first level waits for a delay, is flipped and put on the
+    escalation work list, as before, for phase 3."""
     with transaction.atomic():
         rows = list(
             SlaClock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
             .order_by("due_at", "id")
-            .values_list("id", "kind", "calendar_id", "due_at", "request_id")[:batch]
+            .only(*LOADED)[:batch]
         )
         if not rows:
             return 0
-        values = []
-        for pk, kind, calendar_id, due_at, _request_id in rows:
-            late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
-            values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
+        requests = _lock_requests(ctx, {c.request_id for c in rows})
+        values, claimed = [], {}
+        for clock in rows:
+            late = business_time_between(ctx.calendar(clock.calendar_id), clock.due_at, ctx.now)
+            anchor = clock.escalation_anchor_at or clock.due_at
+            row = ctx.matrix.next_after(clock.kind, clock.escalation_level)
+            request = requests.get(clock.request_id)
+            level, escalate_at, escalated = clock.escalation_level, None, 0
+            if row is not None:
+                escalate_at = anchor  # phase 3 looks at it (as the flip always did)
+                if (
+                    request is not None
+                    and clock.met_at is None
+                    and not _stopped(clock, request)
+                    and anchor + row.delay <= ctx.now
+                ):
+                    following = ctx.matrix.next_after(clock.kind, row.level)
+                    level, escalated = row.level, 1
+                    escalate_at = anchor + following.delay if following else None
+                    claimed[clock.pk] = row
+            values.append((clock.pk, max(0, int(late.total_seconds())), level, escalated, escalate_at))
         table = SlaClock._meta.db_table
-        marks = ", ".join(["(%s, %s, %s)"] * len(values))
+        adapt = connection.ops.adapt_datetimefield_value
+        stamp = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
+        marks = ", ".join([f"(%s, %s, %s, %s, {stamp})"] * len(values))
         # The breach the levels count from is the due time (kept if an earlier breach set it).
         sql = (
-            f"WITH v(id, late, esc) AS (VALUES {marks}) "  # noqa: S608 - fixed SQL, values are parameters
+            f"WITH v(id, late, lvl, escalated, next_at) AS (VALUES {marks}) "  # noqa: S608 - fixed SQL, values are parameters
             f"UPDATE {table} SET state = %s, breached_at = due_at, breach_by_seconds = v.late, "
             f"remaining_seconds = -v.late, computed_at = %s, warn_at = NULL, "
-            f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), "
-            f"escalate_at = CASE WHEN v.esc = 1 THEN COALESCE(escalation_anchor_at, due_at) END "
-            f"FROM v WHERE {table}.id = v.id AND {table}.state = %s"
+            f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), escalation_level = v.lvl, "
+            f"escalated_at = CASE WHEN v.escalated = 1 THEN %s ELSE escalated_at END, escalate_at = v.next_at "
+            f"FROM v WHERE {table}.id = v.id AND {table}.state = %s RETURNING {table}.id"
         )
-        params = [p for row in values for p in row]
-        params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
+        params = [adapt(p) if isinstance(p, dt.datetime) else p for row in values for p in row]
+        params += [ClockState.BREACHED, adapt(ctx.now), adapt(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-        clocks_changed_on_commit([row[4] for row in rows])
+            won = {pk for (pk,) in cursor.fetchall()}
+        clocks_changed_on_commit([c.request_id for c in rows])
+        live = []
+        for clock in rows:
+            if clock.pk in won and clock.pk in claimed:
+                # What the UPDATE wrote, on the instance the levels read.
+                clock.state, clock.breached_at = ClockState.BREACHED, clock.due_at
+                clock.escalation_anchor_at = clock.escalation_anchor_at or clock.due_at
+                clock.escalation_level = claimed[clock.pk].level
+                following = ctx.matrix.next_after(clock.kind, clock.escalation_level)
+                clock.escalate_at = clock.escalation_anchor_at + following.delay if following else None
+                live.append(_Claimed(clock, claimed[clock.pk]))
+        _levels_act(ctx, [], requests, result, claimed=live)
     return len(rows)
 
 
@@ -602,7 +640,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
             return None
         cursor = (rows[-1].escalate_at, rows[-1].pk)
         requests = _lock_requests(ctx, {c.request_id for c in rows})
-        live, idle, later = [], [], defaultdict(list)
+        live, idle = [], []
         for clock in rows:
             request = requests.get(clock.request_id)
             if request is None:
@@ -616,11 +654,27 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 live.append(clock)
         if idle:
             SlaClock.objects.filter(pk__in=idle).update(escalate_at=None)
-        drafts, logs, notes = [], [], []
-        whole: set[int] = set()  # requests loaded whole (a level changes them)
-        # Level by level: a clock whose next level is due is claimed, acted on, and looked
-        # at again (a sweep after a long stop runs each missed level once, in order).
-        while live:
+        _levels_act(ctx, live, requests, result)
+    return cursor
+
+
+def _levels_act(
+    ctx: _Context,
+    live: list[SlaClock],
+    requests: dict[int, ServiceRequest],
+    result: SweepResult,
+    *,
+    claimed: list[_Claimed] | None = None,
+) -> None:
+    """The due levels of these breached clocks (locked, as their requests): each claimed,
+    acted on, and looked at again — a sweep after a long stop runs each missed level once,
+    in order. ``claimed``: levels already claimed (by the flip), acted on first. Then the
+    batch's notes, notifications and log rows are written."""
+    drafts, logs, notes = [], [], []
+    later: dict = defaultdict(list)
+    whole: set[int] = set()  # requests loaded whole (a level changes them)
+    while live or claimed:
+        if claimed is None:
             wanted, waiting = [], []
             for clock in live:
                 row = ctx.matrix.next_after(clock.kind, clock.escalation_level)
@@ -635,32 +689,31 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 if clock.escalate_at != clock.escalation_anchor_at + row.delay:
                     later[row.delay].append(clock.pk)
             claimed = _claim_levels(ctx, wanted)
-            _reload_requests(
-                requests,
-                {i.clock.request_id for i in claimed if _writes_request(i.row) and i.clock.request_id not in whole},
-            )
-            whole.update(i.clock.request_id for i in claimed if _writes_request(i.row))
-            for item in claimed:
-                if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
-                    # A note of this request is waiting: written first, so the timeline
-                    # keeps the order in which the levels acted.
-                    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-                    notes = []
-                request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
-                requests[item.clock.request_id] = request  # the next clock of this request sees the changes
-                drafts += mine
-                logs.append(log)
-                notes.append(note)
-            live = [c.clock for c in claimed]
-        # Clocks only looked at: when to look again (None: nothing left to do).
-        for delay, ids in later.items():
-            SlaClock.objects.filter(pk__in=ids).update(
-                escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
-            )
-        request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-        _write(ctx, drafts, logs, result)
-        result.escalated += len(logs)
-    return cursor
+        _reload_requests(
+            requests,
+            {i.clock.request_id for i in claimed if _writes_request(i.row) and i.clock.request_id not in whole},
+        )
+        whole.update(i.clock.request_id for i in claimed if _writes_request(i.row))
+        for item in claimed:
+            if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
+                # A note of this request is waiting: written first, so the timeline
+                # keeps the order in which the levels acted.
+                request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
+                notes = []
+            request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
+            requests[item.clock.request_id] = request  # the next clock of this request sees the changes
+            drafts += mine
+            logs.append(log)
+            notes.append(note)
+        live, claimed = [c.clock for c in claimed], None
+    # Clocks only looked at: when to look again (None: nothing left to do).
+    for delay, ids in later.items():
+        SlaClock.objects.filter(pk__in=ids).update(
+            escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
+        )
+    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
+    _write(ctx, drafts, logs, result)
+    result.escalated += len(logs)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -680,7 +733,7 @@ def sla_sweep(
         ctx = _Context(now, matrix or Matrix.load(), slow_ms=slow_ms)
         started = time.perf_counter()
         while True:
-            flipped = _flip_batch(ctx, batch)
+            flipped = _flip_batch(ctx, batch, result)
             result.flipped += flipped
             if flipped < batch:
                 break
