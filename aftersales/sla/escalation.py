@@ -53,7 +53,7 @@ from django.utils import timezone, translation
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.system import SYSTEM_USERNAME, system_user
-from aftersales.core.bulk import RowWriter
+from aftersales.core.bulk import RowWriter, pk_in
 from aftersales.core.errors import DomainError
 from aftersales.core.messages import Message, msg
 from aftersales.notifications.models import Channel
@@ -243,7 +243,8 @@ class _Context:
 def _lock_requests(ctx: _Context, ids) -> dict[int, ServiceRequest]:
     """Lock the requests that nobody else holds; the others wait for the next sweep. Only
     the columns the sweep reads (``REQUEST_FIELDS``); their people into the context."""
-    qs = ServiceRequest.objects.select_for_update(skip_locked=True).filter(pk__in=sorted(ids)).only(*REQUEST_FIELDS)
+    qs = ServiceRequest.objects.select_for_update(skip_locked=True).filter(pk_in(ServiceRequest, sorted(ids)))
+    qs = qs.only(*REQUEST_FIELDS)
     requests = {r.pk: r for r in qs}
     ctx.users_load([pk for r in requests.values() for pk in (r.assigned_technician_id, r.created_by_id)])
     return requests
@@ -333,11 +334,14 @@ def _claim_returning(
         return []
     table = SlaClock._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":  # one array parameter (see core.bulk.pk_in)
+        ids_sql, ids_params = "id = ANY(%s::bigint[])", [list(ids)]
+    else:
+        ids_sql, ids_params = f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
     params = [adapt(p) if isinstance(p, dt.datetime) else p for p in set_params]
-    params += list(ids)
+    params += ids_params
     params += [adapt(p) if isinstance(p, dt.datetime) else p for p in where_params]
-    marks = ", ".join(["%s"] * len(ids))
-    sql = f"UPDATE {table} SET {set_sql} WHERE id IN ({marks}) AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
+    sql = f"UPDATE {table} SET {set_sql} WHERE {ids_sql} AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -350,7 +354,7 @@ def _update_returning(ids: list[int], where: Q, **values) -> list[int]:
         return []
     query = UpdateQuery(SlaClock)
     query.add_update_values(values)
-    query.add_q(Q(pk__in=ids) & where)
+    query.add_q(Q(pk_in(SlaClock, ids)) & where)
     sql, params = query.get_compiler(connection.alias).as_sql()
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(SlaClock._meta.pk.column)}", params)
@@ -400,18 +404,21 @@ def _flip_batch(ctx: _Context, batch: int, result: SweepResult) -> int:
             values.append((clock.pk, max(0, int(late.total_seconds())), level, escalated, escalate_at))
         table = SlaClock._meta.db_table
         adapt = connection.ops.adapt_datetimefield_value
-        stamp = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
-        marks = ", ".join([f"(%s, %s, %s, %s, {stamp})"] * len(values))
+        if connection.vendor == "postgresql":  # one array per column (see core.bulk.pk_in)
+            rows_sql = "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::timestamptz[])"
+            params = [list(column) for column in zip(*values, strict=True)]
+        else:
+            rows_sql = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(values))
+            params = [adapt(p) if isinstance(p, dt.datetime) else p for row in values for p in row]
         # The breach the levels count from is the due time (kept if an earlier breach set it).
         sql = (
-            f"WITH v(id, late, lvl, escalated, next_at) AS (VALUES {marks}) "  # noqa: S608 - fixed SQL, values are parameters
+            f"WITH v(id, late, lvl, escalated, next_at) AS ({rows_sql}) "  # noqa: S608 - fixed SQL, values are parameters
             f"UPDATE {table} SET state = %s, breached_at = due_at, breach_by_seconds = v.late, "
             f"remaining_seconds = -v.late, computed_at = %s, warn_at = NULL, "
             f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), escalation_level = v.lvl, "
             f"escalated_at = CASE WHEN v.escalated = 1 THEN %s ELSE escalated_at END, escalate_at = v.next_at "
             f"FROM v WHERE {table}.id = v.id AND {table}.state = %s RETURNING {table}.id"
         )
-        params = [adapt(p) if isinstance(p, dt.datetime) else p for row in values for p in row]
         params += [ClockState.BREACHED, adapt(ctx.now), adapt(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -698,7 +705,7 @@ def _levels_act(
             if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
                 # A note of this request is waiting: written first, so the timeline
                 # keeps the order in which the levels acted.
-                request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
+                request_notes_add(actor=ctx.system, notes=notes, now=ctx.now, touch=False)
                 notes = []
             request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
             requests[item.clock.request_id] = request  # the next clock of this request sees the changes
@@ -711,7 +718,7 @@ def _levels_act(
         SlaClock.objects.filter(pk__in=ids).update(
             escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
         )
-    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
+    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now, touch=False)
     _write(ctx, drafts, logs, result)
     result.escalated += len(logs)
 
