@@ -185,6 +185,7 @@ class _Context:
         self._calendars = {c.pk: calendar_snapshot(c) for c in Calendar.objects.all()}
         self._roles: dict[str, list] = {}
         self._users: dict[int, object] = {}
+        self._levels: dict[int, list] = {}
         self._system = None
         self._url = None
 
@@ -214,6 +215,14 @@ class _Context:
         missing = {pk for pk in ids if pk is not None and pk not in self._users}
         if missing:
             self._users.update(get_user_model().objects.in_bulk(sorted(missing)))
+
+    def level_people(self, row: EscalationLevel) -> list:
+        """The people a level tells whatever the request (its role's members, its named
+        people), filtered as ``_recipients`` does, once per sweep."""
+        if row.pk not in self._levels:
+            people = list(self.role_members(row.notify_role)) if row.notify_role else []
+            self._levels[row.pk] = _reachable(people + list(row.notify_users.all()), set())
+        return self._levels[row.pk]
 
     def user(self, pk):
         """A person by id (loaded by ``users_load``; one not seen yet — a reassignment's
@@ -262,20 +271,10 @@ def _stopped(clock: SlaClock, request: ServiceRequest) -> bool:
     return request.status == Status.CANCELLED or request.status in stop_statuses(clock.kind)
 
 
-def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Context) -> list:
-    """Who the level tells: its role, its named people, the assignee and/or the creator.
-    Only active staff; never customers, never the system user; each person once."""
-    if row is None:
-        return []
-    people = []
-    if row.notify_role:
-        people += ctx.role_members(row.notify_role)
-    people += list(row.notify_users.all())
-    if row.notify_assignee and request.assigned_technician_id:
-        people.append(ctx.user(request.assigned_technician_id))
-    if row.notify_creator and request.created_by_id:
-        people.append(ctx.user(request.created_by_id))
-    seen, out = set(), []
+def _reachable(people, seen: set) -> list:
+    """Active staff, never customers, never the system user; each person once (``seen``:
+    the ids taken already, updated)."""
+    out = []
     for user in people:
         if (
             user is None
@@ -288,6 +287,26 @@ def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Cont
         seen.add(user.pk)
         out.append(user)
     return out
+
+
+def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Context) -> list:
+    """Who the level tells: its role, its named people, the assignee and/or the creator.
+    Only active staff; never customers, never the system user; each person once. The
+    level's own people (role, named) are worked out once per sweep."""
+    if row is None:
+        return []
+    fixed = ctx.level_people(row)
+    people = [
+        ctx.user(pk)
+        for pk, on in (
+            (request.assigned_technician_id, row.notify_assignee),
+            (request.created_by_id, row.notify_creator),
+        )
+        if on and pk
+    ]
+    if not people:
+        return list(fixed)
+    return fixed + _reachable(people, {u.pk for u in fixed})
 
 
 def _outgoing(
