@@ -169,15 +169,50 @@ def explain() -> None:
         print(qs.explain(analyze=True, buffers=True))
 
 
+def backend_cpu() -> float:
+    """CPU seconds (user + system) used so far by this connection's PostgreSQL backend, from
+    /proc (the server runs on this machine); 0 when it cannot be read."""
+    pid = scalar("SELECT pg_backend_pid()")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuTimes:
+    """CPU seconds of a sweep: this Python process and its database backend."""
+
+    def __init__(self):
+        self.python = self.database = 0.0
+
+    def __enter__(self):
+        self._python, self._database = time.process_time(), backend_cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.python += time.process_time() - self._python
+        self.database += backend_cpu() - self._database
+
+    def add(self, other: CpuTimes) -> None:
+        self.python += other.python
+        self.database += other.database
+
+    def __str__(self) -> str:
+        return f"CPU: python {self.python:.2f} s + database {self.database:.2f} s"
+
+
 def _child(batch: int, queue) -> None:
     from django.db import connections
 
     connections.close_all()  # a fresh connection per process
-    queue.put(sla_sweep(batch=batch))
+    with CpuTimes() as cpu:
+        result = sla_sweep(batch=batch)
+    queue.put((result, cpu))
     connections.close_all()
 
 
-def sweep_in_parallel(workers: int, batch: int) -> SweepResult:
+def sweep_in_parallel(workers: int, batch: int, cpu: CpuTimes) -> SweepResult:
     """``workers`` processes sweeping the same rows at the same moment, like several Huey
     consumers on Redis: SKIP LOCKED spreads the rows, the claims keep each action single."""
     import multiprocessing
@@ -194,13 +229,15 @@ def sweep_in_parallel(workers: int, batch: int) -> SweepResult:
     for process in processes:
         process.join()
     total = SweepResult()
-    for part in parts:
+    for part, part_cpu in parts:
+        cpu.add(part_cpu)
         for name in ("flipped", "warned", "escalated", "notifications", "busy"):
             setattr(total, name, getattr(total, name) + getattr(part, name))
         for phase, seconds in part.seconds.items():
             total.seconds[phase] = max(total.seconds.get(phase, 0), seconds)
     # Rows one sweeper skipped while another held their request: the next minute's sweep.
-    leftover = sla_sweep(batch=batch)
+    with cpu:
+        leftover = sla_sweep(batch=batch)
     for name in ("flipped", "warned", "escalated", "notifications"):
         setattr(total, name, getattr(total, name) + getattr(leftover, name))
     return total
@@ -285,21 +322,24 @@ def main() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf
+    cpu = CpuTimes()
     started = time.perf_counter()
     if args.workers > 1:
-        result = sweep_in_parallel(args.workers, args.batch)
+        result = sweep_in_parallel(args.workers, args.batch, cpu)
     elif args.queries:
         times = QueryTimes()
-        with connection.execute_wrapper(times):
+        with cpu, connection.execute_wrapper(times):
             result = sla_sweep(batch=args.batch)
     elif args.profile:
         import cProfile
         import pstats
 
         profiler = cProfile.Profile()
-        result = profiler.runcall(sla_sweep, batch=args.batch)
+        with cpu:
+            result = profiler.runcall(sla_sweep, batch=args.batch)
     else:
-        result = sla_sweep(batch=args.batch)
+        with cpu:
+            result = sla_sweep(batch=args.batch)
     elapsed = time.perf_counter() - started
     if args.profile and args.workers <= 1:
         stats = pstats.Stats(profiler)
@@ -309,6 +349,7 @@ def main() -> None:
         times.report()
     label = f"{args.workers} sweepers at once" if args.workers > 1 else "one sweeper"
     print(f"sweep 1 (backlog, {label}): {elapsed:.2f} s  {result.as_dict()}")
+    print(f"  {cpu} (load average {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
     due = before["due breaches"] + before["due warnings"]
     print(
         f"  {due:,} due of {before['clocks']:,} clocks ({due / max(before['clocks'], 1):.2%}): {due / elapsed:,.0f} due rows/s"

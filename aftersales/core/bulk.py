@@ -13,6 +13,22 @@ import json
 import time
 
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+
+def pk_in(model, ids) -> Q | RawSQL:
+    """``Q(pk__in=ids)`` for a batch of hundreds of ids (a filter): on PostgreSQL ``pk =
+    ANY(%s)`` with the ids as one array parameter — the same index scan as ``IN (…)``
+    without one placeholder per id, which Django and psycopg's client-side binding spend
+    milliseconds converting per statement; elsewhere the ``IN`` list."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        column = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+        # A quoted column name; the ids are a parameter.
+        return RawSQL(f"{column} = ANY(%s::bigint[])", [ids], output_field=models.BooleanField())  # noqa: S611
+    return Q(pk__in=ids)
 
 
 class JsonText(str):

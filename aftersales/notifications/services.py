@@ -42,6 +42,8 @@ from aftersales.core.messages import Message, kind_get, params_jsonable
 from .channels import ChannelUnavailable, channel_get
 from .models import DUE_STATUSES, Channel, Notification, OutboxMessage, OutboxStatus
 
+CHANNEL_NAMES = frozenset(Channel.values)  # checked per message: Choices.values builds a list each time
+
 logger = logging.getLogger(__name__)
 
 
@@ -123,7 +125,7 @@ def _rows(outgoing: Iterable[Outgoing], now, *, serialize=None) -> list[dict]:
         if link is None:
             link = links[link_key] = _link(out.link, out.url)
         names = (out.channels,) if isinstance(out.channels, str) else tuple(out.channels)
-        unknown = set(names) - set(Channel.values)
+        unknown = set(names) - CHANNEL_NAMES
         if unknown:
             raise ValueError(f"Unknown channel(s): {', '.join(sorted(unknown))}.")
         for name in dict.fromkeys(names):

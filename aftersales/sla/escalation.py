@@ -6,7 +6,9 @@ only rows that are due, through partial indexes:
 
 1. **Breach flip** — running clocks whose ``due_at`` has passed become ``breached``
    (``breached_at`` = due, ``breach_by`` measured on the clock's calendar) and are
-   scheduled for escalation. Index ``sla_clock_state_due`` (state, due_at).
+   scheduled for escalation; the level due at the breach (level 1: no delay) is claimed
+   by the flip's own UPDATE and acted on in the same batch, as phase 3 would. Index
+   ``sla_clock_state_due`` (state, due_at).
 2. **Warnings** — running clocks past ``warning_at`` that were not warned yet: the
    matrix's level 0 audience is notified. Index ``sla_clock_warn_pending``.
 3. **Escalation** — breached clocks whose next level is due (``escalate_at``): each
@@ -51,7 +53,7 @@ from django.utils import timezone, translation
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.system import SYSTEM_USERNAME, system_user
-from aftersales.core.bulk import RowWriter
+from aftersales.core.bulk import RowWriter, pk_in
 from aftersales.core.errors import DomainError
 from aftersales.core.messages import Message, msg
 from aftersales.notifications.models import Channel
@@ -183,6 +185,7 @@ class _Context:
         self._calendars = {c.pk: calendar_snapshot(c) for c in Calendar.objects.all()}
         self._roles: dict[str, list] = {}
         self._users: dict[int, object] = {}
+        self._levels: dict[int, list] = {}
         self._system = None
         self._url = None
 
@@ -213,6 +216,14 @@ class _Context:
         if missing:
             self._users.update(get_user_model().objects.in_bulk(sorted(missing)))
 
+    def level_people(self, row: EscalationLevel) -> list:
+        """The people a level tells whatever the request (its role's members, its named
+        people), filtered as ``_recipients`` does, once per sweep."""
+        if row.pk not in self._levels:
+            people = list(self.role_members(row.notify_role)) if row.notify_role else []
+            self._levels[row.pk] = _reachable(people + list(row.notify_users.all()), set())
+        return self._levels[row.pk]
+
     def user(self, pk):
         """A person by id (loaded by ``users_load``; one not seen yet — a reassignment's
         new technician — is loaded now)."""
@@ -241,7 +252,8 @@ class _Context:
 def _lock_requests(ctx: _Context, ids) -> dict[int, ServiceRequest]:
     """Lock the requests that nobody else holds; the others wait for the next sweep. Only
     the columns the sweep reads (``REQUEST_FIELDS``); their people into the context."""
-    qs = ServiceRequest.objects.select_for_update(skip_locked=True).filter(pk__in=sorted(ids)).only(*REQUEST_FIELDS)
+    qs = ServiceRequest.objects.select_for_update(skip_locked=True).filter(pk_in(ServiceRequest, sorted(ids)))
+    qs = qs.only(*REQUEST_FIELDS)
     requests = {r.pk: r for r in qs}
     ctx.users_load([pk for r in requests.values() for pk in (r.assigned_technician_id, r.created_by_id)])
     return requests
@@ -259,20 +271,10 @@ def _stopped(clock: SlaClock, request: ServiceRequest) -> bool:
     return request.status == Status.CANCELLED or request.status in stop_statuses(clock.kind)
 
 
-def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Context) -> list:
-    """Who the level tells: its role, its named people, the assignee and/or the creator.
-    Only active staff; never customers, never the system user; each person once."""
-    if row is None:
-        return []
-    people = []
-    if row.notify_role:
-        people += ctx.role_members(row.notify_role)
-    people += list(row.notify_users.all())
-    if row.notify_assignee and request.assigned_technician_id:
-        people.append(ctx.user(request.assigned_technician_id))
-    if row.notify_creator and request.created_by_id:
-        people.append(ctx.user(request.created_by_id))
-    seen, out = set(), []
+def _reachable(people, seen: set) -> list:
+    """Active staff, never customers, never the system user; each person once (``seen``:
+    the ids taken already, updated)."""
+    out = []
     for user in people:
         if (
             user is None
@@ -285,6 +287,26 @@ def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Cont
         seen.add(user.pk)
         out.append(user)
     return out
+
+
+def _recipients(row: EscalationLevel | None, request: ServiceRequest, ctx: _Context) -> list:
+    """Who the level tells: its role, its named people, the assignee and/or the creator.
+    Only active staff; never customers, never the system user; each person once. The
+    level's own people (role, named) are worked out once per sweep."""
+    if row is None:
+        return []
+    fixed = ctx.level_people(row)
+    people = [
+        ctx.user(pk)
+        for pk, on in (
+            (request.assigned_technician_id, row.notify_assignee),
+            (request.created_by_id, row.notify_creator),
+        )
+        if on and pk
+    ]
+    if not people:
+        return list(fixed)
+    return fixed + _reachable(people, {u.pk for u in fixed})
 
 
 def _outgoing(
@@ -331,11 +353,14 @@ def _claim_returning(
         return []
     table = SlaClock._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":  # one array parameter (see core.bulk.pk_in)
+        ids_sql, ids_params = "id = ANY(%s::bigint[])", [list(ids)]
+    else:
+        ids_sql, ids_params = f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
     params = [adapt(p) if isinstance(p, dt.datetime) else p for p in set_params]
-    params += list(ids)
+    params += ids_params
     params += [adapt(p) if isinstance(p, dt.datetime) else p for p in where_params]
-    marks = ", ".join(["%s"] * len(ids))
-    sql = f"UPDATE {table} SET {set_sql} WHERE id IN ({marks}) AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
+    sql = f"UPDATE {table} SET {set_sql} WHERE {ids_sql} AND {where_sql} RETURNING id"  # noqa: S608 - fixed SQL, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -348,7 +373,7 @@ def _update_returning(ids: list[int], where: Q, **values) -> list[int]:
         return []
     query = UpdateQuery(SlaClock)
     query.add_update_values(values)
-    query.add_q(Q(pk__in=ids) & where)
+    query.add_q(Q(pk_in(SlaClock, ids)) & where)
     sql, params = query.get_compiler(connection.alias).as_sql()
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(SlaClock._meta.pk.column)}", params)
@@ -358,38 +383,77 @@ def _update_returning(ids: list[int], where: Q, **values) -> list[int]:
 # --- 1. breach flip -----------------------------------------------------------------
 
 
-def _flip_batch(ctx: _Context, batch: int) -> int:
-    """Flip one batch of running clocks past due to breached: one SELECT … FOR UPDATE SKIP
-    LOCKED and one UPDATE joined to the batch's computed values."""
+def _flip_batch(ctx: _Context, batch: int, result: SweepResult) -> int:
+    """Flip one batch of running clocks past due to breached, and act on the level due at
+    the breach (level 1, no delay by default) in the same pass: one SELECT … FOR UPDATE
+    SKIP LOCKED of the clocks, one of their requests, and one UPDATE joined to the batch's
+    computed values that is at once the flip and the level's claim (``RETURNING``: only the
+    rows it changed are acted on). A clock whose request is busy or already left the
+    clock's statuses, or whose first level waits for a delay, is flipped and put on the
+    escalation work list, as before, for phase 3."""
     with transaction.atomic():
         rows = list(
             SlaClock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, due_at__lte=ctx.now)
             .order_by("due_at", "id")
-            .values_list("id", "kind", "calendar_id", "due_at", "request_id")[:batch]
+            .only(*LOADED)[:batch]
         )
         if not rows:
             return 0
-        values = []
-        for pk, kind, calendar_id, due_at, _request_id in rows:
-            late = business_time_between(ctx.calendar(calendar_id), due_at, ctx.now)
-            values.append((pk, max(0, int(late.total_seconds())), 1 if ctx.matrix.has_levels(kind) else 0))
+        requests = _lock_requests(ctx, {c.request_id for c in rows})
+        values, claimed = [], {}
+        for clock in rows:
+            late = business_time_between(ctx.calendar(clock.calendar_id), clock.due_at, ctx.now)
+            anchor = clock.escalation_anchor_at or clock.due_at
+            row = ctx.matrix.next_after(clock.kind, clock.escalation_level)
+            request = requests.get(clock.request_id)
+            level, escalate_at, escalated = clock.escalation_level, None, 0
+            if row is not None:
+                escalate_at = anchor  # phase 3 looks at it (as the flip always did)
+                if (
+                    request is not None
+                    and clock.met_at is None
+                    and not _stopped(clock, request)
+                    and anchor + row.delay <= ctx.now
+                ):
+                    following = ctx.matrix.next_after(clock.kind, row.level)
+                    level, escalated = row.level, 1
+                    escalate_at = anchor + following.delay if following else None
+                    claimed[clock.pk] = row
+            values.append((clock.pk, max(0, int(late.total_seconds())), level, escalated, escalate_at))
         table = SlaClock._meta.db_table
-        marks = ", ".join(["(%s, %s, %s)"] * len(values))
+        adapt = connection.ops.adapt_datetimefield_value
+        if connection.vendor == "postgresql":  # one array per column (see core.bulk.pk_in)
+            rows_sql = "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::timestamptz[])"
+            params = [list(column) for column in zip(*values, strict=True)]
+        else:
+            rows_sql = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(values))
+            params = [adapt(p) if isinstance(p, dt.datetime) else p for row in values for p in row]
         # The breach the levels count from is the due time (kept if an earlier breach set it).
         sql = (
-            f"WITH v(id, late, esc) AS (VALUES {marks}) "  # noqa: S608 - fixed SQL, values are parameters
+            f"WITH v(id, late, lvl, escalated, next_at) AS ({rows_sql}) "  # noqa: S608 - fixed SQL, values are parameters
             f"UPDATE {table} SET state = %s, breached_at = due_at, breach_by_seconds = v.late, "
             f"remaining_seconds = -v.late, computed_at = %s, warn_at = NULL, "
-            f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), "
-            f"escalate_at = CASE WHEN v.esc = 1 THEN COALESCE(escalation_anchor_at, due_at) END "
-            f"FROM v WHERE {table}.id = v.id AND {table}.state = %s"
+            f"escalation_anchor_at = COALESCE(escalation_anchor_at, due_at), escalation_level = v.lvl, "
+            f"escalated_at = CASE WHEN v.escalated = 1 THEN %s ELSE escalated_at END, escalate_at = v.next_at "
+            f"FROM v WHERE {table}.id = v.id AND {table}.state = %s RETURNING {table}.id"
         )
-        params = [p for row in values for p in row]
-        params += [ClockState.BREACHED, connection.ops.adapt_datetimefield_value(ctx.now), ClockState.RUNNING]
+        params += [ClockState.BREACHED, adapt(ctx.now), adapt(ctx.now), ClockState.RUNNING]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-        clocks_changed_on_commit([row[4] for row in rows])
+            won = {pk for (pk,) in cursor.fetchall()}
+        clocks_changed_on_commit([c.request_id for c in rows])
+        live = []
+        for clock in rows:
+            if clock.pk in won and clock.pk in claimed:
+                # What the UPDATE wrote, on the instance the levels read.
+                clock.state, clock.breached_at = ClockState.BREACHED, clock.due_at
+                clock.escalation_anchor_at = clock.escalation_anchor_at or clock.due_at
+                clock.escalation_level = claimed[clock.pk].level
+                following = ctx.matrix.next_after(clock.kind, clock.escalation_level)
+                clock.escalate_at = clock.escalation_anchor_at + following.delay if following else None
+                live.append(_Claimed(clock, claimed[clock.pk]))
+        _levels_act(ctx, [], requests, result, claimed=live)
     return len(rows)
 
 
@@ -602,7 +666,7 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
             return None
         cursor = (rows[-1].escalate_at, rows[-1].pk)
         requests = _lock_requests(ctx, {c.request_id for c in rows})
-        live, idle, later = [], [], defaultdict(list)
+        live, idle = [], []
         for clock in rows:
             request = requests.get(clock.request_id)
             if request is None:
@@ -616,11 +680,27 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 live.append(clock)
         if idle:
             SlaClock.objects.filter(pk__in=idle).update(escalate_at=None)
-        drafts, logs, notes = [], [], []
-        whole: set[int] = set()  # requests loaded whole (a level changes them)
-        # Level by level: a clock whose next level is due is claimed, acted on, and looked
-        # at again (a sweep after a long stop runs each missed level once, in order).
-        while live:
+        _levels_act(ctx, live, requests, result)
+    return cursor
+
+
+def _levels_act(
+    ctx: _Context,
+    live: list[SlaClock],
+    requests: dict[int, ServiceRequest],
+    result: SweepResult,
+    *,
+    claimed: list[_Claimed] | None = None,
+) -> None:
+    """The due levels of these breached clocks (locked, as their requests): each claimed,
+    acted on, and looked at again — a sweep after a long stop runs each missed level once,
+    in order. ``claimed``: levels already claimed (by the flip), acted on first. Then the
+    batch's notes, notifications and log rows are written."""
+    drafts, logs, notes = [], [], []
+    later: dict = defaultdict(list)
+    whole: set[int] = set()  # requests loaded whole (a level changes them)
+    while live or claimed:
+        if claimed is None:
             wanted, waiting = [], []
             for clock in live:
                 row = ctx.matrix.next_after(clock.kind, clock.escalation_level)
@@ -635,32 +715,31 @@ def _escalate_batch(ctx: _Context, batch: int, after: tuple | None, result: Swee
                 if clock.escalate_at != clock.escalation_anchor_at + row.delay:
                     later[row.delay].append(clock.pk)
             claimed = _claim_levels(ctx, wanted)
-            _reload_requests(
-                requests,
-                {i.clock.request_id for i in claimed if _writes_request(i.row) and i.clock.request_id not in whole},
-            )
-            whole.update(i.clock.request_id for i in claimed if _writes_request(i.row))
-            for item in claimed:
-                if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
-                    # A note of this request is waiting: written first, so the timeline
-                    # keeps the order in which the levels acted.
-                    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-                    notes = []
-                request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
-                requests[item.clock.request_id] = request  # the next clock of this request sees the changes
-                drafts += mine
-                logs.append(log)
-                notes.append(note)
-            live = [c.clock for c in claimed]
-        # Clocks only looked at: when to look again (None: nothing left to do).
-        for delay, ids in later.items():
-            SlaClock.objects.filter(pk__in=ids).update(
-                escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
-            )
-        request_notes_add(actor=ctx.system, notes=notes, now=ctx.now)
-        _write(ctx, drafts, logs, result)
-        result.escalated += len(logs)
-    return cursor
+        _reload_requests(
+            requests,
+            {i.clock.request_id for i in claimed if _writes_request(i.row) and i.clock.request_id not in whole},
+        )
+        whole.update(i.clock.request_id for i in claimed if _writes_request(i.row))
+        for item in claimed:
+            if _writes_request(item.row) and any(r.pk == item.clock.request_id for r, _m in notes):
+                # A note of this request is waiting: written first, so the timeline
+                # keeps the order in which the levels acted.
+                request_notes_add(actor=ctx.system, notes=notes, now=ctx.now, touch=False)
+                notes = []
+            request, mine, log, note = _escalate_level(ctx, item.clock, requests[item.clock.request_id], item.row)
+            requests[item.clock.request_id] = request  # the next clock of this request sees the changes
+            drafts += mine
+            logs.append(log)
+            notes.append(note)
+        live, claimed = [c.clock for c in claimed], None
+    # Clocks only looked at: when to look again (None: nothing left to do).
+    for delay, ids in later.items():
+        SlaClock.objects.filter(pk__in=ids).update(
+            escalate_at=(F("escalation_anchor_at") + delay) if delay is not None else None
+        )
+    request_notes_add(actor=ctx.system, notes=notes, now=ctx.now, touch=False)
+    _write(ctx, drafts, logs, result)
+    result.escalated += len(logs)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -680,7 +759,7 @@ def sla_sweep(
         ctx = _Context(now, matrix or Matrix.load(), slow_ms=slow_ms)
         started = time.perf_counter()
         while True:
-            flipped = _flip_batch(ctx, batch)
+            flipped = _flip_batch(ctx, batch, result)
             result.flipped += flipped
             if flipped < batch:
                 break

@@ -495,11 +495,16 @@ def request_add_note(*, actor, request: ServiceRequest, text: str | Message, now
 
 
 @transaction.atomic
-def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None) -> int:
+def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]], now=None, touch: bool = True) -> int:
     """:func:`request_add_note` for many requests at once (the SLA sweep's escalation
     notes): the same rows and checks — each request's ``updated_at``, a NOTE timeline
     row, an audit row and the change signal — in one UPDATE and two COPYs (``core.bulk``;
-    multi-row INSERTs on SQLite). Returns how many notes were written."""
+    multi-row INSERTs on SQLite). Returns how many notes were written.
+
+    ``touch=False``: the requests' ``updated_at`` is left as it is — for notes the system
+    writes about requests nobody changed (the SLA sweep's escalation notes: "Recently
+    changed" in the queue orders by what happened to a request, not by the sweep's
+    commentary, which reaches the dispatchers as notifications)."""
     rows = []
     for request, text in notes:
         if not request_can_act(actor, request):
@@ -511,7 +516,8 @@ def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]
     if not rows:
         return 0
     now = now or timezone.now()
-    ServiceRequest.objects.filter(pk__in=sorted({r.pk for r, _t in rows})).update(updated_at=now)
+    if touch:
+        ServiceRequest.objects.filter(pk__in=sorted({r.pk for r, _t in rows})).update(updated_at=now)
     by = person(actor)
     RowWriter(
         ServiceRequestEvent,
@@ -531,7 +537,8 @@ def request_notes_add(*, actor, notes: list[tuple[ServiceRequest, str | Message]
         at=now,
     )
     for request in {r.pk: r for r, _t in rows}.values():
-        request.updated_at = now
+        if touch:
+            request.updated_at = now
         _emit(request, "note")
     return len(rows)
 

@@ -102,6 +102,8 @@ def test_no_warning_for_paused_or_stopped_clocks(agent, django_capture_on_commit
 
 def test_breach_is_flipped_with_breach_by_and_level_one_acts(agent, supervisor, django_capture_on_commit_callbacks):
     request = file_request(agent, priority="urgent")
+    request.refresh_from_db()
+    changed = request.updated_at
     result = sweep(FILED + H + 25 * MIN, django_capture_on_commit_callbacks)
     # No warning once breached: the escalation speaks instead.
     assert (result.flipped, result.warned, result.escalated) == (1, 0, 1)
@@ -118,6 +120,10 @@ def test_breach_is_flipped_with_breach_by_and_level_one_acts(agent, supervisor, 
     # On the request's timeline, by the system user.
     note = ServiceRequestEvent.objects.filter(request=request, kind="note").get()
     assert note.actor.username == SYSTEM_USERNAME
+    # The system's note does not move the request in the queue's "Recently changed": nobody
+    # changed it (a level that raises the priority or reassigns does, through the services).
+    request.refresh_from_db()
+    assert request.updated_at == changed and note.at == FILED + H + 25 * MIN
     assert note.reason == "" and note.message == "sla.escalation"  # stored as a key with params
     assert note.text.startswith("SLA escalation level 1 (Level 1: agent and supervisor): ")
     assert "First response overdue by 25 min since 2026-03-09 10:00; notified 2." in note.text
@@ -138,10 +144,12 @@ def test_each_level_once_at_its_delay_priority_raised_and_mailed(
     sweep(due + H, django_capture_on_commit_callbacks)
     assert levels(request) == [1]
     mail.outbox.clear()
+    request.refresh_from_db()
+    changed = request.updated_at  # level 1's note left it
     sweep(due + 2 * H, django_capture_on_commit_callbacks)  # level 2: priority → high, e-mail
     assert levels(request) == [1, 2]
     request.refresh_from_db()
-    assert request.priority == "high"
+    assert request.priority == "high" and request.updated_at != changed  # a change: "Recently changed"
     update = ServiceRequestEvent.objects.filter(request=request, kind="update").get()
     assert update.actor.username == SYSTEM_USERNAME
     assert [m.to for m in mail.outbox] == [["supervisor@example.com"]]
