@@ -340,3 +340,22 @@ def test_api_appointments_and_plans(client, dispatcher, tech, reg, technician, m
         api(client, "post", f"/appointments/{new_id}/move", {**body, "reason": "x", "asked_by": "company"}).status_code
         == 404
     )
+
+
+def test_request_page_panel_never_says_no_technician_when_one_holds_the_job(client, dispatcher, agent, tech, reg):
+    """A request assigned to a technician (status "assigned", no offer open, no visit booked):
+    the dispatch card says no visit is booked, not that there is no technician."""
+    from aftersales.dispatch.models import DispatchOffer
+    from aftersales.tickets.choices import Action
+    from aftersales.tickets.services import request_transition
+
+    sr = job(dispatcher, region=reg)
+    committed(request_transition)(actor=dispatcher, request=sr, action=Action.ASSIGN, technician=tech)
+    DispatchOffer.objects.filter(request=sr).delete()
+    body = login(client, dispatcher).get(reverse("tickets:detail", args=[sr.pk])).content.decode()
+    assert "dispatch-panel" in body
+    assert "No technician and no visit yet." not in body
+    assert "No visit booked yet." in body
+    unassigned = job(dispatcher, region=reg)
+    body = login(client, agent).get(reverse("tickets:detail", args=[unassigned.pk])).content.decode()
+    assert "No technician and no visit yet." in body
