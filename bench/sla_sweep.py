@@ -212,6 +212,22 @@ def _child(batch: int, queue) -> None:
     connections.close_all()
 
 
+def _merged(parts: list[SweepResult], cpu: CpuTimes, batch: int) -> SweepResult:
+    """The sweepers' results added up, plus a last sweep of what they left."""
+    total = SweepResult()
+    for part in parts:
+        for name in ("flipped", "warned", "escalated", "notifications", "busy"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        for phase, seconds in part.seconds.items():
+            total.seconds[phase] = max(total.seconds.get(phase, 0), seconds)
+    # Rows one sweeper skipped while another held their request: the next minute's sweep.
+    with cpu:
+        leftover = sla_sweep(batch=batch)
+    for name in ("flipped", "warned", "escalated", "notifications"):
+        setattr(total, name, getattr(total, name) + getattr(leftover, name))
+    return total
+
+
 def sweep_in_parallel(workers: int, batch: int, cpu: CpuTimes) -> SweepResult:
     """``workers`` processes sweeping the same rows at the same moment, like several Huey
     consumers on Redis: SKIP LOCKED spreads the rows, the claims keep each action single."""
@@ -228,19 +244,38 @@ def sweep_in_parallel(workers: int, batch: int, cpu: CpuTimes) -> SweepResult:
     parts = [queue.get() for _ in processes]
     for process in processes:
         process.join()
-    total = SweepResult()
-    for part, part_cpu in parts:
+    for _part, part_cpu in parts:
         cpu.add(part_cpu)
-        for name in ("flipped", "warned", "escalated", "notifications", "busy"):
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-        for phase, seconds in part.seconds.items():
-            total.seconds[phase] = max(total.seconds.get(phase, 0), seconds)
-    # Rows one sweeper skipped while another held their request: the next minute's sweep.
-    with cpu:
-        leftover = sla_sweep(batch=batch)
-    for name in ("flipped", "warned", "escalated", "notifications"):
-        setattr(total, name, getattr(total, name) + getattr(leftover, name))
-    return total
+    return _merged([part for part, _cpu in parts], cpu, batch)
+
+
+def sweep_in_threads(workers: int, batch: int, cpu: CpuTimes) -> SweepResult:
+    """``workers`` threads of one process sweeping at once: what ``sla_sweep_task`` does on a
+    backlog with the Huey consumer's thread workers (it queues helpers, see sla/tasks.py)."""
+    import threading
+
+    from django.db import connections
+
+    parts: list[SweepResult] = []
+    database = [0.0] * workers
+
+    def run(index: int) -> None:
+        try:
+            before = backend_cpu()
+            parts.append(sla_sweep(batch=batch))
+            database[index] = backend_cpu() - before
+        finally:
+            connections.close_all()
+
+    python = time.process_time()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cpu.python += time.process_time() - python
+    cpu.database += sum(database)
+    return _merged(parts, cpu, batch)
 
 
 def hold_kpi_drain() -> list:
@@ -294,6 +329,9 @@ def main() -> None:
     parser.add_argument("--warn", type=float, default=1.0, help="%% of clocks past their warning share.")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1, help="Sweep in this many processes at once.")
+    parser.add_argument(
+        "--threads", action="store_true", help="With --workers: threads of one process (Huey's thread workers)."
+    )
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--queries", action="store_true", help="Sweep 1's database time per kind of statement.")
     parser.add_argument(
@@ -325,7 +363,8 @@ def main() -> None:
     cpu = CpuTimes()
     started = time.perf_counter()
     if args.workers > 1:
-        result = sweep_in_parallel(args.workers, args.batch, cpu)
+        parallel = sweep_in_threads if args.threads else sweep_in_parallel
+        result = parallel(args.workers, args.batch, cpu)
     elif args.queries:
         times = QueryTimes()
         with cpu, connection.execute_wrapper(times):
@@ -347,7 +386,8 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(args.profile)
     if args.queries and args.workers <= 1:
         times.report()
-    label = f"{args.workers} sweepers at once" if args.workers > 1 else "one sweeper"
+    kind = "threads" if args.threads else "processes"
+    label = f"{args.workers} sweepers at once ({kind})" if args.workers > 1 else "one sweeper"
     print(f"sweep 1 (backlog, {label}): {elapsed:.2f} s  {result.as_dict()}")
     print(f"  {cpu} (load average {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
     due = before["due breaches"] + before["due warnings"]

@@ -745,6 +745,25 @@ def _levels_act(
 # --- the sweep ------------------------------------------------------------------------------
 
 
+def sla_due_count(limit: int, *, now: dt.datetime | None = None) -> int:
+    """The sweep's work due now: breaches to flip, warnings and escalation levels on the work
+    lists (a clock past its warning and its deadline counts twice), counted up to ``limit``
+    with three index probes of at most ``limit`` rows each. The periodic task asks it whether
+    a backlog is worth more sweepers (``sla.tasks``)."""
+    now = now or timezone.now()
+    due = (
+        SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lte=now),
+        SlaClock.objects.filter(warn_at__lte=now),
+        SlaClock.objects.filter(escalate_at__lte=now),
+    )
+    total = 0
+    for qs in due:
+        if total >= limit:
+            break
+        total += qs.order_by()[: limit - total].count()
+    return total
+
+
 def sla_sweep(
     *, now: dt.datetime | None = None, batch: int = DEFAULT_BATCH, slow_ms: int = 0, matrix: Matrix | None = None
 ) -> SweepResult:

@@ -67,20 +67,50 @@ def sla_refresh_open_task() -> int:
     return sla_refresh_open()
 
 
+def sla_sweep_helpers() -> int:
+    """How many more sweepers a backlog gets: the Huey consumer's other workers
+    (``settings.SLA_SWEEPERS`` sweepers in all), on a database that can skip locked rows
+    (PostgreSQL; SQLite takes one writer at a time)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if not connection.features.has_select_for_update_skip_locked:
+        return 0
+    return max(int(getattr(settings, "SLA_SWEEPERS", 1)) - 1, 0)
+
+
+@db_task()
+def sla_sweep_helper_task() -> dict:
+    """A second sweeper on a backlog, queued by ``sla_sweep_task``: another worker sweeps the
+    same rows at the same time (SKIP LOCKED spreads them, the claims keep each action single;
+    see escalation.py)."""
+    from .escalation import sla_sweep
+
+    return sla_sweep().as_dict()
+
+
 @db_periodic_task(crontab(minute="*"))
 def sla_sweep_task() -> dict:
     """Every minute: flip breaches, send due warnings, act on due escalation levels.
 
-    With several consumers (Redis) each may enqueue and run it at the same moment; the
-    sweep is built for that (rows are claimed, see escalation.py)."""
+    On a backlog (more than a batch due: a worker was down, a calendar edit moved many
+    deadlines into the past) it queues ``sla_sweep_helpers()`` more sweeps first, which the
+    consumer's other workers run beside this one. With several consumers (Redis) each may
+    enqueue and run it at the same moment; the sweep is built for that (rows are claimed,
+    see escalation.py)."""
     from huey.contrib.djhuey import HUEY
 
-    from .escalation import sla_sweep
+    from .escalation import DEFAULT_BATCH, sla_due_count, sla_sweep
     from .services import sla_refresh_pending
 
     # A drain lost with a worker that died leaves its flag set: the sweep catches up.
     HUEY.delete(PENDING_FLAG)
     sla_refresh_pending(limit=10_000_000)
+    helpers = sla_sweep_helpers()
+    # (Immediate mode runs a helper inline first: it sweeps the lot, this sweep finds the rest.)
+    if helpers and sla_due_count(DEFAULT_BATCH + 1) > DEFAULT_BATCH:
+        for _ in range(helpers):
+            sla_sweep_helper_task()
     result = sla_sweep()
     if result.flipped or result.warned or result.escalated:
         logger.info("SLA sweep: %s", result.as_dict())

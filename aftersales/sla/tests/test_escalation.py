@@ -11,7 +11,7 @@ from aftersales.accounts.choices import Role
 from aftersales.core.messages import render_value
 from aftersales.customers.tests.factories import CustomerFactory
 from aftersales.notifications.models import Notification, OutboxMessage
-from aftersales.sla.escalation import SYSTEM_USERNAME, sla_sweep
+from aftersales.sla.escalation import SYSTEM_USERNAME, sla_due_count, sla_sweep
 from aftersales.sla.models import EscalationLevel, SlaClock, SlaEscalation
 from aftersales.sla.services import sla_refresh
 from aftersales.tickets.models import ServiceRequestEvent
@@ -265,6 +265,32 @@ def test_sweep_command(agent, capsys):
     assert "flipped 1, warned 0, escalated 1" in out
     call_command("sla_sweep", "--now", (FILED + 2 * H).isoformat(), "--json")
     assert '"escalated": 0' in capsys.readouterr().out
+
+
+def test_due_count_adds_breaches_warnings_and_levels_up_to_a_limit(agent, django_capture_on_commit_callbacks):
+    file_request(agent, priority="urgent")  # first response: warning at 48 min, due at 1 h
+    file_request(agent, priority="urgent")
+    assert sla_due_count(10, now=FILED + 47 * MIN) == 0
+    assert sla_due_count(10, now=FILED + 50 * MIN) == 2  # two warnings
+    # Two breaches to flip and the two warnings not sent yet (the flip's pass drops them).
+    assert sla_due_count(10, now=FILED + 2 * H) == 4
+    assert sla_due_count(3, now=FILED + 2 * H) == 3
+    sweep(FILED + 2 * H, django_capture_on_commit_callbacks)  # flipped, level 1 done
+    assert sla_due_count(10, now=FILED + 2 * H) == 0
+    assert sla_due_count(10, now=FILED + 30 * H) == 2  # level 2 due on each
+
+
+def test_the_minute_task_queues_no_helper_sweep_without_skip_locked(agent, settings, monkeypatch):
+    """SQLite takes one writer at a time: a backlog is swept by one worker there."""
+    from django.db import connection
+
+    from aftersales.sla import tasks
+
+    settings.SLA_SWEEPERS = 2
+    expected = 1 if connection.features.has_select_for_update_skip_locked else 0
+    assert tasks.sla_sweep_helpers() == expected
+    settings.SLA_SWEEPERS = 1
+    assert tasks.sla_sweep_helpers() == 0
 
 
 def test_a_warning_moved_later_is_sent_again_then(agent, django_capture_on_commit_callbacks):

@@ -45,9 +45,9 @@ def staff(transactional_db, make_user):
     return make_user(Role.AGENT), make_user(Role.DISPATCHER), make_user(Role.MANAGER)
 
 
-def urgent_requests(agent, n):
+def urgent_requests(agent, n, first=0):
     made = []
-    for i in range(n):
+    for i in range(first, first + n):
         request = request_create(
             actor=agent,
             customer=CustomerFactory(phone=f"1390000{i:04d}"),
@@ -111,6 +111,27 @@ def test_two_sweepers_at_once_act_once_per_level(staff):
     assert total == len(requests) * len(LEVELS)
     assert sum(r.flipped for r in results) + leftover.flipped == len(requests)
     assert_exactly_once(requests)
+
+
+def test_the_minute_task_shares_a_backlog_with_a_helper_sweep(staff, settings, monkeypatch):
+    """More than a batch due: the periodic task queues SLA_SWEEPERS - 1 helper sweeps for the
+    consumer's other workers (run inline here: Huey is immediate under pytest), and every
+    level still acts once. A batch or less: no helper."""
+    from aftersales.sla import escalation, tasks
+
+    settings.SLA_SWEEPERS = 2
+    helpers = []
+    queue = tasks.sla_sweep_helper_task
+    monkeypatch.setattr(tasks, "sla_sweep_helper_task", lambda: helpers.append(queue()))
+    few = urgent_requests(staff[0], 1)
+    monkeypatch.setattr(escalation, "DEFAULT_BATCH", 2)  # a breach and its unsent warning: a batch
+    tasks.sla_sweep_task.call_local()
+    assert helpers == []
+    assert_exactly_once(few)
+    backlog = urgent_requests(staff[0], 3, first=3)  # 3 breaches and 3 warnings: more than a batch
+    tasks.sla_sweep_task.call_local()
+    assert len(helpers) == 1
+    assert_exactly_once(backlog)
 
 
 def test_sweeper_killed_mid_sweep_loses_nothing_and_repeats_nothing(staff):
