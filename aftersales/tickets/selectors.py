@@ -68,7 +68,12 @@ def request_get_for(user, *, pk: int | None = None, number: str | None = None) -
     """One request the user may see, or 404 (never 403: foreign objects do not exist)."""
     lookup = {"pk": pk} if pk is not None else {"number": (number or "").upper()}
     # No ``first()``: its ORDER BY pk costs a third of compiling this query, for one row.
-    obj = next(iter(request_list_for(user).select_related(*JOINED).filter(**lookup).order_by()[:1]), None)
+    # One request also joins its unit and address (PostgreSQL plans five joins in ~0.7 ms
+    # instead of ~0.25, and two queries fewer save ~1 ms of the caller's CPU: API detail
+    # 6.3–7.2 → 6.0 ms per call under bench/load.py).
+    obj = next(
+        iter(request_list_for(user).select_related(*JOINED, "unit", "address").filter(**lookup).order_by()[:1]), None
+    )
     if obj is None:
         raise Http404
     return related_load([obj])[0]

@@ -95,8 +95,8 @@ def test_api_create_with_idempotency_key(unit, bearer, django_assert_num_queries
         r = bearer.post("/api/requests", _body(unit), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert r.status_code == 201
     # The replay: token, unit; the key read (it is there: no insert), the first request,
-    # then read back as the detail reads it (request with 3 joins; unit, address, users).
-    with django_assert_num_queries(8):
+    # then read back as the detail reads it (request with 5 joins; users).
+    with django_assert_num_queries(6):
         again = bearer.post("/api/requests", _body(unit), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
 
@@ -147,18 +147,18 @@ def test_request_page(unit, web, django_assert_num_queries):
     # Its clocks as the worker leaves them after commit (a test transaction never commits);
     # a request without any clock yet costs one query more (is a refresh pending?).
     sla_refresh_pending()
-    # session, user; the request (customer, product, region joined); unit, address,
+    # session, user; the request (customer, product, region, unit, address joined);
     # users by pk; timeline, attachments, SLA clocks (and whether a refresh is pending), visits;
     # the complaints about it (the complaints app's card), its return/exchange cases (the returns
     # app's card) and its follow-up call (the feedback app's card), issue 13.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         r = web.get(f"/requests/{pk}/")
     assert r.status_code == 200
 
 
 def test_api_detail(unit, bearer, django_assert_num_queries):
     pk = ServiceRequest.objects.filter(customer=unit.owner).values_list("pk", flat=True).first()
-    # token; the request (customer, product, region joined); unit, address, users by pk.
-    with django_assert_num_queries(5):
+    # token; the request (customer, product, region, unit, address joined); users by pk.
+    with django_assert_num_queries(3):
         r = bearer.get(f"/api/requests/{pk}")
     assert r.status_code == 200
