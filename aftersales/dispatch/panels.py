@@ -11,6 +11,8 @@ from .permissions import BOOKING_ROLES, is_dispatcher
 from .selectors import active_offer, appointment_history
 
 BOOKABLE = (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS)
+# Past the visit: the card tells what happened, not what is still to come.
+FINISHED = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED, Status.CANCELLED)
 
 
 def request_dispatch_context(request, sr) -> dict:
@@ -22,11 +24,15 @@ def request_dispatch_context(request, sr) -> dict:
     held = sr.assigned_technician_id is not None or sr.assigned_organization_id is not None
     history = appointment_history(sr) if held or sr.status not in UNASSIGNED_STATUSES + (Status.NEW,) else []
     appt = next((a for a in reversed(history) if a.status in ("proposed", "confirmed")), None)
+    # With no visit open, the last one made (a finished job's visit), shown, never moved.
+    visited = None if appt else next((a for a in reversed(history) if a.status == "visited"), None)
     return {
         "request": request,
         "sr": sr,
         "offer": active_offer(sr) if held else None,
         "appointment": appt,
+        "visited": visited,
+        "finished": sr.status in FINISHED,
         "history": history,
         "show_suggestions": (dispatcher and sr.status in UNASSIGNED_STATUSES)
         or (user_is_partner(user) and sr.assigned_technician_id is None and sr.status == Status.ASSIGNED),

@@ -359,3 +359,32 @@ def test_request_page_panel_never_says_no_technician_when_one_holds_the_job(clie
     unassigned = job(dispatcher, region=reg)
     body = login(client, agent).get(reverse("tickets:detail", args=[unassigned.pk])).content.decode()
     assert "No technician and no visit yet." in body
+
+
+def test_request_page_panel_of_a_finished_job_shows_its_visit_or_says_none_is_on_record(client, dispatcher, tech, reg):
+    """A completed request is past its visit: the card shows the visit made, or says there is
+    none on record — not "no visit booked yet", as if one were still to come."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aftersales.dispatch.models import Appointment, DispatchOffer
+    from aftersales.tickets.choices import Action
+    from aftersales.tickets.models import ServiceRequest
+    from aftersales.tickets.services import request_transition
+
+    sr = job(dispatcher, region=reg)
+    committed(request_transition)(actor=dispatcher, request=sr, action=Action.ASSIGN, technician=tech)
+    DispatchOffer.objects.filter(request=sr).delete()
+    ServiceRequest.objects.filter(pk=sr.pk).update(status="completed")
+    page = reverse("tickets:detail", args=[sr.pk])
+    body = login(client, dispatcher).get(page).content.decode()
+    assert "No visit on record." in body and "No visit booked yet." not in body
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
+    Appointment.objects.create(
+        request=sr, technician=tech, window_start=start, window_end=start + dt.timedelta(hours=2), status="visited"
+    )
+    body = client.get(page).content.decode()
+    assert "No visit on record." not in body
+    assert f"{start:%Y-%m-%d %H:%M}–{start + dt.timedelta(hours=2):%H:%M} · Visited" in body
+    assert "Move the visit" not in body
