@@ -217,7 +217,7 @@ HUEY_IMMEDIATE = os.environ.get("HUEY_IMMEDIATE", "") == "1" or "pytest" in sys.
 # The worker's (``run_huey``) workers: threads by default (a create's SLA and KPI drains cost
 # the worker ~0.7 ms less CPU than with processes, bench/README.md); processes
 # (HUEY_WORKER_TYPE=process) let an SLA backlog's sweeps run without sharing one interpreter
-# lock (15,000 due: 3.9 s against 5.2 s with threads).
+# lock (15,000 due: 3.9 s against 5.05 s with threads).
 HUEY_WORKERS = int(os.environ.get("HUEY_WORKERS", "2"))
 HUEY_WORKER_TYPE = os.environ.get("HUEY_WORKER_TYPE", "thread")
 HUEY_CONSUMER = {"workers": HUEY_WORKERS, "worker_type": HUEY_WORKER_TYPE}

@@ -76,7 +76,7 @@ def sla_sweep_helpers() -> int:
 
     if not connection.features.has_select_for_update_skip_locked:
         return 0
-    return max(int(getattr(settings, "SLA_SWEEPERS", 1)) - 1, 0)
+    return max(settings.SLA_SWEEPERS - 1, 0)
 
 
 @db_task()

@@ -280,8 +280,8 @@ def test_due_count_adds_breaches_warnings_and_levels_up_to_a_limit(agent, django
     assert sla_due_count(10, now=FILED + 30 * H) == 2  # level 2 due on each
 
 
-def test_the_minute_task_queues_no_helper_sweep_without_skip_locked(agent, settings, monkeypatch):
-    """SQLite takes one writer at a time: a backlog is swept by one worker there."""
+def test_helper_sweeps_only_where_locked_rows_can_be_skipped(agent, settings):
+    """SLA_SWEEPERS - 1 helpers on PostgreSQL; none on SQLite, which takes one writer at a time."""
     from django.db import connection
 
     from aftersales.sla import tasks
