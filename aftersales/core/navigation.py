@@ -153,6 +153,10 @@ class MenuEntry:
 def menu_for(menu: str, request=None, *, user=None) -> list[MenuEntry]:
     """The entries ``user`` (default: ``request.user``) may open, in order, with their URLs."""
     user = user if user is not None else getattr(request, "user", None)
+    # The request's user is a lazy proxy: every attribute read through it costs a call. Asked
+    # once whether he is signed in (that loads him), then each entry asks the user himself.
+    if user is not None and user.is_authenticated:
+        user = getattr(user, "_wrapped", user)
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match is not None else ""
     entries = []

@@ -165,7 +165,7 @@ def queue(request):
         "selected_statuses": params.getlist("status"),
         "choices": {"service_type": ServiceType.choices, "priority": Priority.choices, "channel": Channel.choices},
         "selected": {k: params.getlist(k) for k in ("service_type", "priority", "channel", "region")},
-        "regions": list(region_list()) if not partial else [],
+        "regions": list(region_list().values_list("pk", "name")) if not partial else [],
         "filters_active": any(k not in ("sort", "cursor", "q") for k in params),
         "sort": result.sort if result else "-created",
         "sort_labels": SORT_LABELS.items(),

@@ -8,8 +8,11 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -132,6 +135,74 @@ def request_warranty_badge(service_request):
         return _warranty_html(WarrantyStatus.UNKNOWN, None)
     status = WarrantyStatus.IN_WARRANTY if service_request.in_warranty else WarrantyStatus.EXPIRED
     return _warranty_html(status, service_request.warranty_end)
+
+
+@register.simple_tag
+def timeline_items(events):
+    """The request page's timeline entries (``<li>``), built once in Python: a template loop read
+    some forty values per entry (a tenth of the page's CPU). Every value is escaped."""
+    return format_html_join("\n", "{}", ((_timeline_item(event),) for event in events))
+
+
+def _timeline_item(e):
+    head = format_html(
+        '<span class="fw-semibold">{}</span>',
+        e.get_action_display() if e.kind == "transition" else e.get_kind_display(),
+    )
+    if e.kind == "transition" and e.from_status:
+        head = format_html(
+            '{} {} <i class="bi bi-arrow-right"></i> {}', head, status_badge(e.from_status), status_badge(e.to_status)
+        )
+    elif e.kind in ("transition", "created"):
+        head = format_html("{} {}", head, status_badge(e.to_status))
+    parts = [
+        format_html(
+            '<li class="timeline-{}"><div class="small text-muted">{} · {}</div><div>{}</div>',
+            e.kind,
+            date_format(timezone.localtime(e.at), "Y-m-d H:i"),
+            e.actor.display_name if e.actor else _("System"),
+            head,
+        )
+    ]
+    data = e.data or {}
+    if data.get("technician_name"):
+        parts.append(
+            format_html(
+                '<div class="small"><i class="bi bi-person-gear"></i> {}: {}</div>',
+                _("Technician"),
+                data["technician_name"],
+            )
+        )
+    if e.kind == "attachment" and data.get("name"):
+        parts.append(format_html('<div class="small"><i class="bi bi-paperclip"></i> {}</div>', data["name"]))
+    if e.kind == "update":
+        for field, before, after in e.changes_shown():
+            values = {"field": capfirst(field), "before": before or "—", "after": after or "—"}
+            # The catalog's sentence with the values escaped (as {% blocktranslate %} does).
+            line = _("%(field)s: %(before)s → %(after)s") % {k: conditional_escape(v) for k, v in values.items()}
+            parts.append(format_html('<div class="small">{}</div>', mark_safe(line)))  # noqa: S308 - values escaped
+    text = e.text
+    if text:
+        parts.append(
+            format_html(
+                '<div class="small border-start ps-2 mt-1 text-break" style="white-space: pre-line">{}</div>', text
+            )
+        )
+    parts.append(mark_safe("</li>"))  # noqa: S308 - a constant
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.simple_tag
+def options(choices, selected=()):
+    """The ``<option>`` elements of ``(value, label)`` pairs, those whose value is in ``selected``
+    (a string or strings) marked selected: a filter's list drawn in one call, not a template
+    loop (a third of the cost, on every queue page)."""
+    chosen = {selected} if isinstance(selected, str) else {str(value) for value in selected}
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if str(value) in chosen else "", label) for value, label in choices),
+    )
 
 
 @register.filter

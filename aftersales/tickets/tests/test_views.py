@@ -19,7 +19,7 @@ from aftersales.customers.tests.factories import CustomerFactory
 from aftersales.sla.services import sla_refresh_pending
 from aftersales.tickets.choices import Action, Status
 from aftersales.tickets.models import Attachment, ServiceRequest, ServiceRequestEvent
-from aftersales.tickets.services import attachment_add, request_create, request_transition
+from aftersales.tickets.services import attachment_add, request_create, request_transition, request_update
 
 pytestmark = pytest.mark.django_db
 
@@ -440,6 +440,22 @@ def test_queue_query_count_does_not_grow(agent, dispatcher, technician, product,
     assert len(response.context["rows"]) == 25
 
 
+def test_queue_filter_form_keeps_what_was_chosen(dispatcher, region, sr):
+    url = reverse("tickets:queue")
+    html = (
+        web(dispatcher)
+        .get(url, {"priority": "high", "sort": "priority", "region": region.pk, "created_from": "2026-12-01"})
+        .content.decode()
+    )
+    assert '<option value="high" selected>' in html and '<option value="normal">' in html
+    assert '<option value="priority" selected>' in html and '<option value="-created">' in html
+    assert f'<option value="{region.pk}" selected>' in html
+    assert 'name="created_from" class="form-control form-control-sm" value="2026-12-01" id="id_created_from"' in html
+    bad = web(dispatcher).get(url, {"created_to": "not-a-date"})
+    assert bad.status_code == 400
+    assert 'class="form-control form-control-sm is-invalid" value="not-a-date"' in bad.content.decode()
+
+
 # --- detail ------------------------------------------------------------------
 
 
@@ -487,6 +503,23 @@ def test_detail_query_count(agent, dispatcher, sr, django_assert_max_num_queries
         response = client.get(reverse("tickets:detail", args=[sr.pk]))
     assert response.status_code == 200
     assert response.content.decode().count("?inline=1") == 5
+
+
+def test_detail_timeline_shows_each_step_escaped(agent, dispatcher, technician, sr):
+    # The timeline's entries are built in Python (tickets_ui.timeline_items): each kind says what
+    # happened, and what people typed is escaped.
+    web(agent).post(reverse("tickets:note", args=[sr.pk]), {"text": "<b>漏水</b> & E4"})
+    attachment_add(actor=agent, request=sr, upload=png("<x>.png"))
+    request_update(actor=agent, request=sr, priority="high")
+    request_transition(actor=dispatcher, request=sr, action=Action.ASSIGN, technician=technician)
+    html = web(dispatcher).get(reverse("tickets:detail", args=[sr.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = html[html.index('<ol class="timeline') : html.index("</ol>", html.index('<ol class="timeline'))]
+    assert timeline.count("<li ") == ServiceRequestEvent.objects.filter(request=sr).count()
+    assert "&lt;b&gt;漏水&lt;/b&gt; &amp; E4" in timeline and "<b>漏水" not in timeline
+    assert "&lt;x&gt;.png" in timeline and "<x>" not in timeline
+    assert "Priority: Normal → High" in timeline
+    assert f"Technician: {technician.display_name}" in timeline
+    assert '<i class="bi bi-arrow-right"></i> <span class="badge text-bg-primary status-assigned"' in timeline
 
 
 # --- detail posts --------------------------------------------------------------
