@@ -6,7 +6,8 @@ and plain static storage (as ``bench/kpis.py`` does), and loads several request 
 dispatcher uses and searches by number, phone, name and a description word). After a
 warm-up, each URL is loaded ``--loads`` times and the process CPU time of each load
 (``time.process_time``) is kept. Prints mean and median CPU ms per URL and per page kind,
-the queries of one load, the machine's load and the command that reproduces the figures.
+the queries and the Python function calls of one load (a count that does not move with the
+machine's load), the machine's load and the command that reproduces the figures.
 
 No server, no big database: the demo data is enough (the Python side is what is measured;
 on SQLite the database's own CPU is in the process and counted too, on PostgreSQL it is
@@ -101,6 +102,19 @@ def urls_for(user, pages: int) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def python_calls(client, url) -> int:
+    """The Python function calls of one load (cProfile's count): the same for the same code and
+    data whatever the machine's load, so a change's effect shows where CPU times are noise."""
+    import cProfile
+    import pstats
+
+    counter = cProfile.Profile()
+    counter.enable()
+    client.get(url)
+    counter.disable()
+    return pstats.Stats(counter).total_calls
+
+
 def main():
     args = parse_args()
     import django
@@ -144,6 +158,7 @@ def main():
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(url)
                 nq = len(queries)  # read now: the next request clears the connection's log
+                calls = python_calls(client, url)
                 if args.dump:
                     args.dump.mkdir(parents=True, exist_ok=True)
                     name = re.sub(r"[^\w.-]+", "_", f"{kind}-{label}")[:80]
@@ -157,7 +172,7 @@ def main():
                     times.append((time.process_time() - t) * 1000)
                     if profiler:
                         profiler.stop() if args.sample else profiler.disable()
-                results[kind].append((label, url, times, nq, len(response.content)))
+                results[kind].append((label, url, times, nq, calls, len(response.content)))
 
     print(
         f"{connection.vendor} {connection.settings_dict['NAME']}; user {args.user}; "
@@ -165,12 +180,19 @@ def main():
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     for kind in kinds:
-        print(f"\n{kind}: CPU ms per load          mean  median  queries    bytes")
-        everything = []
-        for label, _url, times, nq, size in results[kind]:
+        print(f"\n{kind}: CPU ms per load          mean  median  queries    calls    bytes")
+        everything, all_calls = [], 0
+        for label, _url, times, nq, calls, size in results[kind]:
             everything += times
-            print(f"  {label[:32]:32} {statistics.mean(times):6.2f} {statistics.median(times):7.2f} {nq:8d} {size:8d}")
-        print(f"  {'all':32} {statistics.mean(everything):6.2f} {statistics.median(everything):7.2f}")
+            all_calls += calls
+            print(
+                f"  {label[:32]:32} {statistics.mean(times):6.2f} {statistics.median(times):7.2f} {nq:8d} {calls:8d}"
+                f" {size:8d}"
+            )
+        mean_calls = all_calls // len(results[kind])
+        print(
+            f"  {'all':32} {statistics.mean(everything):6.2f} {statistics.median(everything):7.2f} {'':8} {mean_calls:8d}"
+        )
     if profiler and args.sample:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     elif profiler:
