@@ -8,6 +8,8 @@
 - ``demo_load``: the technicians' booked visits relative to now: today's and tomorrow's windows for the
   accepted demo jobs (``ctx.data["to_book"]`` from ``tickets.demo``), the oldest today, the newest
   tomorrow, then each day's route, planned in the morning (today) and now (tomorrow).
+- ``demo_finish``: the appointments of the history (``demo_history_visits``): each visit the requests'
+  timelines scheduled, visited in a window around its start, so a finished job's card shows its visit.
 
 Demo only: the passwords are public.
 """
@@ -19,6 +21,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.demo import DEMO_PASSWORD, OWN_ORG, PARTNER_ORG
@@ -207,9 +210,88 @@ def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> 
     return {"booked": booked, "technicians": len(by_technician)}
 
 
+# --- the visits of the history --------------------------------------------------------------
+
+HALF_HOUR = dt.timedelta(minutes=30)
+VISIT_WINDOW = dt.timedelta(hours=2)
+PUT_OFF = "联系不上客户，上门另约时间"  # demo text (Chinese on purpose, as the requests' words)
+
+
+def _half_hour(at: dt.datetime) -> dt.datetime:
+    """``at`` rounded down to the half hour."""
+    return at.replace(minute=at.minute - at.minute % 30, second=0, microsecond=0)
+
+
+def demo_history_visits(*, rng: random.Random) -> int:
+    """The appointments of the requests' history. ``tickets.demo`` walks "schedule visit" and "start
+    service" on the requests themselves (the booking services book from now on and cannot write a
+    past that the request has moved beyond), so each "schedule visit" gets its appointment here, as
+    the record of what happened: agreed then, with the technician, a two-hour window around the
+    "start service" that followed (visited), or given up when none followed (the customer asked to wait).
+    Requests that have appointments already, or are still scheduled, are left alone."""
+    from itertools import groupby
+
+    from aftersales.tickets.choices import Action, Status
+    from aftersales.tickets.models import ServiceRequestEvent
+
+    from .choices import AppointmentStatus
+    from .models import Appointment
+
+    events = (
+        ServiceRequestEvent.objects.filter(
+            kind=ServiceRequestEvent.Kind.TRANSITION,
+            action__in=[Action.SCHEDULE, Action.START],
+            request__appointments__isnull=True,
+        )
+        .exclude(request__status=Status.SCHEDULED)
+        .select_related("request__customer")
+        .order_by("request_id", "at", "id")
+    )
+    rows = []
+    for _request_id, steps in groupby(events, key=lambda e: e.request_id):
+        steps = list(steps)
+        for n, event in enumerate(steps):
+            if event.action != Action.SCHEDULE:
+                continue
+            request = event.request
+            started = steps[n + 1] if n + 1 < len(steps) and steps[n + 1].action == Action.START else None
+            if started is not None:
+                begin = _half_hour(timezone.localtime(started.at) - dt.timedelta(minutes=rng.uniform(5, 80)))
+                if begin < event.at:  # agreed shortly before: the window it fell in
+                    begin = _half_hour(timezone.localtime(started.at))
+                status, reason = AppointmentStatus.VISITED, ""
+            else:
+                next_day = timezone.localtime(event.at).date() + dt.timedelta(days=1)
+                begin = _at(next_day, rng.choice(WINDOWS)[0])
+                status, reason = AppointmentStatus.CANCELLED, PUT_OFF
+            rows.append(
+                Appointment(
+                    request=request,
+                    technician_id=started.actor_id if started is not None else request.assigned_technician_id,
+                    window_start=begin,
+                    window_end=begin + VISIT_WINDOW,
+                    status=status,
+                    reason=reason,
+                    agreed_with=request.contact_name or request.customer.name,
+                    created_by_id=event.actor_id,
+                    created_at=event.at,
+                    confirmed_at=event.at,
+                )
+            )
+    Appointment.objects.bulk_create(rows)
+    return len(rows)
+
+
 def demo_load(ctx) -> None:
     from django.utils import timezone
 
     to_book = ctx.data.get("to_book") or []
     made = demo_visits_book(rng=ctx.rng("dispatch.visits"), to_book=to_book, now=timezone.now())
     ctx.log(f"{made['booked']} visits booked today and tomorrow for {made['technicians']} technicians")
+
+
+def demo_finish(ctx) -> None:
+    # After every app's load: the apps above walk requests through visits too (returns' repairs, feedback's
+    # jobs completed lately).
+    history = demo_history_visits(rng=ctx.rng("dispatch.history"))
+    ctx.log(f"{history} appointments of the history")

@@ -24,6 +24,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization, User
 from aftersales.core.demos import DemoContext, weighted
 from aftersales.tickets.choices import Status
+from aftersales.tickets.demo import OFFICE_HOURS, within_hours
 
 from .choices import CallOutcome, FollowUpStatus, RemedyStatus
 from .models import FollowUp, Remedy, Survey
@@ -78,6 +79,8 @@ def demo_reference(ctx: DemoContext) -> None:
                     email=f"{username}@demo.aftersales.local",
                 )
     template_default_ensure()
+    # The requests' demo (below this app) makes the history's follow-up calls inside their window.
+    ctx.data["followup_window"] = followup_window
 
 
 def demo_present() -> bool:
@@ -113,13 +116,15 @@ def _answers(
 
 
 def _call_time(rng: random.Random, followup: FollowUp, now: dt.datetime) -> dt.datetime:
-    """When the agent called: mostly early in the window, now and then a little late."""
+    """When the agent called: mostly early in the window, now and then a little late; in working hours."""
     span = (followup.due_by - followup.due_from).total_seconds()
     if rng.random() < 0.06:
         moment = followup.due_by + dt.timedelta(hours=rng.uniform(1, 20))
     else:
         moment = followup.due_from + dt.timedelta(seconds=rng.uniform(0, 0.7) * span)
-    return min(moment, now - dt.timedelta(minutes=rng.randint(20, 300)))
+    # In the call centre's hours, before now and not before the window opened (``due_from`` lies in working hours).
+    latest = max(now - dt.timedelta(minutes=rng.randint(20, 300)), followup.due_from + (now - followup.due_from) / 2)
+    return max(within_hours(rng, moment, OFFICE_HOURS, before=latest), followup.due_from)
 
 
 def _make_calls(rng: random.Random, followup: FollowUp, now: dt.datetime, *, plan: str) -> FollowUp:

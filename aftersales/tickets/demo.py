@@ -4,7 +4,8 @@
   ``ctx.data["units"]``), filed through ``request_create`` and moved through ``request_transition``
   along legal paths, backdated step by step, relative to now: a healthy department on a normal day.
   The history (closed, cancelled, followed up) over the last weeks and months, answered within
-  minutes and visited within the day (a few visits late, escalated meanwhile); the open requests
+  minutes and visited within the day (a few visits late, escalated meanwhile), each step in the hours
+  its people work (``OFFICE_HOURS``, ``SITE_HOURS``), the follow-up call inside its window; the open requests
   filed over the last hours and days, placed in time by the SLA engine so that about 80 % are on
   time, 12 % at risk and 6 % breached; for each technician six accepted jobs in the regions he
   serves, which ``dispatch.demo`` books today and tomorrow. Everything goes through the services,
@@ -400,6 +401,15 @@ BRISK_MINUTES = {
     A.CANCEL: (30, 600),
 }
 
+# The hours the demo's people work (local time): customers file 07:00-23:00, the call centre answers
+# 08:00-21:00, technicians are on site 08:30-18:00. A step of the history that would fall outside its
+# hours waits for the next opening; urgent requests are acknowledged at any hour (the hotline). Site hours:
+# the technicians' shift (``dispatch.demo``) and the half hour a last job may run over.
+FILING_HOURS = (datetime.time(7), datetime.time(23))
+OFFICE_HOURS = (datetime.time(8), datetime.time(21))
+SITE_HOURS = (datetime.time(8, 30), datetime.time(18))
+ON_SITE = {A.START, A.WAIT_PARTS, A.REQUEST_QUOTE, A.COMPLETE}
+
 
 @dataclass
 class Job:
@@ -458,6 +468,80 @@ def _steps(rng: random.Random, path: list[str], *, within: float | None = None) 
     return steps
 
 
+def in_hours(at: datetime.datetime, hours: tuple[datetime.time, datetime.time]) -> bool:
+    return hours[0] <= timezone.localtime(at).time() < hours[1]
+
+
+def within_hours(
+    rng: random.Random,
+    at: datetime.datetime,
+    hours: tuple[datetime.time, datetime.time],
+    *,
+    before: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """``at`` if it lies within the daily ``hours``, else a few minutes after the next opening; when that
+    is not before ``before``, a few minutes before ``before`` or before the last closing ahead of it."""
+    opens, closes = hours
+    if not in_hours(at, hours):
+        local = timezone.localtime(at)
+        day = local.date() if local.time() < opens else local.date() + datetime.timedelta(days=1)
+        at = timezone.make_aware(datetime.datetime.combine(day, opens), local.tzinfo)
+        at += datetime.timedelta(minutes=rng.uniform(2, 75))
+    if before is None or at < before:
+        return at
+    local = timezone.localtime(before)
+    if in_hours(before, hours):
+        opening = timezone.make_aware(datetime.datetime.combine(local.date(), opens), local.tzinfo)
+        return max(before - datetime.timedelta(minutes=rng.uniform(1, 20)), opening)
+    day = local.date() if local.time() >= closes else local.date() - datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, closes), local.tzinfo) - datetime.timedelta(
+        minutes=rng.uniform(5, 90)
+    )
+
+
+def _online(customer: Customer) -> str:
+    """The channel of a request filed at night: the portal when the customer has an account, else WeChat."""
+    return Channel.PORTAL if customer.user_id else Channel.WECHAT
+
+
+def _working_hours(
+    rng: random.Random,
+    created: datetime.datetime,
+    path: list[str],
+    steps: list[float],
+    *,
+    urgent: bool,
+    placed: bool,
+    now: datetime.datetime,
+    follow_up: Callable | None = None,
+) -> tuple[datetime.datetime, list[float]]:
+    """``created`` and ``steps`` with every step in its people's hours (``OFFICE_HOURS``, ``SITE_HOURS``)
+    and the filing in ``FILING_HOURS``. ``placed``: the filing moment was set by the SLA engine and stays;
+    then the steps stay as they were if the hours would push them past ``now``. Otherwise the whole
+    history moves back by whole days (the times of day kept; whole weeks when it has a follow-up call,
+    whose window counts working days) when it would end after ``now``. ``follow_up``: (completed at) ->
+    the call's window (``feedback.window.Window``) or None; the call is made early in it."""
+    start = created if placed else within_hours(rng, created, FILING_HOURS)
+    at, moved = start, []
+    for action, minutes in zip(path, steps, strict=True):
+        step = at + datetime.timedelta(minutes=minutes)
+        window = follow_up(at) if follow_up is not None and action == A.FOLLOW_UP else None
+        if window is not None:
+            step = window.due_from + min(window.due_by - window.due_from, datetime.timedelta(hours=6)) * rng.random()
+        if not (urgent and action == A.ACKNOWLEDGE):
+            step = within_hours(rng, step, SITE_HOURS if action in ON_SITE else OFFICE_HOURS)
+        moved.append((step - at).total_seconds() / 60)
+        at = step
+    if at < now:
+        return start, moved
+    if placed:
+        return created, steps
+    days = (at - now).days + 1
+    if A.FOLLOW_UP in path:
+        days = 7 * -(-days // 7)
+    return start - datetime.timedelta(days=days), moved
+
+
 def demo_load(ctx: DemoContext) -> None:
     """The demo set's requests (see ``HISTORY_COUNTS``, ``OPEN_ZONES``): a job goes only to a technician who
     serves the customer's region (``ctx.data["coverage"]`` from ``dispatch.demo``); open requests are placed
@@ -472,6 +556,7 @@ def demo_load(ctx: DemoContext) -> None:
     coverage: dict[str, list[User]] = ctx.data.get("coverage") or {}
     filed_at = ctx.data.get("sla_filed_at")
     checkpoint, settle = ctx.data.get("sla_checkpoint"), ctx.data.get("sla_settle")
+    followup_window = ctx.data.get("followup_window")  # (completed at, service type) -> window, from feedback
     spec_by_product = {p.product.pk: p for p in ref.products}
     now = timezone.now().replace(microsecond=0)
     count = ctx.option("requests", SMALL_REQUESTS)
@@ -518,17 +603,30 @@ def demo_load(ctx: DemoContext) -> None:
         if created is None:
             low, high = (0.05, 0.7) if job.fraction is not None else job.age_days
             created = now - datetime.timedelta(days=rng.uniform(low, high))
-        if job.to_book and booked_today.get(technician.pk, 0) < BOOKED_TODAY:
+        early_shift = None
+        early = job.to_book and booked_today.get(technician.pk, 0) < BOOKED_TODAY
+        if early:
             # One of the jobs booked into today's windows (dispatch's demo takes each technician's
             # oldest): filed before the working day began, so it was agreed before the first visit.
             booked_today[technician.pk] = booked_today.get(technician.pk, 0) + 1
             day_began = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(7)))
             if day_began < now:
                 created = min(created, day_began - datetime.timedelta(minutes=rng.uniform(20, 180)))
+                early_shift = day_began  # answered, assigned and accepted by the early shift (see below)
+                facts["channel"] = _online(customer)  # came in overnight
+        if job.fraction is not None and job.target != Status.NEW and not in_hours(created, FILING_HOURS):
+            facts["channel"] = _online(customer)  # filed at night (the targets still running do not look at it)
         if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken
             created = max(created, now - datetime.timedelta(minutes=rng.uniform(3, 50)))
+        if job.late:  # filed in the morning: the late start, a day and a few hours later, is in site hours
+            morning = timezone.localtime(created).replace(hour=7, minute=0, second=0, microsecond=0)
+            created = morning + datetime.timedelta(minutes=rng.uniform(0, 210))
         age = (now - created).total_seconds() / 60
         steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
+        if early_shift is not None:  # the early shift (07:00) acknowledges (urgent: the hotline, at once), assigns,
+            # and the technician accepts by 07:40, before he sets off
+            wait = 0 if facts["priority"] == Priority.URGENT else (early_shift - created).total_seconds() / 60
+            steps = [wait + rng.uniform(1, 8), rng.uniform(5, 20), rng.uniform(3, 12)]
         before = None
         if job.late and checkpoint is not None:
             start = job.path.index(A.START)
@@ -536,6 +634,10 @@ def demo_load(ctx: DemoContext) -> None:
             before = (A.START, checkpoint)
         if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
             created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
+        if not early:  # (booked today: filed and accepted before the working day, see above)
+            follow_up = (lambda at, kind=facts["service_type"]: followup_window(at, kind)) if followup_window else None
+            created, steps = _working_hours(rng, created, job.path, steps, urgent=facts["priority"] == Priority.URGENT,
+                                            placed=job.fraction is not None, now=now, follow_up=follow_up)  # fmt: skip
         walk = {"customer": customer, "target": job.target, "spec": spec, "unit": unit, "path": job.path,
                 "created": created, "steps": steps, "technician": technician, "facts": facts, "before": before}  # fmt: skip
         planned.append((created, i, job, walk))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from aftersales.accounts.choices import OrganizationKind, Role
 from aftersales.complaints.models import Complaint
 from aftersales.dispatch.models import Appointment, RoutePlan, TechnicianProfile
-from aftersales.feedback.models import Survey
+from aftersales.feedback.models import FollowUp, Survey
 from aftersales.notifications.models import Notification
 from aftersales.sla.models import SlaEscalation
 from aftersales.sla.selectors import sla_headline, sla_statuses
@@ -126,3 +126,53 @@ def test_customers_are_satisfied_and_complaints_answered_in_time(now):
     open_overdue = [c for c in complaints if c.answered_at is None and c.due_at < now]
     assert 1 <= len(open_overdue) <= 2  # the one escalated
     assert any(c.escalation_level >= 1 for c in open_overdue)
+
+
+def test_the_history_happens_in_working_hours(now):
+    """Closed requests were filed between 07:00 and 23:00, answered and dispatched between 08:00 and 21:00 (an
+    urgent request is acknowledged at any hour: the hotline) and visited between 08:30 and 18:00, local time —
+    not a technician starting work at four in the morning."""
+    on_site = {"start", "wait_parts", "request_quote", "complete"}
+    history = ServiceRequest.objects.filter(status__in=[Status.CLOSED, Status.CANCELLED, Status.FOLLOWED_UP])
+    assert history.count() >= 100
+    odd = []
+    for request in history.prefetch_related("events"):
+        if not dt.time(7) <= timezone.localtime(request.created_at).time() < dt.time(23):
+            odd.append((request.number, "filed", timezone.localtime(request.created_at)))
+        for event in request.events.all():
+            if event.kind != "transition" or (event.action == "acknowledge" and request.priority == "urgent"):
+                continue
+            hours = (dt.time(8, 30), dt.time(18)) if event.action in on_site else (dt.time(8), dt.time(21))
+            if not hours[0] <= timezone.localtime(event.at).time() < hours[1]:
+                odd.append((request.number, event.action, timezone.localtime(event.at)))
+    assert not odd, odd[:10]
+
+
+def test_follow_up_calls_are_made_inside_their_window(now):
+    """The history's "Record follow-up" steps fall in the window its completion note announces (24–72 h of
+    working days after completion), not before the window opened."""
+    calls = 0
+    for followup in FollowUp.objects.filter(kind="completion").select_related("request"):
+        recorded = followup.request.events.filter(kind="transition", action="follow_up").order_by("at").first()
+        if recorded is not None:
+            calls += 1
+            assert followup.due_from <= recorded.at <= followup.due_by, followup.request.number
+    assert calls >= 50
+
+
+def test_finished_visits_are_on_record(now):
+    """A request of the history that was visited shows its visit in the dispatch card: an appointment, visited,
+    agreed when the visit was scheduled, whose window the technician arrived in (not "no visit on record")."""
+    started = (
+        ServiceRequest.objects.filter(status__in=[Status.CLOSED, Status.FOLLOWED_UP], events__action="start")
+        .distinct()
+        .prefetch_related("appointments", "events")
+    )
+    assert len(started) >= 50
+    for request in started:
+        visited = [a for a in request.appointments.all() if a.status == "visited"]
+        assert visited, request.number
+        start = max(e.at for e in request.events.all() if e.action == "start")
+        scheduled = [e.at for e in request.events.all() if e.action == "schedule"]
+        assert any(a.window_start <= start < a.window_end for a in visited), request.number
+        assert all(a.created_at in scheduled for a in visited), request.number

@@ -115,3 +115,26 @@ def test_bulk_numbers_continue_the_live_sequence():
 
     number = request_number_next()
     assert not ServiceRequest.objects.filter(number=number).exists()
+
+
+def test_within_hours_moves_a_moment_into_the_working_day():
+    import datetime as dt
+
+    from aftersales.tickets.demo import OFFICE_HOURS, in_hours, within_hours
+
+    rng = random.Random(3)
+    tz = timezone.get_current_timezone()
+
+    def local(text):
+        return dt.datetime.fromisoformat(text).replace(tzinfo=tz)
+
+    assert within_hours(rng, local("2026-12-07T10:00"), OFFICE_HOURS) == local("2026-12-07T10:00")
+    night = within_hours(rng, local("2026-12-07T22:30"), OFFICE_HOURS)  # the next morning, soon after 08:00
+    assert local("2026-12-08T08:00") < night < local("2026-12-08T09:20")
+    early = within_hours(rng, local("2026-12-07T03:00"), OFFICE_HOURS)
+    assert local("2026-12-07T08:00") < early < local("2026-12-07T09:20")
+    # Not after ``before``: the last working moment ahead of it.
+    late = within_hours(rng, local("2026-12-07T22:30"), OFFICE_HOURS, before=local("2026-12-08T06:00"))
+    assert late < local("2026-12-07T21:00") and in_hours(late, OFFICE_HOURS)
+    soon = within_hours(rng, local("2026-12-07T03:00"), OFFICE_HOURS, before=local("2026-12-07T08:05"))
+    assert local("2026-12-07T08:00") <= soon < local("2026-12-07T08:05")
