@@ -256,9 +256,13 @@ def demo_history_visits(*, rng: random.Random) -> int:
             request = event.request
             started = steps[n + 1] if n + 1 < len(steps) and steps[n + 1].action == Action.START else None
             if started is not None:
-                begin = _half_hour(timezone.localtime(started.at) - dt.timedelta(minutes=rng.uniform(5, 80)))
-                if begin < event.at:  # agreed shortly before: the window it fell in
-                    begin = _half_hour(timezone.localtime(started.at))
+                local = timezone.localtime(started.at)
+                begin = _half_hour(local - dt.timedelta(minutes=rng.uniform(5, 80)))
+                # Within the working day (08:00-18:00) when the start allows it.
+                begin = min(max(begin, _at(local.date(), dt.time(8))), _at(local.date(), dt.time(16)))
+                if begin < event.at or not begin <= started.at < begin + VISIT_WINDOW:  # agreed shortly before
+                    latest = min(_half_hour(local), _at(local.date(), dt.time(16)))
+                    begin = max(_half_hour(timezone.localtime(event.at)), latest)
                 status, reason = AppointmentStatus.VISITED, ""
             else:
                 next_day = timezone.localtime(event.at).date() + dt.timedelta(days=1)

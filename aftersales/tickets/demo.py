@@ -401,14 +401,16 @@ BRISK_MINUTES = {
     A.CANCEL: (30, 600),
 }
 
-# The hours the demo's people work (local time): customers file 07:00-23:00, the call centre answers
-# 08:00-21:00, technicians are on site 08:30-18:00. A step of the history that would fall outside its
-# hours waits for the next opening; urgent requests are acknowledged at any hour (the hotline). Site hours:
-# the technicians' shift (``dispatch.demo``) and the half hour a last job may run over.
+# The hours the demo's people work (local time): customers file 07:00-23:00 and the service hotline
+# acknowledges at once, at any hour; dispatchers and agents work 08:00-21:00, technicians are on site
+# 08:30-18:00 (their shift in ``dispatch.demo`` and the half hour a last job may run over). A step of the
+# history that would fall outside its hours waits for the next opening; a visit that would start after
+# the technicians' day takes the end of that day when it can, else the next morning.
 FILING_HOURS = (datetime.time(7), datetime.time(23))
 OFFICE_HOURS = (datetime.time(8), datetime.time(21))
 SITE_HOURS = (datetime.time(8, 30), datetime.time(18))
 ON_SITE = {A.START, A.WAIT_PARTS, A.REQUEST_QUOTE, A.COMPLETE}
+HOTLINE = {A.ACKNOWLEDGE, A.RESOLVE_AT_INTAKE}
 
 
 @dataclass
@@ -510,13 +512,12 @@ def _working_hours(
     path: list[str],
     steps: list[float],
     *,
-    urgent: bool,
     placed: bool,
     now: datetime.datetime,
     follow_up: Callable | None = None,
 ) -> tuple[datetime.datetime, list[float]]:
-    """``created`` and ``steps`` with every step in its people's hours (``OFFICE_HOURS``, ``SITE_HOURS``)
-    and the filing in ``FILING_HOURS``. ``placed``: the filing moment was set by the SLA engine and stays;
+    """``created`` and ``steps`` with every step in its people's hours (the hotline's at any hour,
+    ``OFFICE_HOURS``, ``SITE_HOURS``) and the filing in ``FILING_HOURS``. ``placed``: the filing moment was set by the SLA engine and stays;
     then the steps stay as they were if the hours would push them past ``now``. Otherwise the whole
     history moves back by whole days (the times of day kept; whole weeks when it has a follow-up call,
     whose window counts working days) when it would end after ``now``. ``follow_up``: (completed at) ->
@@ -528,7 +529,12 @@ def _working_hours(
         window = follow_up(at) if follow_up is not None and action == A.FOLLOW_UP else None
         if window is not None:
             step = window.due_from + min(window.due_by - window.due_from, datetime.timedelta(hours=6)) * rng.random()
-        if not (urgent and action == A.ACKNOWLEDGE):
+        if action == A.START and not in_hours(step, SITE_HOURS):  # the nearer of the day's end and the next morning
+            morning = within_hours(rng, step, SITE_HOURS)
+            evening = within_hours(rng, step, SITE_HOURS, before=step)
+            near = evening > at + datetime.timedelta(minutes=30) and step - evening < morning - step
+            step = evening if near else morning
+        elif action not in HOTLINE:
             step = within_hours(rng, step, SITE_HOURS if action in ON_SITE else OFFICE_HOURS)
         moved.append((step - at).total_seconds() / 60)
         at = step
@@ -612,7 +618,7 @@ def demo_load(ctx: DemoContext) -> None:
             day_began = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(7)))
             if day_began < now:
                 created = min(created, day_began - datetime.timedelta(minutes=rng.uniform(20, 180)))
-                early_shift = day_began  # answered, assigned and accepted by the early shift (see below)
+                early_shift = day_began  # assigned and accepted by the early shift (see below)
                 facts["channel"] = _online(customer)  # came in overnight
         if job.fraction is not None and job.target != Status.NEW and not in_hours(created, FILING_HOURS):
             facts["channel"] = _online(customer)  # filed at night (the targets still running do not look at it)
@@ -623,10 +629,11 @@ def demo_load(ctx: DemoContext) -> None:
             created = morning + datetime.timedelta(minutes=rng.uniform(0, 210))
         age = (now - created).total_seconds() / 60
         steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
-        if early_shift is not None:  # the early shift (07:00) acknowledges (urgent: the hotline, at once), assigns,
-            # and the technician accepts by 07:40, before he sets off
-            wait = 0 if facts["priority"] == Priority.URGENT else (early_shift - created).total_seconds() / 60
-            steps = [wait + rng.uniform(1, 8), rng.uniform(5, 20), rng.uniform(3, 12)]
+        if early_shift is not None:  # the hotline acknowledges at once; the early shift (07:00) assigns and the
+            # technician accepts by 07:40, before he sets off
+            acknowledged = rng.uniform(1, 8)
+            wait = max(0.0, (early_shift - created).total_seconds() / 60 - acknowledged)
+            steps = [acknowledged, wait + rng.uniform(5, 20), rng.uniform(3, 12)]
         before = None
         if job.late and checkpoint is not None:
             start = job.path.index(A.START)
@@ -636,8 +643,8 @@ def demo_load(ctx: DemoContext) -> None:
             created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
         if not early:  # (booked today: filed and accepted before the working day, see above)
             follow_up = (lambda at, kind=facts["service_type"]: followup_window(at, kind)) if followup_window else None
-            created, steps = _working_hours(rng, created, job.path, steps, urgent=facts["priority"] == Priority.URGENT,
-                                            placed=job.fraction is not None, now=now, follow_up=follow_up)  # fmt: skip
+            created, steps = _working_hours(rng, created, job.path, steps, placed=job.fraction is not None, now=now,
+                                            follow_up=follow_up)  # fmt: skip
         walk = {"customer": customer, "target": job.target, "spec": spec, "unit": unit, "path": job.path,
                 "created": created, "steps": steps, "technician": technician, "facts": facts, "before": before}  # fmt: skip
         planned.append((created, i, job, walk))
