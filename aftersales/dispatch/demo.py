@@ -212,7 +212,6 @@ def demo_visits_book(*, rng: random.Random, to_book: list, now: dt.datetime) -> 
 
 # --- the visits of the history --------------------------------------------------------------
 
-HALF_HOUR = dt.timedelta(minutes=30)
 VISIT_WINDOW = dt.timedelta(hours=2)
 PUT_OFF = "联系不上客户，上门另约时间"  # demo text (Chinese on purpose, as the requests' words)
 
@@ -227,7 +226,8 @@ def demo_history_visits(*, rng: random.Random) -> int:
     service" on the requests themselves (the booking services book from now on and cannot write a
     past that the request has moved beyond), so each "schedule visit" gets its appointment here, as
     the record of what happened: agreed then, with the technician, a two-hour window around the
-    "start service" that followed (visited), or given up when none followed (the customer asked to wait).
+    "start service" that followed (visited), or cancelled when none followed (the customer could not be
+    reached and waits for another date).
     Requests that have appointments already, or are still scheduled, are left alone."""
     from itertools import groupby
 
