@@ -19,7 +19,7 @@ from .models import Customer, CustomerAddress, Region
 from .services import address_create, customer_create, region_create
 
 DEMO_ORDER = 20
-SMALL_CUSTOMERS = 200
+SMALL_CUSTOMERS = 400
 
 # code, name, province, city, district, remote?, latitude, longitude, streets
 REGIONS = [

@@ -41,7 +41,7 @@ from .window import followup_window
 DEMO_ORDER = 88
 MORE_AGENTS = [("agent2", "王", "芳"), ("agent3", "陈", "静")]
 
-OVERALL_WEIGHTS = {5: 54, 4: 36, 3: 6, 2: 3, 1: 1}
+OVERALL_WEIGHTS = {5: 62, 4: 35, 3: 2, 2: 0.7, 1: 0.3}
 GOOD_COMMENTS = ["师傅很专业，讲解也清楚", "上门准时，服务态度好", "修好了，谢谢", "", "", "很满意", "效率很高，点赞"]
 BAD_COMMENTS = {
     "late": "约好上午来，下午三点才到，也没提前打电话",
@@ -93,9 +93,8 @@ def _answers(
     overall = overall or weighted(rng, OVERALL_WEIGHTS)
     answers: dict = {"overall": overall}
     for name in ("tangibles", "reliability", "responsiveness", "assurance", "empathy"):
-        answers[name] = max(
-            1, min(5, overall + rng.choice((-1, 0, 0, 0, 1)) if overall >= 4 else overall + rng.choice((-1, 0, 1, 1)))
-        )
+        spread = (-1, 0, 0, 0, 0, 1, 1) if overall >= 4 else (-1, 0, 1, 1)
+        answers[name] = max(1, min(5, overall + rng.choice(spread)))
     answers["recommend"] = {5: rng.choice((9, 10, 10)), 4: rng.choice((7, 8, 9)), 3: rng.choice((5, 6, 7))}.get(
         overall, rng.randint(0, 4)
     )
@@ -229,7 +228,7 @@ def demo_load(ctx: DemoContext) -> None:
         )
     # Calls made already inside windows that are still open (the early birds of today).
     for followup in [f for f in waiting if f.due_by >= now - dt.timedelta(hours=12) and f.due_from < now]:
-        if rng.random() < 0.5:
+        if rng.random() < 0.8:
             _make_calls(rng, followup, now, plan="reached")
             made += 1
     _remedies(rng, now)

@@ -39,7 +39,7 @@ from .models import ServiceRequest
 from .services import request_create, request_transition
 
 DEMO_ORDER = 40
-SMALL_REQUESTS = 300
+SMALL_REQUESTS = 800
 DAY_MINUTES = 24 * 60
 
 # category code -> problem descriptions for repairs
@@ -349,11 +349,15 @@ def demo_present() -> bool:
 # history closed over the last weeks, the open requests filed over the last hours and days, most of them
 # on time. How many of each: status -> count (closed requests fill up to ``requests``).
 HISTORY_COUNTS = {
-    Status.CANCELLED: 12,
-    Status.FOLLOWED_UP: 14,
-    Status.COMPLETED: 14,
-    Status.REOPENED: 3,
+    Status.CANCELLED: 24,
+    Status.FOLLOWED_UP: 36,
+    Status.COMPLETED: 24,
+    Status.REOPENED: 4,
 }
+# The closed history comes in at a steady pace: most of it over the last month (the dashboard's default
+# period), the rest over the two months before.
+CLOSED_AGES = ((3, 31), (31, 90))
+CLOSED_RECENT = 0.8
 # Open requests not yet visited: status -> (on time, at risk, breached) by the SLA engine at load time.
 OPEN_ZONES = {
     Status.NEW: (10, 2, 0),
@@ -370,6 +374,7 @@ OPEN_COUNTS = {
 }
 # History: a few visits were late (on site after the target), escalated while the breach was open.
 LATE_VISITS = 6
+REPEAT_SHARE = 0.02  # requests for a unit serviced before (a repeat repair when within 30 days)
 LATE_START_MINUTES = (26 * 60, 31 * 60)
 JOBS_PER_TECHNICIAN = 7  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
 BOOKED_TODAY = 3  # of them, booked into today's windows (the oldest: ``dispatch.demo.TODAY_VISITS``)
@@ -387,7 +392,8 @@ RUNNING = {
 # Minutes per step of a healthy department (min, max): answered within minutes, on site within the day.
 BRISK_MINUTES = {
     **STEP_MINUTES,
-    A.ACKNOWLEDGE: (1, 6),
+    A.ACKNOWLEDGE: (0.5, 5.25),  # nineteen calls in twenty answered within five minutes
+    A.RESOLVE_AT_INTAKE: (0.5, 5.25),  # answered on the call
     A.ASSIGN: (10, 90),
     A.ACCEPT: (5, 40),
     A.DECLINE: (10, 60),
@@ -447,14 +453,15 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
     for _ in range(JOBS_PER_TECHNICIAN * technicians):
         jobs.append(Job(Status.ACCEPTED, list(PATHS[Status.ACCEPTED][0]), fraction=rng.uniform(0.1, 0.7), field=True,
                         to_book=True))  # fmt: skip
-    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (3, 14), Status.REOPENED: (4, 12)}
+    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (2.5, 7), Status.REOPENED: (4, 12)}
     for status, n in HISTORY_COUNTS.items():
         for _ in range(n):
             path = rng.choice(PATHS[status])
             jobs.append(Job(status, list(path), age_days=ages.get(status, (3, 75)), field=A.ASSIGN in path))
     while len(jobs) < count:
         path = rng.choice(PATHS[Status.CLOSED])
-        jobs.append(Job(Status.CLOSED, list(path), age_days=(3, 90), field=A.ASSIGN in path))
+        ages = CLOSED_AGES[0] if rng.random() < CLOSED_RECENT else CLOSED_AGES[1]
+        jobs.append(Job(Status.CLOSED, list(path), age_days=ages, field=A.ASSIGN in path))
     late = [j for j in jobs if j.target == Status.CLOSED and j.path == PATHS[Status.CLOSED][0]][:LATE_VISITS]
     for n, job in enumerate(late):  # over the last two weeks
         job.late, job.age_days = True, (2 + 2 * n, 3 + 2 * n)
@@ -529,11 +536,10 @@ def _working_hours(
         window = follow_up(at) if follow_up is not None and action == A.FOLLOW_UP else None
         if window is not None:
             step = window.due_from + min(window.due_by - window.due_from, datetime.timedelta(hours=6)) * rng.random()
-        if action == A.START and not in_hours(step, SITE_HOURS):  # the nearer of the day's end and the next morning
-            morning = within_hours(rng, step, SITE_HOURS)
+        if action == A.START and not in_hours(step, SITE_HOURS):  # that day's end when it can, else next morning
             evening = within_hours(rng, step, SITE_HOURS, before=step)
-            near = evening > at + datetime.timedelta(minutes=30) and step - evening < morning - step
-            step = evening if near else morning
+            same_day = evening > at + datetime.timedelta(minutes=30)
+            step = evening if same_day else within_hours(rng, step, SITE_HOURS)
         elif action not in HOTLINE:
             step = within_hours(rng, step, SITE_HOURS if action in ON_SITE else OFFICE_HOURS)
         moved.append((step - at).total_seconds() / 60)
@@ -574,6 +580,7 @@ def demo_load(ctx: DemoContext) -> None:
     spread = itertools.count(rng.randrange(max(1, len(technicians))))
     planned = []
     booked_today: dict[int, int] = {}
+    serviced: set[int] = set()
     for i, job in enumerate(jobs):
         technician = None
         if job.to_book:
@@ -589,8 +596,14 @@ def demo_load(ctx: DemoContext) -> None:
         if job.field and technician is None:
             technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
         customer = demo_customer.customer
+        # Mostly a registered unit, each serviced once (repeat repairs are rare: ``REPEAT_SHARE``).
         his_units = units.get(customer.pk, [])
-        unit = rng.choice(his_units) if his_units and (job.to_book or rng.random() < 0.9) else None
+        fresh = [u for u in his_units if u.pk not in serviced] or (his_units if job.to_book else [])
+        if rng.random() < REPEAT_SHARE:
+            fresh = his_units
+        unit = rng.choice(fresh) if fresh and (job.to_book or rng.random() < 0.9) else None
+        if unit is not None:
+            serviced.add(unit.pk)
         spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
         facts = request_facts_draw(rng, customer, job.path, field=job.field)
         created = None
@@ -631,7 +644,7 @@ def demo_load(ctx: DemoContext) -> None:
         steps = _steps(rng, job.path, within=age if job.fraction is not None or job.age_days[1] <= 3 else None)
         if early_shift is not None:  # the hotline acknowledges at once; the early shift (07:00) assigns and the
             # technician accepts by 07:40, before he sets off
-            acknowledged = rng.uniform(1, 8)
+            acknowledged = rng.uniform(*BRISK_MINUTES[A.ACKNOWLEDGE])
             wait = max(0.0, (early_shift - created).total_seconds() / 60 - acknowledged)
             steps = [acknowledged, wait + rng.uniform(5, 20), rng.uniform(3, 12)]
         before = None

@@ -128,6 +128,35 @@ def test_customers_are_satisfied_and_complaints_answered_in_time(now):
     assert any(c.escalation_level >= 1 for c in open_overdue)
 
 
+# The manager's dashboard over its default period (the last 30 days): these standards are met; the rest
+# are near their target, as in a department whose open work (a day or two of it, filed over the last hours
+# and days) weighs on the rates counted by filing or completion day.
+MET = [
+    "first_response_time", "handled_within_5min", "first_response_on_time", "appointment_contact_on_time",
+    "resolution_time", "first_time_fix", "first_contact_resolution", "satisfaction", "complaints_on_time",
+    "followup_in_window", "form_completeness", "repeat_repair_30d", "repair_error_rate", "mean_repair_time",
+]  # fmt: skip
+NEAR = {"arrival_on_time": 90, "attitude_rate": 85, "resolution_rate": 75, "followup_rate": 70, "complaint_rate": 5}
+
+
+def test_the_dashboard_shows_most_standards_met(now):
+    from aftersales.kpis.definitions import LOWER, kpi_get
+    from aftersales.kpis.selectors import kpi_values
+
+    end = timezone.localdate(now)
+    values = kpi_values(["volume", *MET, *NEAR], start=end - dt.timedelta(days=29), end=end)
+    assert values["volume"][2] >= 500  # a steady month, not a spike of open work over a thin history
+    # The service-form standards count the field demo's visits, today's: none before the first of the day.
+    early = {"first_time_fix", "form_completeness", "mean_repair_time"}
+    measured = [key for key in MET if values[key][2] is not None or key not in early]
+    missed = {key: values[key] for key in measured if not kpi_get(key).meets(values[key][2])}
+    assert not missed, missed
+    for key, bound in NEAR.items():
+        value = values[key][2]
+        near = value is not None and (value <= bound if kpi_get(key).direction == LOWER else value >= bound)
+        assert near, (key, value)
+
+
 def test_the_history_happens_in_working_hours(now):
     """Closed requests were filed between 07:00 and 23:00 (the hotline acknowledges at once), dispatched and
     followed up between 08:00 and 21:00 and visited between 08:30 and 18:00, local time — not a technician

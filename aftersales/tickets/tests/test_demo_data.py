@@ -37,10 +37,10 @@ def test_demo_data_creates_every_login_and_every_status():
 
     statuses = set(ServiceRequest.objects.values_list("status", flat=True))
     assert statuses == set(Status.values)
-    # 300 from this app's demo; the apps above may file more through the services (returns: a repair request;
+    # 800 from this app's demo; the apps above may file more through the services (returns: a repair request;
     # feedback: a few calls due soon).
-    assert 300 <= ServiceRequest.objects.exclude(description__startswith="RM").count() <= 310
-    assert Customer.objects.count() == 200
+    assert 800 <= ServiceRequest.objects.exclude(description__startswith="RM").count() <= 810
+    assert Customer.objects.count() == 400
     assert ServiceRequest.objects.filter(assigned_technician=users["partnertech"]).exists()
     assert ServiceRequest.objects.filter(assigned_technician=users["tech"]).exists()
     assert Customer.objects.filter(tier=3).exists()
