@@ -10,6 +10,8 @@
   customer's signature, payment, check-out — so the demo has service forms and receipts to
   print; one ends with "needs a second visit"); the one under way is checked in and diagnosed.
   The later windows stay for the technician's day. Only when no visit exists yet.
+- The history's service forms (``demo_history_forms``): the in-warranty field jobs the requests' demo
+  completed over the last weeks, each with its visit, checks and the customer's signature, as records.
 
 Run by ``manage.py demo_data`` (``demo_load``, see ``core.demos``) after the requests and the parts
 (it needs the jobs and the vans).
@@ -30,7 +32,7 @@ from django.utils import timezone
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import DomainError
 
-from .choices import CheckKind, LineKind, OldPart, Outcome, PaymentMethod, SecondVisitReason
+from .choices import ChargeReason, CheckKind, LineKind, OldPart, Outcome, PaymentMethod, SecondVisitReason
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Visit
 
 # (code, name, product category code or None for every product, [(fault code, fault name, [(cause code,
@@ -633,14 +635,14 @@ def _visit(rng: random.Random, request, *, start, second_visit: bool, on_site: b
 VISIT_LENGTH = datetime.timedelta(minutes=100)
 
 
-def demo_visits(*, rng: random.Random) -> list[Visit]:
+def demo_visits(*, rng: random.Random, fresh: bool = True) -> list[Visit]:
     """Today's visits so far, through the services (only when there is none yet): each technician set off
     (the customer told when he would arrive) and checked in a little after his window began; a visit that
     had time to finish is done (one of them needs a second visit), the one under way is diagnosed and goes
     on. A job that fails a rule of the services is skipped."""
     from aftersales.dispatch.services import appointment_depart
 
-    if Visit.objects.exists():
+    if not fresh:  # (``demo_field``: only when no visit existed before it ran)
         return []
     now = timezone.now()
     made = []
@@ -670,13 +672,116 @@ def demo_visits(*, rng: random.Random) -> list[Visit]:
     return made
 
 
+HISTORY_FORM_DAYS = 35
+HISTORY_VISIT_MAX = datetime.timedelta(hours=4)  # a completion recorded later (the next morning) has no form
+HISTORY_STATUSES = ("completed", "followed_up", "closed", "reopened")
+FIELD_SERVICE_TYPES = ("repair", "installation", "maintenance")
+
+
+def demo_history_forms(*, rng: random.Random) -> int:
+    """The service forms of the requests' history over the last weeks (``HISTORY_FORM_DAYS``), as the
+    record of what happened: ``tickets.demo`` walks "start service" and "complete service" on the
+    requests themselves (the visit services work from now on, on jobs still open), so each in-warranty
+    field job it completed gets its visit here: checked in at the start, diagnosed on the product's
+    fault tree, every check passed, signed by the customer on the technician's phone, checked out at
+    the completion — a first-time fix, nothing to pay. Out-of-warranty jobs (a quote and a payment) and
+    completions recorded hours after the start have none. Numbered in time order, before today's visits. Returns how many were made."""
+    from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
+
+    from .choices import CheckResult, SignaturePurpose, SignedVia, SignerRole, VisitStatus
+    from .models import CheckRecord, Signature
+    from .selectors import checks_for
+    from .services._common import _token, _visit_number
+    from .signatures import signature_png
+
+    since = timezone.now() - datetime.timedelta(days=HISTORY_FORM_DAYS)
+    requests = {
+        r.pk: r
+        for r in ServiceRequest.objects.filter(
+            status__in=HISTORY_STATUSES,
+            service_type__in=FIELD_SERVICE_TYPES,
+            unit__isnull=False,
+            in_warranty=True,
+            visits__isnull=True,
+            created_at__gte=since,
+        ).select_related("unit__product__category", "customer")
+    }
+    steps: dict[int, dict] = {}
+    for request_id, action, at, actor_id in (
+        ServiceRequestEvent.objects.filter(
+            request_id__in=list(requests), kind=ServiceRequestEvent.Kind.TRANSITION, action__in=["start", "complete"]
+        )
+        .order_by("at", "id")
+        .values_list("request_id", "action", "at", "actor_id")
+    ):
+        steps.setdefault(request_id, {})[action] = (at, actor_id)
+    jobs = sorted(
+        (
+            (s["start"], s["complete"], requests[pk])
+            for pk, s in steps.items()
+            if "start" in s
+            and "complete" in s
+            and s["start"][0] < s["complete"][0] <= s["start"][0] + HISTORY_VISIT_MAX
+        ),
+        key=lambda job: (job[0][0], job[2].pk),
+    )
+    made = 0
+    for (start, technician_id), (done, _actor), request in jobs:
+        cause = _cause_for(rng, request)
+        if cause is None:
+            continue
+        length = done - start
+        diagnosed = start + min(length * 0.2, datetime.timedelta(minutes=15))
+        tested = done - min(length * 0.15, datetime.timedelta(minutes=10))
+        visit = Visit.objects.create(
+            number=_visit_number(start),
+            request=request,
+            technician_id=technician_id,
+            status=VisitStatus.DONE,
+            in_warranty=True,
+            checked_in_at=start,
+            fault=cause.fault,
+            fault_cause=cause,
+            inspection_result=f"现场检查：{cause.fault.name}，确认原因为{cause.name}。",
+            solution=cause.solution_hint or "按标准流程维修",
+            charge_reason=ChargeReason.NONE,
+            diagnosed_at=diagnosed,
+            work_started_at=diagnosed,
+            tested_at=tested,
+            care_instructions="已现场演示使用方法并告知日常保养",
+            checked_out_at=done,
+            outcome=Outcome.COMPLETED,
+            first_time_fix=True,
+            public_token=_token(),
+            created_at=start,
+        )
+        CheckRecord.objects.bulk_create(
+            CheckRecord(visit=visit, check_item=c, kind=c.kind, text=c.text, result=CheckResult.PASS)
+            for c in checks_for(visit)
+        )
+        Signature.objects.create(
+            visit=visit,
+            purpose=SignaturePurpose.FORM,
+            role=SignerRole.CUSTOMER,
+            signer_name=request.contact_name or request.customer.name,
+            image=signature_png(_signature(rng)),
+            via=SignedVia.PHONE,
+            signed_at=tested,
+        )
+        made += 1
+    return made
+
+
 def demo_field(*, rng: random.Random) -> dict:
-    """The fault tree and checklists, then a few demo visits (see the module docstring)."""
+    """The fault tree and checklists, the history's service forms, then a few demo visits today (see the
+    module docstring); the forms and visits only when no visit exists yet."""
     made = fault_tree_ensure()
-    made["visits"] = len(demo_visits(rng=rng))
+    fresh = not Visit.objects.exists()
+    made["history"] = demo_history_forms(rng=rng) if fresh else 0
+    made["visits"] = len(demo_visits(rng=rng, fresh=fresh))
     return made
 
 
 def demo_load(ctx) -> None:
     made = demo_field(rng=ctx.rng("field"))
-    ctx.log(f"{made['visits']} field visits")
+    ctx.log(f"{made['visits']} field visits today, {made['history']} service forms of the history")

@@ -522,20 +522,20 @@ def _warn_batch(ctx: _Context, batch: int, after: tuple | None, result: SweepRes
 # --- 3. escalation ---------------------------------------------------------------------
 
 
-def _raise_priority(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[ServiceRequest, dict | None]:
+def _raise_priority(row: EscalationLevel, request: ServiceRequest, actor, now) -> tuple[ServiceRequest, dict | None]:
     target = row.raise_priority_to
     if not target or PRIORITY_RANK[Priority(request.priority)] <= PRIORITY_RANK[Priority(target)]:
         return request, None
     before = request.priority
     try:
         with transaction.atomic():
-            request = request_update(actor=actor, request=request, priority=target)
+            request = request_update(actor=actor, request=request, priority=target, now=now)
     except DomainError as exc:
         return request, {"action": "priority", "done": False, "why": str(exc.message)}
     return request, {"action": "priority", "done": True, "from": before, "to": target}
 
 
-def _reassign(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[ServiceRequest, dict | None]:
+def _reassign(row: EscalationLevel, request: ServiceRequest, actor, now) -> tuple[ServiceRequest, dict | None]:
     technician, organization = row.reassign_technician, row.reassign_organization
     if technician is None and organization is None:
         return request, None
@@ -564,6 +564,7 @@ def _reassign(row: EscalationLevel, request: ServiceRequest, actor) -> tuple[Ser
                 technician=technician,
                 organization=organization if technician is None else None,
                 reason=msg("sla.reassign_reason", level=row.name),
+                now=now,
             )
     except DomainError as exc:
         return request, {**entry, "done": False, "why": str(exc.message)}
@@ -623,10 +624,10 @@ def _escalate_level(
     actor = row.act_as if row.act_as_id else ctx.system
     late = business_time_between(ctx.calendar(clock.calendar_id), clock.due_at, max(ctx.now, clock.due_at))
     actions: list[dict] = []
-    request, done = _raise_priority(row, request, actor)
+    request, done = _raise_priority(row, request, actor, ctx.now)
     if done:
         actions.append(done)
-    request, done = _reassign(row, request, actor)
+    request, done = _reassign(row, request, actor, ctx.now)
     if done:
         actions.append(done)
     people = _recipients(row, request, ctx)

@@ -94,7 +94,8 @@ REASONS = {
     "cancel": ["客户表示问题已自行解决", "重复报修，已合并", "客户改期后决定不修了"],
     "decline_quote": ["客户认为维修费用过高，放弃维修", "客户决定购买新机"],
     "reopen": ["客户反馈问题复现", "回访发现客户不满意，重新处理"],
-    "resolve": ["已指导客户重新设置，恢复正常", "远程指导客户复位后故障排除", "更换配件后测试正常", "已上门安装调试完毕"],
+    "resolve": ["更换配件后测试正常", "已上门安装调试完毕", "清洁保养后运行正常", "调整后试机正常"],
+    "resolve_remote": ["已指导客户重新设置，恢复正常", "远程指导客户复位后故障排除"],
     "answer": ["已告知保修政策：整机保修期内凭购买凭证免费维修", "已告知清洁方法并发送保养手册"],
 }  # fmt: skip
 
@@ -233,7 +234,7 @@ _REASON_KEYS = {
     A.DECLINE_QUOTE: "decline_quote",
     A.REOPEN: "reopen",
     A.COMPLETE: "resolve",
-    A.RESOLVE_REMOTELY: "resolve",
+    A.RESOLVE_REMOTELY: "resolve_remote",
     A.RESOLVE_AT_INTAKE: "answer",
 }
 _FIELD_ACTIONS = {A.ACCEPT, A.DECLINE, A.SCHEDULE, A.START, A.WAIT_PARTS, A.REQUEST_QUOTE, A.COMPLETE}
@@ -410,8 +411,8 @@ BRISK_MINUTES = {
 # The hours the demo's people work (local time): customers file 07:00-23:00 and the service hotline
 # acknowledges at once, at any hour; dispatchers and agents work 08:00-21:00, technicians are on site
 # 08:30-18:00 (their shift in ``dispatch.demo`` and the half hour a last job may run over). A step of the
-# history that would fall outside its hours waits for the next opening; a visit that would start after
-# the technicians' day takes the end of that day when it can, else the next morning.
+# history that would fall outside its hours waits for the next opening; a visit that would start (or
+# a job that would end) after the technicians' day takes the end of that day when it can, else the next morning.
 FILING_HOURS = (datetime.time(7), datetime.time(23))
 OFFICE_HOURS = (datetime.time(8), datetime.time(21))
 SITE_HOURS = (datetime.time(8, 30), datetime.time(18))
@@ -536,12 +537,14 @@ def _working_hours(
         window = follow_up(at) if follow_up is not None and action == A.FOLLOW_UP else None
         if window is not None:
             step = window.due_from + min(window.due_by - window.due_from, datetime.timedelta(hours=6)) * rng.random()
-        if action == A.START and not in_hours(step, SITE_HOURS):  # that day's end when it can, else next morning
+        if action in ON_SITE and not in_hours(step, SITE_HOURS):  # that day's end when it can, else next morning
             evening = within_hours(rng, step, SITE_HOURS, before=step)
-            same_day = evening > at + datetime.timedelta(minutes=30)
+            if action == A.START:  # with time for the job before the day ends
+                evening -= datetime.timedelta(minutes=rng.uniform(60, 150))
+            same_day = evening > at + datetime.timedelta(minutes=30 if action == A.START else 20)
             step = evening if same_day else within_hours(rng, step, SITE_HOURS)
         elif action not in HOTLINE:
-            step = within_hours(rng, step, SITE_HOURS if action in ON_SITE else OFFICE_HOURS)
+            step = within_hours(rng, step, OFFICE_HOURS)
         moved.append((step - at).total_seconds() / 60)
         at = step
     if at < now:
@@ -581,6 +584,7 @@ def demo_load(ctx: DemoContext) -> None:
     planned = []
     booked_today: dict[int, int] = {}
     serviced: set[int] = set()
+    repaired: set[int] = set()
     for i, job in enumerate(jobs):
         technician = None
         if job.to_book:
@@ -596,16 +600,24 @@ def demo_load(ctx: DemoContext) -> None:
         if job.field and technician is None:
             technician = rng.choice(coverage.get(demo_customer.region.region.code) or ref.technicians)
         customer = demo_customer.customer
-        # Mostly a registered unit, each serviced once (repeat repairs are rare: ``REPEAT_SHARE``).
+        facts = request_facts_draw(rng, customer, job.path, field=job.field)
+        # Mostly a registered unit, one not serviced yet when there is one; a repair only of a unit not repaired
+        # before (repeat repairs are rare: ``REPEAT_SHARE``).
+        repair = facts["service_type"] == ServiceType.REPAIR
         his_units = units.get(customer.pk, [])
-        fresh = [u for u in his_units if u.pk not in serviced] or (his_units if job.to_book else [])
+        fresh = (
+            [u for u in his_units if u.pk not in serviced]
+            or [u for u in his_units if not repair or u.pk not in repaired]
+            or (his_units if job.to_book else [])
+        )
         if rng.random() < REPEAT_SHARE:
             fresh = his_units
         unit = rng.choice(fresh) if fresh and (job.to_book or rng.random() < 0.9) else None
         if unit is not None:
             serviced.add(unit.pk)
+            if repair:
+                repaired.add(unit.pk)
         spec = spec_by_product[unit.product_id] if unit else rng.choice(ref.products)
-        facts = request_facts_draw(rng, customer, job.path, field=job.field)
         created = None
         if job.fraction is not None and filed_at is not None:
             created = filed_at(
@@ -652,9 +664,10 @@ def demo_load(ctx: DemoContext) -> None:
             start = job.path.index(A.START)
             steps[start] = rng.uniform(*LATE_START_MINUTES) - sum(steps[:start])
             before = (A.START, checkpoint)
-        if created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
+        if early and created + datetime.timedelta(minutes=sum(steps)) >= now:  # a history longer than its age
             created = now - datetime.timedelta(minutes=sum(steps) + rng.uniform(30, 600))
-        if not early:  # (booked today: filed and accepted before the working day, see above)
+        if not early:  # (booked today: filed and accepted before the working day, see above); a history
+            # longer than its age moves back by whole days, its times of day kept
             follow_up = (lambda at, kind=facts["service_type"]: followup_window(at, kind)) if followup_window else None
             created, steps = _working_hours(rng, created, job.path, steps, placed=job.fraction is not None, now=now,
                                             follow_up=follow_up)  # fmt: skip

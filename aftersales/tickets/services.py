@@ -419,8 +419,9 @@ def request_transition(
 
 
 @transaction.atomic
-def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
-    """Change details (priority, description, contact, unit, address). Timeline + audit."""
+def request_update(*, actor, request: ServiceRequest, now=None, **data) -> ServiceRequest:
+    """Change details (priority, description, contact, unit, address). Timeline + audit; ``now``: when it
+    happened (the SLA sweep's moment, replayed by the demo)."""
     allowed = {"priority", "description", "contact_name", "contact_phone", "service_type", "unit", "address"}
     unknown = set(data) - allowed
     if unknown:
@@ -460,7 +461,7 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
     diff = diff_fields(request, data)
     if not diff:
         return request
-    request.updated_at = timezone.now()
+    request.updated_at = now or timezone.now()
     request.save()
     if "description" in diff:
         search_terms_store(request, old_description=old_description)
@@ -469,7 +470,7 @@ def request_update(*, actor, request: ServiceRequest, **data) -> ServiceRequest:
         for k, v in diff.items()
         if k != "priority_rank"
     }
-    _event(request, actor=actor, kind=ServiceRequestEvent.Kind.UPDATE, data={"changes": shown})
+    _event(request, actor=actor, kind=ServiceRequestEvent.Kind.UPDATE, data={"changes": shown}, at=request.updated_at)
     audit_record(actor=actor, action="request.update", obj=request, changes=diff)
     _emit(request, "update", "priority" if "priority" in diff else "")
     return request

@@ -261,9 +261,12 @@ def test_demo_fault_tree_checklists_and_visits_are_idempotent_and_print(tmp_path
     assert made["categories"] > 10 and made["causes"] > 40 and made["checks"] > 20
     assert FaultCause.objects.filter(fault__category__code="AC-COOL", name="冷媒泄漏").exists()
     assert FunctionCheck.objects.filter(product_category__code="AC", kind="care").exists()
-    visits = list(Visit.objects.select_related("request"))
-    assert made["visits"] == len(visits)
-    done = [v for v in visits if v.outcome == "completed"]
+    visits = list(Visit.objects.select_related("request").order_by("number"))
+    assert made["visits"] + made["history"] == len(visits)
+    history = visits[: made["history"]]  # numbered first, in time order
+    assert all(v.checked_in_at < today.checked_in_at for v in history for today in visits[made["history"] :])
+    assert all(v.first_time_fix and v.signatures.filter(purpose="form").exists() for v in history)
+    done = [v for v in visits[made["history"] :] if v.outcome == "completed"]
     if done:
         text = pdf_text(service_form_pdf(done[0], language="zh-hans"), tmp_path)
         assert done[0].number in text and done[0].request.customer.name in text
@@ -275,5 +278,5 @@ def test_demo_fault_tree_checklists_and_visits_are_idempotent_and_print(tmp_path
         assert timezone.localtime().hour < 12, "no demo visit finished by noon"
     counts = (FaultCategory.objects.count(), Fault.objects.count(), FaultCause.objects.count())
     again = demo_field(rng=random.Random(8))
-    assert again == {"categories": 0, "faults": 0, "causes": 0, "checks": 0, "visits": 0}
+    assert again == {"categories": 0, "faults": 0, "causes": 0, "checks": 0, "history": 0, "visits": 0}
     assert (FaultCategory.objects.count(), Fault.objects.count(), FaultCause.objects.count()) == counts

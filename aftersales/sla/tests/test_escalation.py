@@ -152,6 +152,7 @@ def test_each_level_once_at_its_delay_priority_raised_and_mailed(
     assert request.priority == "high" and request.updated_at != changed  # a change: "Recently changed"
     update = ServiceRequestEvent.objects.filter(request=request, kind="update").get()
     assert update.actor.username == SYSTEM_USERNAME
+    assert update.at == request.updated_at == due + 2 * H  # the sweep's moment (replayed by the demo)
     assert [m.to for m in mail.outbox] == [["supervisor@example.com"]]
     assert request.number in mail.outbox[0].subject
     mailed = OutboxMessage.objects.filter(recipient=supervisor, channel="email", key="sla.escalation").get()
