@@ -237,6 +237,25 @@ def _held_jobs_by_tech(tech_ids, day: dt.date) -> dict[int, list[ServiceRequest]
     return out
 
 
+def _visited_by_tech(tech_ids, day: dt.date) -> dict[int, list[Appointment]]:
+    """The visits each technician made on ``day`` (appointments visited, windows that day), with their requests."""
+    start, end = day_bounds(day)
+    out: dict[int, list[Appointment]] = defaultdict(list)
+    rows = (
+        Appointment.objects.filter(
+            technician_id__in=tech_ids,
+            status=AppointmentStatus.VISITED,
+            window_start__gte=start,
+            window_start__lt=end,
+        )
+        .select_related("request__address", "request__customer")
+        .order_by("window_start", "id")
+    )
+    for a in rows:
+        out[a.technician_id].append(a)
+    return out
+
+
 def candidate_facts(request: ServiceRequest, *, now=None, profiles=None, exclude=()) -> list[CandidateFacts]:
     now = now or timezone.now()
     today = local_day(now)
@@ -452,6 +471,11 @@ class DayVisit:
     def awaiting_answer(self) -> bool:
         return self.request.status == Status.ASSIGNED
 
+    @property
+    def visited(self) -> bool:
+        """A visit made (its appointment visited): shown as done, not to route or book."""
+        return self.appointment is not None and self.appointment.status == AppointmentStatus.VISITED
+
 
 @dataclass
 class TechDay:
@@ -509,8 +533,12 @@ class TechDay:
         return ""
 
 
-def _day_visits(day: dt.date, stops: list[RouteStop], jobs: list[ServiceRequest]) -> list[DayVisit]:
-    """The stored plan's stops plus the visits booked for ``day`` that the plan does not hold, in time order."""
+def _day_visits(
+    day: dt.date, stops: list[RouteStop], jobs: list[ServiceRequest], visited: list[Appointment] = ()
+) -> list[DayVisit]:
+    """The stored plan's stops plus the visits booked for ``day`` that the plan does not hold, and the visits
+    made that day of jobs no longer held (``visited``: a past day's board, a job finished off the plan), in
+    time order."""
     start, end = day_bounds(day)
     held = {j.pk: j for j in jobs}
     visits = []
@@ -526,6 +554,11 @@ def _day_visits(day: dt.date, stops: list[RouteStop], jobs: list[ServiceRequest]
         if j.pk in planned or appt is None or not (start <= appt.window_start < end):
             continue
         visits.append(DayVisit(request=j, start=appt.window_start, end=appt.window_end, appointment=appt))
+    shown = planned | {v.request.pk for v in visits}
+    for a in visited:
+        if a.request_id not in shown and a.request_id not in held:
+            visits.append(DayVisit(request=a.request, start=a.window_start, end=a.window_end, appointment=a))
+            shown.add(a.request_id)
     visits.sort(key=lambda v: (v.start, v.stop.order if v.stop else 999, v.request.pk))
     return visits
 
@@ -575,6 +608,7 @@ def board_days(day: dt.date, profiles=None) -> list[TechDay]:
         )
     }
     held = _held_jobs_by_tech(ids, day)
+    visited = _visited_by_tech(ids, day)
     out = []
     for p in profiles:
         plan = plans.get(p.user_id)
@@ -587,7 +621,7 @@ def board_days(day: dt.date, profiles=None) -> list[TechDay]:
                 stops=stops,
                 jobs=jobs,
                 working=works_on(p, day),
-                visits=_day_visits(day, stops, jobs),
+                visits=_day_visits(day, stops, jobs, visited.get(p.user_id, [])),
             )
         )
     return out

@@ -119,7 +119,7 @@ def _pct(moment, day: dt.date, axis: tuple[int, int]) -> float:
 
 def _timeline(techday, day, axis):
     """Bars on the day axis as left/width percentages: the drive and the work of each planned stop, a visit
-    booked but not planned yet at its agreed window, and the break."""
+    booked but not planned yet at its agreed window, a visit made off the plan at its window, and the break."""
     blocks = []
     for visit in techday.visits:
         stop = visit.stop
@@ -130,7 +130,7 @@ def _timeline(techday, day, axis):
         left = _pct(visit.start, day, axis)
         blocks.append(
             {
-                "kind": "work" if stop is not None else "booked",
+                "kind": "work" if stop is not None else "done" if visit.visited else "booked",
                 "left": left,
                 "width": max(0.8, _pct(visit.end, day, axis) - left),
                 "visit": visit,

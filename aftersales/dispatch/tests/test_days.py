@@ -122,6 +122,33 @@ def test_booked_visits_keep_their_place_after_a_reoptimise(dispatcher, tech, reg
     assert d.booked == 2
 
 
+def test_a_past_day_shows_the_visits_made_as_done(client, dispatcher, tech, reg):
+    """The board and the technician's day for yesterday: the visit made (appointment visited, job completed
+    since) at its window, marked visited — not an empty day, not "not in the route yet"."""
+    from aftersales.dispatch.choices import AppointmentStatus
+    from aftersales.tickets.models import ServiceRequest
+
+    today = local_day()
+    sr = held(dispatcher, tech, reg)
+    appt = book(dispatcher, sr, at(today, 10), at(today, 12))
+    yesterday = today - dt.timedelta(days=1)
+    # What the visit leaves behind, a day earlier (the field services mark it visited and complete the job).
+    Appointment.objects.filter(pk=appt.pk).update(
+        status=AppointmentStatus.VISITED, window_start=at(yesterday, 10), window_end=at(yesterday, 12)
+    )
+    ServiceRequest.objects.filter(pk=sr.pk).update(status="completed")
+    (d,) = board_days(yesterday)
+    assert [(v.request.pk, v.visited, v.planned) for v in d.visits] == [(sr.pk, True, False)]
+    assert board_days(today)[0].visits == []
+    client.force_login(dispatcher)
+    html = client.get(reverse("dispatch:board"), {"day": yesterday.isoformat()}).content.decode()
+    row = html.split(f'data-request="{sr.pk}"')
+    assert "tl-done" in row[0].rsplit("<a", 1)[1] and "Visited" in html and "not in the route yet" not in html
+    client.force_login(tech)
+    html = client.get(reverse("dispatch:my_day"), {"day": yesterday.isoformat()}).content.decode()
+    assert sr.number in html and "Visited" in html and "not in the route yet" not in html
+
+
 def test_waiting_jobs_show_sla_time_left_even_when_breached(client, dispatcher, tech, reg):
     late = job(dispatcher, region=reg, priority=Priority.URGENT, now=timezone.now() - dt.timedelta(days=2))
     fresh = job(dispatcher, region=reg)
