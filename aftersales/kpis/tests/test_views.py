@@ -111,6 +111,8 @@ def test_dashboard_rows_and_export_agree(client, manager, scene, kpi):
     page = client.get("/kpis/", {**_period(scene), "k": kpi.key}).content.decode()
     card = re.search(rf'data-kpi="{kpi.key}".*?data-num="(\d+)" data-den="(\d+)"', page, re.S)
     assert card and (int(card.group(1)), int(card.group(2))) == (num, den)
+    # "Nothing to measure" under a card with no figure (a target no rule sets, a period with no work).
+    assert ("kpi-empty" in page.split(f'data-kpi="{kpi.key}"')[1].split("kpi-card")[0]) == (_value is None)
     expected_rows = num if kpi.unit == "n" else den
     rows = kpi_rows(kpi.key, start=scene["start"], end=scene["end"], user=manager)
     assert rows.count() == expected_rows
