@@ -682,10 +682,12 @@ def demo_history_forms(*, rng: random.Random) -> int:
     """The service forms of the requests' history over the last weeks (``HISTORY_FORM_DAYS``), as the
     record of what happened: ``tickets.demo`` walks "start service" and "complete service" on the
     requests themselves (the visit services work from now on, on jobs still open), so each in-warranty
-    field job it completed gets its visit here: checked in at the start, diagnosed on the product's
-    fault tree, every check passed, signed by the customer on the technician's phone, checked out at
-    the completion — a first-time fix, nothing to pay. Out-of-warranty jobs (a quote and a payment) and
+    field job it completed gets its visits here: checked in at each start, diagnosed on the product's
+    fault tree; a visit that ended waiting for parts needs a second one; the one checked out at the
+    completion had every check passed and was signed by the customer on the technician's phone —
+    nothing to pay. Out-of-warranty jobs (a quote and a payment) and
     completions recorded hours after the start have none. Numbered in time order, before today's visits. Returns how many were made."""
+    from aftersales.accounts.models import User
     from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
     from .choices import CheckResult, SignaturePurpose, SignedVia, SignerRole, VisitStatus
@@ -706,36 +708,43 @@ def demo_history_forms(*, rng: random.Random) -> int:
             created_at__gte=since,
         ).select_related("unit__product__category", "customer")
     }
-    steps: dict[int, dict] = {}
+    events: dict[int, list] = {}
     for request_id, action, at, actor_id in (
         ServiceRequestEvent.objects.filter(
-            request_id__in=list(requests), kind=ServiceRequestEvent.Kind.TRANSITION, action__in=["start", "complete"]
+            request_id__in=list(requests),
+            kind=ServiceRequestEvent.Kind.TRANSITION,
+            action__in=["start", "wait_parts", "complete", "request_quote"],
         )
         .order_by("at", "id")
         .values_list("request_id", "action", "at", "actor_id")
     ):
-        steps.setdefault(request_id, {})[action] = (at, actor_id)
-    jobs = sorted(
-        (
-            (s["start"], s["complete"], requests[pk])
-            for pk, s in steps.items()
-            if "start" in s
-            and "complete" in s
-            and s["start"][0] < s["complete"][0] <= s["start"][0] + HISTORY_VISIT_MAX
-        ),
-        key=lambda job: (job[0][0], job[2].pk),
-    )
+        events.setdefault(request_id, []).append((action, at, actor_id))
+    legs = []  # (checked in, checked out, how it ended, technician, request, sequence): every visit of the history
+    for pk, steps in events.items():
+        pairs = list(zip(steps[::2], steps[1::2], strict=False))
+        if (
+            len(steps) % 2
+            or any(s[0] != "start" or e[0] not in ("wait_parts", "complete") for s, e in pairs)
+            or steps[-1][0] != "complete"
+            or any(not s[1] < e[1] <= s[1] + HISTORY_VISIT_MAX for s, e in pairs)
+        ):
+            continue
+        legs += [(s[1], e[1], e[0], s[2], requests[pk], n) for n, (s, e) in enumerate(pairs, start=1)]
+    causes: dict[int, FaultCause | None] = {}
+    technicians: dict[int, User] = {}  # by id
     made = 0
-    for (start, technician_id), (done, _actor), request in jobs:
-        cause = _cause_for(rng, request)
+    for start, done, ended, technician_id, request, sequence in sorted(legs, key=lambda leg: (leg[0], leg[4].pk)):
+        cause = causes[request.pk] if sequence > 1 else causes.setdefault(request.pk, _cause_for(rng, request))
         if cause is None:
             continue
+        completed = ended == "complete"
         length = done - start
         diagnosed = start + min(length * 0.2, datetime.timedelta(minutes=15))
         tested = done - min(length * 0.15, datetime.timedelta(minutes=10))
         visit = Visit.objects.create(
             number=_visit_number(start),
             request=request,
+            sequence=sequence,
             technician_id=technician_id,
             status=VisitStatus.DONE,
             in_warranty=True,
@@ -746,15 +755,19 @@ def demo_history_forms(*, rng: random.Random) -> int:
             solution=cause.solution_hint or "按标准流程维修",
             charge_reason=ChargeReason.NONE,
             diagnosed_at=diagnosed,
-            work_started_at=diagnosed,
-            tested_at=tested,
-            care_instructions="已现场演示使用方法并告知日常保养",
+            work_started_at=diagnosed if completed else None,
+            tested_at=tested if completed else None,
+            care_instructions="已现场演示使用方法并告知日常保养" if completed else "",
             checked_out_at=done,
-            outcome=Outcome.COMPLETED,
-            first_time_fix=True,
+            outcome=Outcome.COMPLETED if completed else Outcome.SECOND_VISIT,
+            outcome_reason="" if completed else "所需配件车上无货，已申请调拨，到货后预约二次上门",
+            first_time_fix=completed and sequence == 1,
             public_token=_token(),
             created_at=start,
         )
+        made += 1
+        if not completed:
+            continue
         CheckRecord.objects.bulk_create(
             CheckRecord(visit=visit, check_item=c, kind=c.kind, text=c.text, result=CheckResult.PASS)
             for c in checks_for(visit)
@@ -768,7 +781,17 @@ def demo_history_forms(*, rng: random.Random) -> int:
             via=SignedVia.PHONE,
             signed_at=tested,
         )
-        made += 1
+        technician = technicians.get(technician_id) or User.objects.get(pk=technician_id)
+        technicians[technician_id] = technician
+        Signature.objects.create(  # the technician signs by checking out (as ``visit_check_out`` does)
+            visit=visit,
+            purpose=SignaturePurpose.FORM,
+            role=SignerRole.TECHNICIAN,
+            signer_name=technician.display_name,
+            via=SignedVia.LOGIN,
+            signed_at=done,
+            user=technician,
+        )
     return made
 
 

@@ -195,6 +195,8 @@ PATHS: dict[str, list[list[str]]] = {
         [A.ACKNOWLEDGE, A.WAIT_CUSTOMER, A.CUSTOMER_RESPONDED, *_TO_COMPLETED[1:], A.FOLLOW_UP, A.CLOSE],
         [A.ACKNOWLEDGE, A.RESOLVE_REMOTELY, A.FOLLOW_UP, A.CLOSE],
         [A.RESOLVE_AT_INTAKE],
+        # A second visit: the part was not on the van (``CLOSED_PATH_WEIGHTS``: now and then).
+        [*_TO_SCHEDULED, A.START, A.WAIT_PARTS, A.SCHEDULE, A.START, A.COMPLETE, A.FOLLOW_UP, A.CLOSE],
     ],
     Status.CANCELLED: [
         [A.CANCEL],
@@ -359,6 +361,7 @@ HISTORY_COUNTS = {
 # period), the rest over the two months before.
 CLOSED_AGES = ((3, 31), (31, 90))
 CLOSED_RECENT = 0.8
+CLOSED_PATH_WEIGHTS = [25, 25, 25, 25, 3]  # by ``PATHS[Status.CLOSED]``: a second visit for one field job in twenty
 # Open requests not yet visited: status -> (on time, at risk, breached) by the SLA engine at load time.
 OPEN_ZONES = {
     Status.NEW: (10, 2, 0),
@@ -460,7 +463,7 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
             path = rng.choice(PATHS[status])
             jobs.append(Job(status, list(path), age_days=ages.get(status, (3, 75)), field=A.ASSIGN in path))
     while len(jobs) < count:
-        path = rng.choice(PATHS[Status.CLOSED])
+        path = rng.choices(PATHS[Status.CLOSED], weights=CLOSED_PATH_WEIGHTS)[0]
         ages = CLOSED_AGES[0] if rng.random() < CLOSED_RECENT else CLOSED_AGES[1]
         jobs.append(Job(Status.CLOSED, list(path), age_days=ages, field=A.ASSIGN in path))
     late = [j for j in jobs if j.target == Status.CLOSED and j.path == PATHS[Status.CLOSED][0]][:LATE_VISITS]
