@@ -457,7 +457,7 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
     for _ in range(JOBS_PER_TECHNICIAN * technicians):
         jobs.append(Job(Status.ACCEPTED, list(PATHS[Status.ACCEPTED][0]), fraction=rng.uniform(0.1, 0.7), field=True,
                         to_book=True))  # fmt: skip
-    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (2.5, 7), Status.REOPENED: (4, 12)}
+    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (3, 14), Status.REOPENED: (4, 12)}
     for status, n in HISTORY_COUNTS.items():
         for _ in range(n):
             path = rng.choice(PATHS[status])
