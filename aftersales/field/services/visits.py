@@ -138,19 +138,6 @@ def form_missing(visit: Visit) -> list[str]:
 
 
 @transaction.atomic
-def technician_sign_form(visit: Visit, technician, at) -> Signature:
-    """The technician's signature on the service form: given by checking the visit out as completed."""
-    return Signature.objects.create(
-        visit=visit,
-        purpose=SignaturePurpose.FORM,
-        role=SignerRole.TECHNICIAN,
-        signer_name=technician.display_name,
-        via=SignedVia.LOGIN,
-        signed_at=at,
-        user=technician,
-    )
-
-
 def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", second_visit_reason: str = "", now=None):
     """Leave the customer. ``completed``: the form must be complete; the request is completed, the
     technician signs electronically and the customer gets the form. ``second_visit``: with a reason
@@ -186,7 +173,15 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
     visit.first_time_fix = outcome == Outcome.COMPLETED and visit.sequence == 1
     visit.save()
     if outcome == Outcome.COMPLETED:
-        technician_sign_form(visit, actor, now)
+        Signature.objects.create(
+            visit=visit,
+            purpose=SignaturePurpose.FORM,
+            role=SignerRole.TECHNICIAN,
+            signer_name=actor.display_name,
+            via=SignedVia.LOGIN,
+            signed_at=now,
+            user=actor,
+        )
         request_transition(
             actor=actor, request=request, action=Action.COMPLETE, reason=reason or visit.solution, now=now
         )
