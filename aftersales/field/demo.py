@@ -686,7 +686,8 @@ def demo_history_forms(*, rng: random.Random) -> int:
     fault tree; a visit that ended waiting for parts needs a second one; the one checked out at the
     completion had every check passed and was signed by the customer on the technician's phone —
     nothing to pay. Out-of-warranty jobs (a quote and a payment) and
-    completions recorded hours after the start have none. Numbered in time order, before today's visits. Returns how many were made."""
+    completions recorded hours after the start have none, nor have jobs begun today (today's visits are
+    ``demo_visits``'). Numbered in time order, before today's visits. Returns how many were made."""
     from aftersales.accounts.models import User
     from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
@@ -697,6 +698,7 @@ def demo_history_forms(*, rng: random.Random) -> int:
     from .signatures import signature_png
 
     since = timezone.now() - datetime.timedelta(days=HISTORY_FORM_DAYS)
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     requests = {
         r.pk: r
         for r in ServiceRequest.objects.filter(
@@ -727,6 +729,7 @@ def demo_history_forms(*, rng: random.Random) -> int:
             or any(s[0] != "start" or e[0] not in ("wait_parts", "complete") for s, e in pairs)
             or steps[-1][0] != "complete"
             or any(not s[1] < e[1] <= s[1] + HISTORY_VISIT_MAX for s, e in pairs)
+            or any(s[1] >= today for s, _e in pairs)  # a visit begun today would be numbered before earlier ones
         ):
             continue
         legs += [(s[1], e[1], e[0], s[2], requests[pk], n) for n, (s, e) in enumerate(pairs, start=1)]
