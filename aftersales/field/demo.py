@@ -695,6 +695,7 @@ def demo_history_forms(*, rng: random.Random) -> int:
     from .models import CheckRecord, Signature
     from .selectors import checks_for
     from .services._common import _token, _visit_number
+    from .services.visits import technician_sign_form
     from .signatures import signature_png
 
     since = timezone.now() - datetime.timedelta(days=HISTORY_FORM_DAYS)
@@ -786,15 +787,7 @@ def demo_history_forms(*, rng: random.Random) -> int:
         )
         technician = technicians.get(technician_id) or User.objects.get(pk=technician_id)
         technicians[technician_id] = technician
-        Signature.objects.create(  # the technician signs by checking out (as ``visit_check_out`` does)
-            visit=visit,
-            purpose=SignaturePurpose.FORM,
-            role=SignerRole.TECHNICIAN,
-            signer_name=technician.display_name,
-            via=SignedVia.LOGIN,
-            signed_at=done,
-            user=technician,
-        )
+        technician_sign_form(visit, technician, done)  # by checking out, as ``visit_check_out`` does
     return made
 
 

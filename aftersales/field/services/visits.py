@@ -173,15 +173,7 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
     visit.first_time_fix = outcome == Outcome.COMPLETED and visit.sequence == 1
     visit.save()
     if outcome == Outcome.COMPLETED:
-        Signature.objects.create(
-            visit=visit,
-            purpose=SignaturePurpose.FORM,
-            role=SignerRole.TECHNICIAN,
-            signer_name=actor.display_name,
-            via=SignedVia.LOGIN,
-            signed_at=now,
-            user=actor,
-        )
+        technician_sign_form(visit, actor, now)
         request_transition(
             actor=actor, request=request, action=Action.COMPLETE, reason=reason or visit.solution, now=now
         )
@@ -196,6 +188,20 @@ def visit_check_out(*, actor, visit: Visit, outcome: str, reason: str = "", seco
     )
     sanbao.flags_update(visit=visit, now=now)
     return visit
+
+
+def technician_sign_form(visit: Visit, technician, at) -> Signature:
+    """The technician's signature on the service form, given by checking the visit out as completed
+    (inside the caller's transaction: ``visit_check_out``, and the demo's history forms)."""
+    return Signature.objects.create(
+        visit=visit,
+        purpose=SignaturePurpose.FORM,
+        role=SignerRole.TECHNICIAN,
+        signer_name=technician.display_name,
+        via=SignedVia.LOGIN,
+        signed_at=at,
+        user=technician,
+    )
 
 
 def _form_send_on_commit(visit: Visit) -> None:
