@@ -123,6 +123,15 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "options", f"-c max_parallel_workers_per_gather={int(os.environ.get('PG_PARALLEL_WORKERS', '0'))}"
         )
+        # Prepared statements: a query the connection has run PG_PREPARE_THRESHOLD times is parsed and
+        # planned once for the connection's life (persistent connections above), not on every run;
+        # needs the parameters bound by the server. PG_PREPARE_THRESHOLD=off: client-side binding and
+        # no prepared statements (Django's default; e.g. behind a transaction-pooling PgBouncer).
+        PG_PREPARE_THRESHOLD = os.environ.get("PG_PREPARE_THRESHOLD", "5")
+        if PG_PREPARE_THRESHOLD != "off":
+            DATABASES["default"]["OPTIONS"].update(
+                server_side_binding=True, prepare_threshold=int(PG_PREPARE_THRESHOLD)
+            )
 else:
     DATABASES = {
         "default": {

@@ -338,7 +338,11 @@ def main():
         explain(data["rows"])
         return
     command = " ".join(
-        [f"{k}={shlex.quote(os.environ[k])}" for k in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL") if os.environ.get(k)]
+        [
+            f"{k}={shlex.quote(os.environ[k])}"
+            for k in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL", "PG_PREPARE_THRESHOLD")
+            if os.environ.get(k)
+        ]
         + [".venv/bin/python", "bench/load.py", *map(shlex.quote, sys.argv[1:])]
     )
     print(f"Load test — {data['vendor']} ({data['database']}), ~{data['requests']:,} service requests")
@@ -346,6 +350,11 @@ def main():
         f"machine: {platform.node()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; "
         f"gunicorn {args.workers} workers × {args.threads} threads (gthread) + Huey worker "
         f"({'Redis' if os.environ.get('REDIS_URL') else 'SQLite queue'}); {args.seconds:.0f} s per scenario"
+        + (
+            f"; prepared statements: {os.environ.get('PG_PREPARE_THRESHOLD', '5')}"
+            if data["vendor"] == "postgresql"
+            else ""
+        )
     )
     from django.db import connections
 
