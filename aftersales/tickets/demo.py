@@ -39,7 +39,7 @@ from .models import ServiceRequest
 from .services import request_create, request_transition
 
 DEMO_ORDER = 40
-SMALL_REQUESTS = 800
+SMALL_REQUESTS = 1400
 DAY_MINUTES = 24 * 60
 
 # category code -> problem descriptions for repairs
@@ -353,8 +353,8 @@ def demo_present() -> bool:
 # on time. How many of each: status -> count (closed requests fill up to ``requests``).
 HISTORY_COUNTS = {
     Status.CANCELLED: 24,
-    Status.FOLLOWED_UP: 36,
-    Status.COMPLETED: 24,
+    Status.FOLLOWED_UP: 50,
+    Status.COMPLETED: 40,
     Status.REOPENED: 4,
 }
 # The closed history comes in at a steady pace: most of it over the last month (the dashboard's default
@@ -382,6 +382,8 @@ REPEAT_SHARE = 0.02  # requests for a unit serviced before (a repeat repair when
 LATE_START_MINUTES = (26 * 60, 31 * 60)
 JOBS_PER_TECHNICIAN = 7  # accepted jobs each technician gets, booked today and tomorrow by ``dispatch.demo``
 BOOKED_TODAY = 3  # of them, booked into today's windows (the oldest: ``dispatch.demo.TODAY_VISITS``)
+# Minutes before 07:00 today that those booked into today's windows were filed (last evening, 20:30-22:45).
+EVENING_BEFORE = (8.25 * 60, 10.5 * 60)
 # The share of its tightest running target an open request has used at load time, by zone; breaches
 # spread over the last day and a half (most at escalation levels 1-2, the oldest at 4).
 ON_TIME = (0.04, 0.72)
@@ -457,7 +459,7 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
     for _ in range(JOBS_PER_TECHNICIAN * technicians):
         jobs.append(Job(Status.ACCEPTED, list(PATHS[Status.ACCEPTED][0]), fraction=rng.uniform(0.1, 0.7), field=True,
                         to_book=True))  # fmt: skip
-    ages = {Status.COMPLETED: (1.2, 3), Status.FOLLOWED_UP: (3, 14), Status.REOPENED: (4, 12)}
+    ages = {Status.COMPLETED: (1.2, 4), Status.FOLLOWED_UP: (3, 9), Status.REOPENED: (4, 12)}
     for status, n in HISTORY_COUNTS.items():
         for _ in range(n):
             path = rng.choice(PATHS[status])
@@ -465,6 +467,8 @@ def _jobs_plan(rng: random.Random, count: int, technicians: int) -> list[Job]:
     while len(jobs) < count:
         path = rng.choices(PATHS[Status.CLOSED], weights=CLOSED_PATH_WEIGHTS)[0]
         ages = CLOSED_AGES[0] if rng.random() < CLOSED_RECENT else CLOSED_AGES[1]
+        if path == [A.RESOLVE_AT_INTAKE] and ages == CLOSED_AGES[0]:  # answered on the call: any day, today too
+            ages = (0.02, ages[1])
         jobs.append(Job(Status.CLOSED, list(path), age_days=ages, field=A.ASSIGN in path))
     late = [j for j in jobs if j.target == Status.CLOSED and j.path == PATHS[Status.CLOSED][0]][:LATE_VISITS]
     for n, job in enumerate(late):  # over the last two weeks
@@ -641,13 +645,15 @@ def demo_load(ctx: DemoContext) -> None:
         early = job.to_book and booked_today.get(technician.pk, 0) < BOOKED_TODAY
         if early:
             # One of the jobs booked into today's windows (dispatch's demo takes each technician's
-            # oldest): filed before the working day began, so it was agreed before the first visit.
+            # oldest): filed last evening after the dispatchers had left (20:30-22:45, well inside the
+            # on-site target of the afternoon's visit), so it was agreed before the first visit. (Its
+            # clocks wait for its visit: ``sla.demo`` computes them after dispatch and field.)
             booked_today[technician.pk] = booked_today.get(technician.pk, 0) + 1
             day_began = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(7)))
             if day_began < now:
-                created = min(created, day_began - datetime.timedelta(minutes=rng.uniform(20, 180)))
+                created = min(created, day_began - datetime.timedelta(minutes=rng.uniform(*EVENING_BEFORE)))
                 early_shift = day_began  # assigned and accepted by the early shift (see below)
-                facts["channel"] = _online(customer)  # came in overnight
+                facts["channel"] = _online(customer)  # came in online after office hours
         if job.fraction is not None and job.target != Status.NEW and not in_hours(created, FILING_HOURS):
             facts["channel"] = _online(customer)  # filed at night (the targets still running do not look at it)
         if job.target == Status.NEW and job.zone == "ok":  # filed within the hour, not yet taken

@@ -155,6 +155,24 @@ def test_the_dashboard_shows_most_standards_met(now):
         assert near, (key, value)
 
 
+def test_the_volume_chart_is_a_steady_month_not_a_spike_today(now):
+    """The dashboard's volume chart (requests filed per day, last 30 days): the open work of the last day
+    or two (every technician's visits of today and tomorrow, the requests not yet visited) stands at most
+    a few times a normal day's intake, and no day of the month before is nearly empty."""
+    end = timezone.localdate(now)
+    days = Counter(
+        timezone.localtime(at).date()
+        for at in ServiceRequest.objects.filter(created_at__gte=now - dt.timedelta(days=31)).values_list(
+            "created_at", flat=True
+        )
+    )
+    month = sorted(days[end - dt.timedelta(days=n)] for n in range(2, 29))
+    median = month[len(month) // 2]
+    assert median >= 20, month
+    assert max(days[end], days[end - dt.timedelta(days=1)]) <= 3.5 * median, (days[end], median)
+    assert month[0] >= median / 3, month
+
+
 def test_the_history_happens_in_working_hours(now):
     """Closed requests were filed between 07:00 and 23:00 (the hotline acknowledges at once), dispatched and
     followed up between 08:00 and 21:00 and visited between 08:30 and 18:00, local time — not a technician

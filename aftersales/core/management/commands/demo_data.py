@@ -2,7 +2,7 @@
 
 Each app owns its demo data in ``<app>/demo.py``; this command finds those modules and runs them
 in their ``DEMO_ORDER`` (see ``core.demos``), naming no app. Without ``--requests``: the demo logins,
-regions, catalog, ~400 customers and ~800 service requests in every status, technician profiles and
+regions, catalog, ~400 customers and ~1,400 service requests in every status, technician profiles and
 dispatch policies, spare parts with stock in every kind of warehouse, the field-service fault tree
 and checklists and a few completed visits, all through the services.
 With ``--requests N``: the benchmark scale mode; the reference data, then N requests (and customers,
