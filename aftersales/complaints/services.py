@@ -491,7 +491,9 @@ def complaint_create(
         },
     )
     if request is not None:
-        request_add_note(actor=actor, request=request, text=msg("complaints.filed_about", number=complaint.number))
+        request_add_note(
+            actor=actor, request=request, text=msg("complaints.filed_about", number=complaint.number), now=now
+        )
     if investigator is not None:
         # Whoever takes the complaint may name its investigator.
         complaint = _assign(complaint, actor=actor, investigator=investigator, now=now)

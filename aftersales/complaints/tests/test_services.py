@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.complaints.models import Complaint, ComplaintEvent
@@ -65,12 +66,13 @@ def test_create_from_a_request(agent, manager, technician):
 
     customer = make_customer(agent)
     sr = request_create(actor=agent, customer=customer, channel="phone", service_type="repair", description="漏水")
+    filed = timezone.now() - dt.timedelta(minutes=30)  # recorded with its own time (the survey's answer)
     c = complaint_create(
-        actor=agent, category="attitude", description="态度差", request=sr, source="survey", source_ref="42"
+        actor=agent, category="attitude", description="态度差", request=sr, source="survey", source_ref="42", now=filed
     )
     assert c.customer == customer and list(c.requests.all()) == [sr]
     assert (c.source, c.source_ref) == ("survey", "42")
-    assert sr.events.filter(message="complaints.filed_about").count() == 1
+    assert sr.events.get(message="complaints.filed_about").at == filed
 
 
 @pytest.mark.parametrize(

@@ -195,7 +195,7 @@ def appointment_move(
     if was_confirmed and sr.status in (Status.ACCEPTED, Status.SCHEDULED, Status.WAITING_PARTS):
         request_transition(actor=actor, request=sr, action=Action.SCHEDULE, reason=text, data=payload, now=now)
     else:
-        request_add_note(actor=actor, request=sr, text=text)
+        request_add_note(actor=actor, request=sr, text=text, now=now)
     audit_record(
         actor=actor,
         action="appointment.move",
@@ -240,11 +240,7 @@ def appointment_depart(*, actor, appointment: Appointment, eta: dt.datetime, rea
     appt.departed_at = now
     appt.eta = eta
     appt.save(update_fields=["departed_at", "eta"])
-    request_add_note(
-        actor=actor,
-        request=appt.request,
-        text=msg("dispatch.on_the_way", eta=eta),
-    )
+    request_add_note(actor=actor, request=appt.request, text=msg("dispatch.on_the_way", eta=eta), now=now)
     audit_record(actor=actor, action="appointment.depart", obj=appt.request, changes={"eta": [None, _fmt(eta)]})
     notify.customer_tell(appt.request, "dispatch.customer_on_the_way", name=actor.display_name, eta=eta)
     return appt

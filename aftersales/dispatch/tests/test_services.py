@@ -370,6 +370,38 @@ def test_depart_records_eta_and_late_needs_reason(dispatcher, techs, reg):
     assert len(mail.outbox) == 2  # the new time, then "on the way"
 
 
+def test_depart_and_move_notes_carry_the_time_they_happened(dispatcher, techs, reg):
+    """A step recorded with its own time (``now``: the demo, a technician's phone syncing later) puts its
+    timeline note at that time, not at the moment it is written."""
+    near, _ = techs
+    sr = _accepted(dispatcher, near, reg)
+    start, end = _window(hours_from_now=1, length=2)
+    asked = start - dt.timedelta(hours=3)
+    appt = appointment_create(actor=dispatcher, request=sr, window_start=start, window_end=end, now=asked)
+    moved_at = asked + dt.timedelta(minutes=10)
+    proposed = appointment_move(
+        actor=dispatcher,
+        appointment=appointment_create(
+            actor=dispatcher,
+            request=_accepted(dispatcher, near, reg),
+            window_start=start,
+            window_end=end,
+            confirm=False,
+            now=asked,
+        ),
+        window_start=start + dt.timedelta(days=1),
+        window_end=end + dt.timedelta(days=1),
+        reason="Customer asked",
+        asked_by=AskedBy.CUSTOMER,
+        now=moved_at,
+    )
+    note = proposed.request.events.get(kind="note", message="dispatch.visit_moved")
+    assert note.at == moved_at
+    set_off = start - dt.timedelta(minutes=20)
+    appointment_depart(actor=near, appointment=appt, eta=start + dt.timedelta(minutes=5), now=set_off)
+    assert sr.events.get(kind="note", message="dispatch.on_the_way").at == set_off
+
+
 def test_sla_contact_clock_stops_at_scheduled_arrival_at_in_progress(dispatcher, techs, reg):
     near, _ = techs
     H = dt.timedelta(hours=1)
