@@ -154,8 +154,10 @@ AUTH_USER_MODEL = "accounts.User"
 # --- auth -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its user read with a lookup compiled once (accounts/sessions.py).
+    "aftersales.accounts.sessions.UserBackend",
 ]
+SESSION_ENGINE = "aftersales.accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

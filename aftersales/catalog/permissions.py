@@ -36,3 +36,15 @@ def unit_list_for(user) -> QuerySet[ProductUnit]:
         return qs.filter(owner__user=user)
     # The apps above (tickets: the requests he holds) say which units a technician or partner sees.
     return qs.filter(pk_in_any(UNIT_SCOPE.call(user)))
+
+
+def unit_can_see(user, unit: ProductUnit) -> bool:
+    """Whether ``unit`` is in ``unit_list_for(user)``: in memory where the role decides (the
+    back office sees every unit, a customer his own: ``unit.owner`` loaded), else one query."""
+    if not user.is_authenticated:
+        return False
+    if user_has_role(user, BACK_OFFICE_ROLES):
+        return True
+    if user.role == Role.CUSTOMER:
+        return unit.owner.user_id == user.pk
+    return unit_list_for(user).filter(pk=unit.pk).exists()

@@ -6,8 +6,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from aftersales.core.compiled import CompiledLookup
+
 from .models import Product, ProductCategory, ProductUnit
-from .permissions import unit_list_for
+from .permissions import unit_can_see, unit_list_for
 from .warranty import warranty_status
 
 
@@ -35,6 +37,19 @@ def category_list() -> QuerySet[ProductCategory]:
 
 def unit_get_for(user, pk: int) -> ProductUnit:
     return get_object_or_404(unit_list_for(user), pk=pk)
+
+
+# A unit for a new request: its product, its owner (the customer, when it is the request's) and its
+# address with the region (the request's default address), in one query compiled once.
+_UNIT_FOR_INTAKE = CompiledLookup(
+    lambda pk: ProductUnit.objects.select_related("product", "owner", "address__region").filter(pk=pk).order_by()
+)
+
+
+def unit_for_intake(user, pk: int) -> ProductUnit | None:
+    """The unit ``pk`` with its product, owner and address, if ``user`` may see it (else None)."""
+    unit = _UNIT_FOR_INTAKE.first(int(pk))
+    return unit if unit is not None and unit_can_see(user, unit) else None
 
 
 def unit_find_by_serial(user, serial: str) -> ProductUnit | None:

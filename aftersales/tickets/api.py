@@ -18,7 +18,7 @@ from ninja.responses import Status as Reply
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization
 from aftersales.accounts.selectors import user_list_with_role
-from aftersales.catalog.selectors import product_list, unit_list_for
+from aftersales.catalog.selectors import product_list, unit_for_intake, unit_list_for
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.idempotency import idempotent_create
 from aftersales.core.permissions import api_roles
@@ -287,9 +287,7 @@ def request_create_api(
     unit_id, product_id, address_id = data.pop("unit_id"), data.pop("product_id"), data.pop("address_id")
     # The unit comes with its owner and its address (and region): when the unit is the
     # customer's, that is the customer, and the request's default address, in one query.
-    # (Not the product's category: nothing here reads it. No ``first()``: a pk needs no ORDER BY.)
-    units = unit_list_for(user).select_related(None).select_related("product", "owner", "address__region")
-    unit = next(iter(units.filter(pk=unit_id).order_by()[:1]), None) if unit_id else None
+    unit = unit_for_intake(user, unit_id) if unit_id else None
     if unit is not None and unit.owner_id == customer_id and customer_can_see(user, unit.owner):
         customer = unit.owner
     else:
