@@ -10,8 +10,8 @@ runs the SQL and builds the model instances (with their ``select_related`` objec
 ORM does.
 
 For querysets whose SQL depends only on their shape: equality lookups of non-null scalar
-values (a primary key, a unique digest or number), no ``IN`` list, nothing read from the
-request, the user or the time. Scoping is the caller's: read the row unscoped, then answer
+values (a primary key, a unique digest or number, a request's id for its rows), constant
+``IN`` lists and annotations allowed, nothing read from the request, the user or the time. Scoping is the caller's: read the row unscoped, then answer
 with a ``Scope.allows`` check in memory (as ``tickets.selectors.request_get_for`` does).
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable, get_related_populators
 
 # Values no caller passes: they mark where the call's values go among the parameters.
 _INT_MARKERS = (-7_340_183_917, -7_340_183_918, -7_340_183_919)
@@ -33,6 +33,7 @@ _STR_MARKERS = ("\u2983compiled-lookup-0\u2984", "\u2983compiled-lookup-1\u2984"
 
 @dataclass
 class _Compiled:
+    shape: str  # "model" instances, "tuple" rows (values_list) or "flat" values (values_list(flat=True))
     connection: Any
     sql: str
     params: list
@@ -44,12 +45,14 @@ class _Compiled:
     converters: dict
     compiler: Any
     populators: list
+    annotations: dict
 
 
 class CompiledLookup:
     """``CompiledLookup(build, kinds)``: ``build(*markers)`` returns the queryset; ``kinds`` says
     for each value whether it is an ``int`` or a ``str`` (the marker's type). ``rows(*values)``
-    returns the model instances, ``first(*values)`` the first or None."""
+    returns the model instances (or the tuples or values of a ``values_list`` queryset),
+    ``first(*values)`` the first or None."""
 
     def __init__(self, build: Callable[..., QuerySet], kinds: tuple[type, ...] = (int,)):
         if any(kind not in (int, str) for kind in kinds) or len(kinds) > len(_INT_MARKERS):
@@ -64,7 +67,8 @@ class CompiledLookup:
     def _compile(self, alias: str) -> _Compiled:
         connection = connections[alias]
         markers = self._markers()
-        compiler = self._build(*markers).query.get_compiler(using=alias)
+        queryset = self._build(*markers)
+        compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
@@ -74,27 +78,36 @@ class CompiledLookup:
                 raise ValueError(f"a value of a compiled lookup must appear once among its parameters: {params}")
             slots.append(found[0])
         select, klass_info = compiler.select, compiler.klass_info
-        if compiler.annotation_col_map or klass_info is None:
-            raise ValueError("a compiled lookup reads model rows without annotations")
-        fields = klass_info["select_fields"]
+        shapes = {ModelIterable: "model", ValuesListIterable: "tuple", FlatValuesListIterable: "flat"}
+        shape = shapes.get(queryset._iterable_class)
+        if shape is None or (shape == "model" and klass_info is None):
+            raise ValueError("a compiled lookup reads model rows or values_list rows")
+        if shape != "model" and (queryset.query.annotation_select or queryset.query.extra_select):
+            raise ValueError("a compiled values_list lookup reads fields only (the ORM reorders annotations)")
+        model_rows = shape == "model"
+        fields = klass_info["select_fields"] if model_rows else [0]
         start, end = fields[0], fields[-1] + 1
         compiled = _Compiled(
+            shape=shape,
             connection=connection,
             sql=sql,
             params=params,
             slots=slots,
-            model=klass_info["model"],
-            init_list=[f[0].target.attname for f in select[start:end]],
+            model=queryset.model,
+            init_list=[f[0].target.attname for f in select[start:end]] if model_rows else [],
             start=start,
             end=end,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             compiler=compiler,
-            populators=get_related_populators(klass_info, select, alias),
+            populators=get_related_populators(klass_info, select, alias) if model_rows else [],
+            annotations=dict(compiler.annotation_col_map or {}) if model_rows else {},
         )
         setattr(self._local, alias, compiled)
         return compiled
 
-    def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
+    def rows(self, *values, known: dict[str, Model] | None = None, using: str = DEFAULT_DB_ALIAS) -> list:
+        """The rows; ``known``: foreign keys whose object the caller holds (``{"request": sr}``: each
+        row's ``request`` is ``sr``, as a related manager's rows are), set without a query."""
         if len(values) != len(self._kinds) or any(
             not isinstance(v, kind) or isinstance(v, bool) for v, kind in zip(values, self._kinds, strict=True)
         ):
@@ -112,14 +125,24 @@ class CompiledLookup:
             fetched = cursor.fetchall()
         if compiled.converters:
             fetched = list(map(list, compiled.compiler.apply_converters(fetched, compiled.converters)))
+        if compiled.shape != "model":
+            width = compiled.compiler.col_count
+            return [row[0] if compiled.shape == "flat" else tuple(row[:width]) for row in fetched]
         out = []
         for row in fetched:
             obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
+            for name, position in compiled.annotations.items():
+                setattr(obj, name, row[position])
             out.append(obj)
+        for name, related in (known or {}).items():
+            field = compiled.model._meta.get_field(name)
+            for obj in out:
+                if getattr(obj, field.attname) == related.pk:
+                    field.set_cached_value(obj, related)
         return out
 
-    def first(self, *values, using: str = DEFAULT_DB_ALIAS):
-        found = self.rows(*values, using=using)
+    def first(self, *values, known: dict[str, Model] | None = None, using: str = DEFAULT_DB_ALIAS):
+        found = self.rows(*values, known=known, using=using)
         return found[0] if found else None

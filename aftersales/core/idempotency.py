@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from ninja.responses import Status
 
+from .compiled import CompiledLookup
 from .errors import ConflictError, DomainError, ValidationFailed
 from .models import IdempotencyKey
 
@@ -57,11 +58,20 @@ def idempotent_create(
     return obj, True
 
 
+# Every keyed create reads its key first: compiled once (core.compiled). Unique: no ORDER BY.
+_KEY = CompiledLookup(
+    lambda user_id, scope, key: (
+        IdempotencyKey.objects.filter(user_id=user_id, scope=scope, key=key)
+        .values_list("request_hash", "object_id")
+        .order_by()[:1]
+    ),
+    (int, str, str),
+)
+
+
 def _replay(*, user, scope: str, key: str, digest: str, model: type[M]) -> M | None:
     """The object a committed use of ``key`` created (None: the key is new)."""
-    record = (
-        IdempotencyKey.objects.filter(user=user, scope=scope, key=key).values_list("request_hash", "object_id").first()
-    )
+    record = _KEY.first(user.pk, scope, key)
     if record is None:
         return None
     if record[0] != digest:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Organization
 from aftersales.accounts.permissions import user_partner_org_id
+from aftersales.core.compiled import CompiledLookup
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.core.states import transition_allowed
 from aftersales.sla.models import ClockState, SlaClock, TargetKind
@@ -349,11 +350,19 @@ def suggestions_for(user, request: ServiceRequest, *, now=None) -> list[Suggesti
 # --- offers, pool --------------------------------------------------------------------------
 
 
+# At most one (constraint dispatch_one_active_offer): no ORDER BY. Compiled once (core.compiled):
+# on every request page of a held job.
+_ACTIVE_OFFER = CompiledLookup(
+    lambda pk: (
+        DispatchOffer.objects.filter(request_id=pk, status__in=ACTIVE_OFFER_STATUSES)
+        .select_related("technician", "organization")
+        .order_by()[:1]
+    )
+)
+
+
 def active_offer(request: ServiceRequest) -> DispatchOffer | None:
-    # At most one (constraint dispatch_one_active_offer): no ORDER BY as ``first()`` would add
-    # (a third of compiling this query, on every request page of a held job).
-    offers = DispatchOffer.objects.filter(request=request, status__in=ACTIVE_OFFER_STATUSES)
-    return next(iter(offers.select_related("technician", "organization").order_by()[:1]), None)
+    return _ACTIVE_OFFER.first(request.pk, known={"request": request})
 
 
 def offers_pending_for(user) -> list[DispatchOffer]:
@@ -637,9 +646,12 @@ def appointment_open(request: ServiceRequest) -> Appointment | None:
     )
 
 
+_APPOINTMENTS = CompiledLookup(lambda pk: Appointment.objects.filter(request_id=pk).order_by("created_at", "id"))
+
+
 def appointment_history(request: ServiceRequest) -> list[Appointment]:
     """The request's visit windows in order (the dispatch card: who booked them is not shown)."""
-    return list(request.appointments.order_by("created_at", "id"))
+    return _APPOINTMENTS.rows(request.pk, known={"request": request})
 
 
 def appointment_get_for(user, pk: int) -> Appointment:

@@ -9,6 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from aftersales.core.compiled import CompiledLookup
+
 from .choices import ChargeReason, LineKind, SignaturePurpose, SignerRole
 from .models import Fault, FaultCategory, FaultCause, FunctionCheck, Quote, Visit
 from .permissions import (  # noqa: F401  (re-exported: callers read the rules from the selectors too)
@@ -100,10 +102,21 @@ VISIT_CARD_FIELDS = (
 )
 
 
+_VISITS: dict[tuple[str, ...] | None, CompiledLookup] = {}
+
+
 def visits_of_request(request, *, fields: tuple[str, ...] | None = None) -> list[Visit]:
-    """The request's visits in order, with technician, fault and cause; ``fields``: only those columns."""
-    visits = request.visits.select_related("technician", "fault", "fault_cause").order_by("sequence")
-    return list(visits.only(*fields) if fields else visits)
+    """The request's visits in order, with technician, fault and cause; ``fields``: only those columns
+    (compiled once per set of columns: core.compiled)."""
+    lookup = _VISITS.get(fields)
+    if lookup is None:
+
+        def build(pk):
+            visits = Visit.objects.filter(request_id=pk).select_related("technician", "fault", "fault_cause")
+            return (visits.only(*fields) if fields else visits).order_by("sequence")
+
+        lookup = _VISITS[fields] = CompiledLookup(build)
+    return lookup.rows(request.pk, known={"request": request})
 
 
 def visit_open(request) -> Visit | None:

@@ -8,10 +8,11 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from aftersales.core.compiled import CompiledLookup
 from aftersales.core.messages import msg
 from aftersales.tickets.choices import Status
 from aftersales.tickets.models import ServiceRequest
@@ -30,6 +31,7 @@ from .models import (
     SlaClock,
     SlaEscalation,
     SlaPolicy,
+    SlaRefreshPending,
     TargetKind,
 )
 from .rules import RequestFacts, RuleMatch, reason_text, rules_match
@@ -269,6 +271,20 @@ def _status(
     )
 
 
+def _clocks_of_request(pk):
+    return (
+        SlaClock.objects.filter(request_id=pk)
+        .select_related("calendar", "policy")
+        .only(*BADGE_CLOCK_FIELDS, "policy_why", "policy__name")  # a status's columns, not the rule's 25
+        .annotate(refresh_pending=Exists(SlaRefreshPending.objects.filter(request_id=OuterRef("request_id"))))
+        .order_by()  # ``sla_statuses`` puts them in target order
+    )
+
+
+# A request page's clocks with whether a refresh is pending (compiled once: core.compiled).
+_CLOCKS_OF_REQUEST = CompiledLookup(_clocks_of_request)
+
+
 def sla_status_for(request: ServiceRequest, *, now: dt.datetime | None = None) -> list[TargetStatus]:
     """Each target of ``request``, judged against ``now``: as stored by the last refresh,
     or, while a refresh is still pending (the worker has not run since the request was
@@ -276,17 +292,7 @@ def sla_status_for(request: ServiceRequest, *, now: dt.datetime | None = None) -
 
     One query when the stored clocks are current (the clocks with their calendars and
     whether a refresh is pending); calendar snapshots come from the cache."""
-    from django.db.models import Exists, OuterRef
-
-    from .models import SlaRefreshPending
-
-    clocks = list(
-        SlaClock.objects.filter(request_id=request.pk)
-        .select_related("calendar", "policy")
-        .only(*BADGE_CLOCK_FIELDS, "policy_why", "policy__name")  # a status's columns, not the rule's 25
-        .annotate(refresh_pending=Exists(SlaRefreshPending.objects.filter(request_id=OuterRef("request_id"))))
-        .order_by()  # ``sla_statuses`` puts them in target order
-    )
+    clocks = _CLOCKS_OF_REQUEST.rows(request.pk)
     if clocks:
         pending = clocks[0].refresh_pending
     else:

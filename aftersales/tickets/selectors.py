@@ -18,7 +18,7 @@ from aftersales.core.pagination import Page, count_capped, keyset_page
 
 from .choices import TRANSITIONS, Status, Transition
 from .filters import DEFAULT_SORT, SORTS, ServiceRequestFilter
-from .models import ServiceRequest, ServiceRequestEvent
+from .models import Attachment, ServiceRequest, ServiceRequestEvent
 from .permissions import attachment_list_for, request_can_act, request_list_for  # noqa: F401  (re-exported)
 from .services import DETAIL_RELATED, transition_allowed
 
@@ -152,17 +152,30 @@ def request_allowed_actions(user, request: ServiceRequest) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if transition_allowed(user, request, t.action)]
 
 
-def request_timeline(request: ServiceRequest, *, viewer=None):
+# A request page's timeline and files (compiled once: core.compiled). A customer does not see notes.
+_TIMELINE = CompiledLookup(
+    lambda pk: ServiceRequestEvent.objects.filter(request_id=pk).select_related("actor").order_by("at", "id")
+)
+_TIMELINE_PUBLIC = CompiledLookup(
+    lambda pk: (
+        ServiceRequestEvent.objects.filter(request_id=pk)
+        .exclude(kind=ServiceRequestEvent.Kind.NOTE)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+)
+_ATTACHMENTS = CompiledLookup(lambda pk: Attachment.objects.filter(request_id=pk).order_by("created_at", "id"))
+
+
+def request_timeline(request: ServiceRequest, *, viewer=None) -> list[ServiceRequestEvent]:
     """The request's timeline. Notes are internal: a customer sees status changes,
     attachments and edits, not the staff's notes."""
-    events = request.events.select_related("actor").order_by("at", "id")
-    if viewer is not None and viewer.role == Role.CUSTOMER and not viewer.is_superuser:
-        events = events.exclude(kind=ServiceRequestEvent.Kind.NOTE)
-    return events
+    public = viewer is not None and viewer.role == Role.CUSTOMER and not viewer.is_superuser
+    return (_TIMELINE_PUBLIC if public else _TIMELINE).rows(request.pk, known={"request": request})
 
 
-def request_attachments(request: ServiceRequest):
-    return request.attachments.order_by("created_at", "id")
+def request_attachments(request: ServiceRequest) -> list:
+    return _ATTACHMENTS.rows(request.pk, known={"request": request})
 
 
 def attachment_get_for(user, pk: int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
@@ -144,3 +144,73 @@ def test_a_bearer_token_is_read_with_its_user(agent):
     token.revoked_at = token.created_at
     token.save()
     assert api_token_authenticate(secret) is None
+
+
+def test_known_objects_and_annotations(filed):
+    from django.db.models import Exists, OuterRef
+
+    from aftersales.sla.models import SlaRefreshPending
+    from aftersales.tickets.models import ServiceRequestEvent
+
+    with_unit, _bare = filed
+    events = CompiledLookup(
+        lambda pk: (
+            ServiceRequestEvent.objects.filter(request_id=pk)
+            .annotate(pending=Exists(SlaRefreshPending.objects.filter(request_id=OuterRef("request_id"))))
+            .order_by("at", "id")
+        )
+    )
+    rows = events.rows(with_unit.pk, known={"request": with_unit})
+    assert [e.pk for e in rows] == list(with_unit.events.order_by("at", "id").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        assert all(e.request is with_unit for e in rows)  # the caller's object, no query
+        assert {e.pending for e in rows} == {SlaRefreshPending.objects.filter(request_id=with_unit.pk).exists()}
+    assert len(queries) == 1  # only the check above
+
+
+def test_the_request_page_reads_keep_their_rows(filed, agent, customer_user):
+    """The timeline (a customer's without notes), files, visits, offers, appointments and clocks
+    read through compiled lookups are the rows the ORM reads."""
+    from aftersales.dispatch.selectors import active_offer, appointment_history
+    from aftersales.field.selectors import visits_of_request
+    from aftersales.sla.selectors import sla_status_for
+    from aftersales.tickets.selectors import request_attachments, request_timeline
+    from aftersales.tickets.services import request_add_note
+
+    with_unit, _bare = filed
+    request_add_note(actor=agent, request=with_unit, text="内部备注")
+    staff = [e.pk for e in request_timeline(with_unit, viewer=agent)]
+    assert staff == list(with_unit.events.order_by("at", "id").values_list("pk", flat=True))
+    public = [e.kind for e in request_timeline(with_unit, viewer=customer_user)]
+    assert "note" in {e.kind for e in request_timeline(with_unit, viewer=agent)} and "note" not in public
+    assert request_attachments(with_unit) == []
+    assert visits_of_request(with_unit) == [] and appointment_history(with_unit) == []
+    assert active_offer(with_unit) is None
+    statuses = sla_status_for(with_unit)
+    assert statuses and all(s.kind for s in statuses)
+
+
+def test_values_list_rows(filed):
+    with_unit, bare = filed
+    pairs = CompiledLookup(
+        lambda customer_id: (
+            ServiceRequest.objects.filter(customer_id=customer_id).values_list("number", "status").order_by("id")
+        )
+    )
+    numbers = CompiledLookup(
+        lambda customer_id: (
+            ServiceRequest.objects.filter(customer_id=customer_id).values_list("number", flat=True).order_by("id")
+        )
+    )
+    expected = list(
+        ServiceRequest.objects.filter(customer_id=bare.customer_id).values_list("number", "status").order_by("id")
+    )
+    assert pairs.rows(bare.customer_id) == expected == [(bare.number, bare.status)]
+    assert numbers.rows(bare.customer_id) == [bare.number]
+    assert numbers.first(10**12) is None
+    with pytest.raises(ValueError, match="fields only"):
+        CompiledLookup(
+            lambda pk: ServiceRequest.objects.filter(pk=pk).annotate(n=models.Value(1)).values_list("n", "number")
+        ).rows(1)
+    with pytest.raises(ValueError, match="model rows or values_list"):
+        CompiledLookup(lambda pk: ServiceRequest.objects.filter(pk=pk).values("number")).rows(1)
