@@ -44,8 +44,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture
 def browser():
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    `expect(...)` waits up to 30 s instead of Playwright's 5: an assertion right after a form's
+    submit waits for the next page, and the whole suite on a loaded two-core CI machine has
+    taken longer than five seconds to answer one (a real failure still fails, only later)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
