@@ -33,9 +33,10 @@ def kpi_refresh_pending_task() -> int:
     from .services import kpi_refresh_pending
 
     HUEY.delete(PENDING_FLAG)
-    done = total = kpi_refresh_pending()
-    while done:
-        done = kpi_refresh_pending()
+    limit = 10_000
+    done = total = kpi_refresh_pending(limit=limit)
+    while done >= limit:  # a backlog: go on (what came in meanwhile queued its own drain)
+        done = kpi_refresh_pending(limit=limit)
         total += done
     return total
 

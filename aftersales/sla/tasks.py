@@ -48,13 +48,14 @@ def sla_refresh_pending_task() -> int:
     not N single ones."""
     from huey.contrib.djhuey import HUEY
 
-    from .services import sla_refresh_pending
+    from .services import REFRESH_CHUNK, sla_refresh_pending
 
     # Cleared before reading: a request marked from now on queues the next drain.
     HUEY.delete(PENDING_FLAG)
-    done = total = sla_refresh_pending()
-    while done:  # more came in while this batch ran
-        done = sla_refresh_pending()
+    limit = REFRESH_CHUNK * 5
+    done = total = sla_refresh_pending(limit=limit)
+    while done >= limit:  # a backlog: go on (what came in meanwhile queued its own drain)
+        done = sla_refresh_pending(limit=limit)
         total += done
     return total
 

@@ -229,8 +229,9 @@ def sla_refresh_many(
         )
     if audits:
         audit_record_many(actor=None, action="sla.refresh", entries=audits)
-    if created or updated or removed:
-        clocks_changed_on_commit(locked)
+    # Every recomputed request is announced, its clocks changed or not (the measures wait for
+    # the clocks of a request marked for a refresh: kpis.services.kpi_refresh_pending).
+    clocks_changed_on_commit(locked)
     return out
 
 
@@ -244,7 +245,11 @@ REFRESH_CHUNK = 100
 
 def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
     """Refresh the requests marked by ``sla_refresh_mark`` (oldest first), a chunk per
-    transaction, until none is left or ``limit`` were done. Returns how many."""
+    transaction, until a chunk is not full or ``limit`` were done. Returns how many.
+
+    Marks that come in while it runs are left to the drain their own change queued
+    (``tasks.sla_refresh_soon``: the flag is cleared before this runs), which gathers them into
+    one batch instead of a trickle of small ones — each batch has a fixed cost."""
     done = 0
     while done < limit:
         ids = list(SlaRefreshPending.objects.order_by("marked_at").values_list("request_id", flat=True)[:REFRESH_CHUNK])
@@ -258,6 +263,8 @@ def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
             sla_refresh_many(ids, skip_unplaceable=True)
             SlaRefreshPending.objects.filter(request_id__in=ids).delete()
         done += len(ids)
+        if len(ids) < REFRESH_CHUNK:
+            break
     return done
 
 

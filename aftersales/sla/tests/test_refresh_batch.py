@@ -100,3 +100,28 @@ def test_a_commit_marks_and_drains(agent, django_capture_on_commit_callbacks):
         (request,) = _file(agent, 1)
     assert SlaClock.objects.filter(request=request).exists()
     assert not SlaRefreshPending.objects.exists()
+
+
+def test_a_drain_leaves_what_comes_in_meanwhile_to_the_next_batch(agent, monkeypatch):
+    """Marks that arrive while a drain runs queued their own drain: they wait for it (one batch)
+    instead of being refreshed in a trickle of small batches, each with its fixed cost."""
+    from aftersales.sla.services import refresh
+
+    first, arrival = [r.pk for r in _file(agent, 4)[:3]], _file(agent, 1)[0].pk
+    SlaRefreshPending.objects.all().delete()
+    sla_refresh_mark(first)
+    real = refresh.sla_refresh_many
+
+    def and_a_change_meanwhile(ids, **kwargs):
+        sla_refresh_mark([arrival])
+        return real(ids, **kwargs)
+
+    monkeypatch.setattr(refresh, "sla_refresh_many", and_a_change_meanwhile)
+    assert sla_refresh_pending() == 3
+    assert list(SlaRefreshPending.objects.values_list("request_id", flat=True)) == [arrival]
+    # A full chunk goes on to the next one: a backlog is drained in one call.
+    monkeypatch.setattr(refresh, "sla_refresh_many", real)
+    monkeypatch.setattr(refresh, "REFRESH_CHUNK", 2)
+    sla_refresh_mark(first)
+    assert sla_refresh_pending() == 4
+    assert not SlaRefreshPending.objects.exists()
