@@ -1,8 +1,8 @@
 """Sent after commit, so receivers (the measures) see committed rows.
 
 clocks_changed(sender=SlaClock, request_ids=list[int]): the SLA clocks of these requests were
-recomputed (changed or not, or none apply) or flipped to breached by the sweep. The clocks are written in bulk, so
-no ``post_save`` is sent for them.
+recomputed (changed or not, or none apply) or flipped to breached by the sweep. The clocks are
+written in bulk, so no ``post_save`` is sent for them.
 """
 
 from django.dispatch import Signal
