@@ -65,10 +65,18 @@ SLOW_MACHINE_MS = 60_000
 
 
 def open_step(page, action):
+    """Open a step's form as a user does, on a page that has finished loading, and wait until
+    it has finished unfolding (Bootstrap's ``.show``, set after the transition)."""
+    page.wait_for_load_state("load")
     page.click(f'#actions [data-action="{action}"]')
-    form = page.locator(f'form[data-form="{action}"]')
-    form.wait_for(state="visible")
-    return form
+    page.locator(f"#act-{action}.collapse.show").wait_for(state="visible")
+    return page.locator(f'form[data-form="{action}"]')
+
+
+def submit_step(page, form):
+    """Submit a step's form and wait for the page that answers (same address, a new load)."""
+    with page.expect_navigation(timeout=SLOW_MACHINE_MS):
+        form.locator("button[type=submit]").click()
 
 
 @pytest.mark.browser
@@ -121,7 +129,7 @@ def test_handler_takes_a_complaint_to_the_customers_acceptance_on_a_desktop(brow
     form = open_step(page, "propose")
     form.locator("textarea[name='propose-investigation']").fill("技师未按规范穿鞋套，沟通态度欠佳。")
     form.locator("textarea[name='propose-solution']").fill("站长上门致歉，更换技师，赠送一次免费保养。")
-    form.locator("button[type=submit]").click()
+    submit_step(page, form)
     expect(page.locator('#complaint-status [data-status="proposed"]')).to_be_visible()
     shot(page, "detail-proposed-desktop-zh")
     link = page.locator("#tracking-link").input_value()
@@ -147,10 +155,10 @@ def test_handler_takes_a_complaint_to_the_customers_acceptance_on_a_desktop(brow
     expect(page.locator("#timeline")).to_contain_text("投诉人（链接）")
     form = open_step(page, "follow_up")
     form.locator("textarea").fill("回访：站长已上门致歉，客户满意。")
-    form.locator("button[type=submit]").click()
+    submit_step(page, form)
     form = open_step(page, "close")
     form.locator("textarea").fill("上门前检查鞋套等防护用品；沟通话术纳入月度培训。")
-    form.locator("button[type=submit]").click()
+    submit_step(page, form)
     expect(page.locator('#complaint-status [data-status="closed"]')).to_be_visible()
     expect(page.locator("#lessons")).to_contain_text("月度培训")
     shot(page, "detail-closed-desktop-zh")
@@ -196,15 +204,13 @@ def test_handler_takes_an_anonymous_complaint_on_a_phone(browser, live_server, h
     # The page comes back at the same address: wait for that load, not for a fixed time (a
     # whole suite on two cores once took longer than expect's five seconds, and on a slower
     # machine longer than the default 20 s navigation timeout).
-    with page.expect_navigation(timeout=SLOW_MACHINE_MS):
-        form.locator("button[type=submit]").click()
+    submit_step(page, form)
     expect(page.locator('#complaint-status [data-status="proposed"]')).to_be_visible()
     # The complainant called back with the tracking code and accepts on the phone.
     form = open_step(page, "respond")
     form.locator("input[value='accept']").check()
     form.locator("textarea").fill("Fine, thanks.")
-    with page.expect_navigation(timeout=SLOW_MACHINE_MS):
-        form.locator("button[type=submit]").click()
+    submit_step(page, form)
     expect(page.locator('#complaint-status [data-status="accepted"]')).to_be_visible()
     shot(page, "detail-accepted-phone-en")
 
