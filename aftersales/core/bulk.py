@@ -21,14 +21,22 @@ def pk_in(model, ids) -> Q | RawSQL:
     """``Q(pk__in=ids)`` for a batch of hundreds of ids (a filter): on PostgreSQL ``pk =
     ANY(%s)`` with the ids as one array parameter — the same index scan as ``IN (…)``
     without one placeholder per id, which Django and psycopg's client-side binding spend
-    milliseconds converting per statement; elsewhere the ``IN`` list."""
+    milliseconds converting per statement (and one statement text whatever the count, so
+    it is prepared once); elsewhere the ``IN`` list."""
+    return ids_in(model, "pk", ids)
+
+
+def ids_in(model, name: str, ids) -> Q | RawSQL:
+    """:func:`pk_in` for another integer column of the model's own table (``request_id``); a
+    path through a relation (``visit__request_id``) gets the ``IN`` list."""
     ids = list(ids)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and "__" not in name:
         qn = connection.ops.quote_name
-        column = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        column = f"{qn(model._meta.db_table)}.{qn(field.column)}"
         # A quoted column name; the ids are a parameter.
         return RawSQL(f"{column} = ANY(%s::bigint[])", [ids], output_field=models.BooleanField())  # noqa: S611
-    return Q(pk__in=ids)
+    return Q(**{f"{name}__in": ids})
 
 
 class JsonText(str):
@@ -119,3 +127,52 @@ class RowWriter:
             with connection.cursor() as cursor:
                 cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", values)  # noqa: S608
         return len(values)
+
+
+def bulk_upsert(model, objs: list, *, unique_fields: list[str], update_fields: list[str]) -> None:
+    """``model.objects.bulk_create(objs, update_conflicts=True, unique_fields=…, update_fields=…)``:
+    insert the rows or, where a row with the same ``unique_fields`` exists, update its
+    ``update_fields``; primary keys of the rows inserted are set on their objects.
+
+    On PostgreSQL one statement whose text depends only on the model and the fields: each
+    column is one array parameter, ``unnest``ed (``INSERT … SELECT * FROM unnest(…) ON CONFLICT
+    … DO UPDATE``). Django's multi-row ``VALUES`` prepares every value through the field API and
+    makes a new statement text for every row count: the SLA drain's clock upsert cost the worker
+    ~0.35 ms of CPU per request that way. Values are taken as the objects hold them (what the
+    model's defaults and the caller set): no ``pre_save`` (no ``auto_now`` fields here)."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields)
+        return
+    from psycopg.types.json import Jsonb
+
+    meta, qn = model._meta, connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    unique = [meta.get_field(name) for name in unique_fields]
+    updated = [meta.get_field(name) for name in update_fields]
+    columns = ", ".join(qn(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - quoted names
+        f"ON CONFLICT ({', '.join(qn(f.column) for f in unique)}) DO UPDATE SET "
+        + ", ".join(f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in updated)
+        + f" RETURNING {qn(meta.pk.column)}, {', '.join(qn(f.column) for f in unique)}"
+    )
+    params = []
+    for field in fields:
+        values = [getattr(obj, field.attname) for obj in objs]
+        if isinstance(field, models.JSONField):
+            values = [None if v is None else Jsonb(v, dumps=_json_dumps(field)) for v in values]
+        params.append(values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
+    for obj in objs:
+        obj.pk = ids[tuple(getattr(obj, f.attname) for f in unique)]
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _json_dumps(field):
+    encoder = field.encoder
+    return (lambda value: json.dumps(value, cls=encoder)) if encoder is not None else json.dumps

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from aftersales.core.audit import audit_record, audit_record_many
+from aftersales.core.audit import audit_record, audit_write_many
+from aftersales.core.bulk import bulk_upsert
 from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
@@ -221,14 +222,9 @@ def sla_refresh_many(
     if created or updated:
         # One upsert on (request, kind): bulk_update's CASE WHEN per row and column cost
         # the worker more than the clocks' arithmetic.
-        SlaClock.objects.bulk_create(
-            created + updated,
-            update_conflicts=True,
-            unique_fields=["request", "kind"],
-            update_fields=WRITTEN_FIELDS,
-        )
+        bulk_upsert(SlaClock, created + updated, unique_fields=["request", "kind"], update_fields=WRITTEN_FIELDS)
     if audits:
-        audit_record_many(actor=None, action="sla.refresh", entries=audits)
+        audit_write_many(actor=None, action="sla.refresh", entries=audits, at=now)
     # Every recomputed request is announced, its clocks changed or not (the measures wait for
     # the clocks of a request marked for a refresh: kpis.services.kpi_refresh_pending).
     clocks_changed_on_commit(locked)
