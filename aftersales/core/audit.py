@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from .compiled import insert_one
 from .models import AuditEvent
 
 
@@ -36,14 +37,16 @@ def person(actor):
 def audit_record(*, actor, action: str, obj: models.Model, changes: dict | None = None) -> AuditEvent:
     """Record that ``actor`` did ``action`` to ``obj``; ``changes`` maps field -> [old, new]."""
     by = person(actor)
-    return AuditEvent.objects.create(
-        actor=by,
-        actor_label=by.get_username() if by is not None else "system",
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes=_plain(changes or {}),
+    return insert_one(
+        AuditEvent(
+            actor=by,
+            actor_label=by.get_username() if by is not None else "system",
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            changes=_plain(changes or {}),
+        )
     )
 
 

@@ -176,3 +176,24 @@ def bulk_upsert(model, objs: list, *, unique_fields: list[str], update_fields: l
 def _json_dumps(field):
     encoder = field.encoder
     return (lambda value: json.dumps(value, cls=encoder)) if encoder is not None else json.dumps
+
+
+def insert_ignore(model, fields: tuple[str, ...], rows: list[tuple], *, chunk: int = 500) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` (tuples of values ready for the database,
+    in the order of ``fields``), ``chunk`` rows a statement: the marks of pending work, a set
+    kept in a table (marking a subject twice leaves one row). Written as SQL: building
+    ``bulk_create(ignore_conflicts=True)``'s statement cost a create ~0.1 ms of CPU per mark.
+    Outside a transaction each statement commits on its own (no BEGIN … COMMIT around it)."""
+    if not rows:
+        return
+    meta, qn = model._meta, connection.ops.quote_name
+    table = qn(meta.db_table)
+    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(part))} ON CONFLICT DO NOTHING",  # noqa: S608 - quoted names
+                [value for row in part for value in row],
+            )

@@ -44,7 +44,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
-from aftersales.core.bulk import RowWriter, ids_in, pk_in
+from aftersales.core.bulk import RowWriter, ids_in, insert_ignore, pk_in
 from aftersales.sla.models import SlaRefreshPending
 from aftersales.tickets.models import ServiceRequest
 
@@ -542,22 +542,10 @@ def kpi_mark(*, requests: Iterable[int] = (), complaints: Iterable[int] = ()) ->
     """List requests / complaints whose facts must be computed again: inside a transaction, the
     mark commits with it; outside one (the receivers' on-commit flush), it is one statement on
     its own — no BEGIN and COMMIT around it, which a create paid as two more round trips."""
-    rows = [(KpiPending.Kind.REQUEST, pk) for pk in sorted({pk for pk in requests if pk})]
-    rows += [(KpiPending.Kind.COMPLAINT, pk) for pk in sorted({pk for pk in complaints if pk})]
-    if not rows:
-        return
-    meta = KpiPending._meta
-    table = connection.ops.quote_name(meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in ("kind", "subject", "marked_at"))
     at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), MARK_CHUNK):
-            chunk = rows[start : start + MARK_CHUNK]
-            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT DO NOTHING",  # noqa: S608 - names quoted
-                [v for kind, pk in chunk for v in (kind, pk, at)],
-            )
+    rows = [(KpiPending.Kind.REQUEST, pk, at) for pk in sorted({pk for pk in requests if pk})]
+    rows += [(KpiPending.Kind.COMPLAINT, pk, at) for pk in sorted({pk for pk in complaints if pk})]
+    insert_ignore(KpiPending, ("kind", "subject", "marked_at"), rows, chunk=MARK_CHUNK)
 
 
 MARK_CHUNK = 500  # rows per INSERT (three parameters each)

@@ -15,6 +15,7 @@ from aftersales.accounts.permissions import user_is_partner
 from aftersales.catalog.models import Product, ProductUnit
 from aftersales.core.audit import audit_record, audit_write_many, diff_fields, person
 from aftersales.core.bulk import RowWriter
+from aftersales.core.compiled import insert_one
 from aftersales.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from aftersales.core.messages import Message, text_columns
 from aftersales.core.permissions import user_has_role
@@ -67,8 +68,7 @@ def _event(request, *, actor, kind, action="", from_status="", to_status="", rea
         data=data,
         at=at,
     )
-    event.save(force_insert=True)
-    return event
+    return insert_one(event)
 
 
 def _event_row(request, *, actor, kind, action="", from_status="", to_status="", reason="", data=None, at=None):
@@ -164,7 +164,7 @@ def request_create(
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     warranty_end = unit.warranty_end if unit is not None else None
-    request = ServiceRequest.objects.create(
+    request = ServiceRequest(
         number=request_number_next(now),
         channel=channel,
         service_type=service_type,
@@ -187,6 +187,7 @@ def request_create(
         updated_at=now,
         status_changed_at=now,
     )
+    insert_one(request)
     _event(
         request,
         actor=actor,

@@ -6,12 +6,12 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from aftersales.core.audit import audit_record, audit_write_many
-from aftersales.core.bulk import bulk_upsert
+from aftersales.core.bulk import bulk_upsert, insert_ignore
 from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
@@ -267,9 +267,8 @@ def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
 def sla_refresh_mark(request_ids: Iterable[int]) -> None:
     """Mark requests whose clocks must be recomputed by the worker (a set: a request
     changed ten times in a burst is refreshed once)."""
-    SlaRefreshPending.objects.bulk_create(
-        [SlaRefreshPending(request_id=pk) for pk in request_ids], ignore_conflicts=True
-    )
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert_ignore(SlaRefreshPending, ("request", "marked_at"), [(pk, at) for pk in request_ids])
 
 
 def sla_refresh_open(*, now: dt.datetime | None = None, batch: int = 500) -> int:
