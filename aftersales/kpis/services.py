@@ -485,7 +485,9 @@ def kpi_refresh(*, requests: Iterable[int] = (), complaints: Iterable[int] = ())
     if not requests and not complaints:
         return 0
     new = facts_for(requests=requests, complaints=complaints)
-    old_qs = KpiFact.objects.filter(Q(request__in=requests) | Q(complaint__in=complaints)).select_for_update()
+    old_qs = KpiFact.objects.filter(
+        Q(ids_in(KpiFact, "request", requests)) | Q(ids_in(KpiFact, "complaint", complaints))
+    ).select_for_update()
     old = _stored(old_qs)
     deltas: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0])
     gone, added = [], []
@@ -614,7 +616,7 @@ def kpi_refresh_pending(*, limit: int = 10_000) -> int:
             # Unmark first: a change committed after this point marks the subject again.
             for kind, ids in ((KpiPending.Kind.REQUEST, requests), (KpiPending.Kind.COMPLAINT, complaints)):
                 if ids:
-                    KpiPending.objects.filter(kind=kind, subject__in=ids).delete()
+                    KpiPending.objects.filter(ids_in(KpiPending, "subject", ids), kind=kind).delete()
             kpi_refresh(requests=_with_repeat_repairs(requests), complaints=complaints)
         done += len(rows)
         if len(rows) < REFRESH_CHUNK:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from aftersales.core.audit import audit_record, audit_write_many
-from aftersales.core.bulk import bulk_upsert, insert_ignore
+from aftersales.core.bulk import bulk_upsert, ids_in, insert_ignore, pk_in
 from aftersales.tickets.choices import OPEN_STATUSES, Status
 from aftersales.tickets.models import ServiceRequest, ServiceRequestEvent
 
@@ -162,16 +162,24 @@ def sla_refresh_many(
     # request never race on the upsert, and so the escalation sweep (which locks requests
     # too, SKIP LOCKED) never acts on a clock while it is being recomputed.
     locked = list(
-        ServiceRequest.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+        ServiceRequest.objects.select_for_update()
+        .filter(pk_in(ServiceRequest, ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not locked:
         return {}
     # "Now" once the lock is held: a sweep that finished while we waited saw an earlier now.
     now = now or timezone.now()
-    requests = ServiceRequest.objects.select_related("customer", "product", "unit__product").in_bulk(locked)
+    requests = {
+        r.pk: r
+        for r in ServiceRequest.objects.select_related("customer", "product", "unit__product").filter(
+            pk_in(ServiceRequest, locked)
+        )
+    }
     events: dict[int, list] = {pk: [] for pk in locked}
     for event in ServiceRequestEvent.objects.filter(
-        request_id__in=locked,
+        ids_in(ServiceRequestEvent, "request_id", locked),
         kind__in=[ServiceRequestEvent.Kind.CREATED, ServiceRequestEvent.Kind.TRANSITION],
     ).order_by("request_id", "at", "id"):
         events[event.request_id].append(event)
@@ -179,7 +187,7 @@ def sla_refresh_many(
     default_calendar = calendar_default() if any(_needs_default(r) for r in rules) else None
     # Locked too: their escalation columns belong to the sweep and must be read fresh.
     existing: dict[int, dict[str, SlaClock]] = {pk: {} for pk in locked}
-    for clock in SlaClock.objects.select_for_update().filter(request_id__in=locked):
+    for clock in SlaClock.objects.select_for_update().filter(ids_in(SlaClock, "request_id", locked)):
         existing[clock.request_id][clock.kind] = clock
     out: dict[int, list[SlaClock]] = {}
     created, updated, removed, audits = [], [], [], []
@@ -218,7 +226,7 @@ def sla_refresh_many(
             audits.append((request, audited))
         out[pk] = clocks
     if removed:
-        SlaClock.objects.filter(pk__in=removed).delete()
+        SlaClock.objects.filter(pk_in(SlaClock, removed)).delete()
     if created or updated:
         # One upsert on (request, kind): bulk_update's CASE WHEN per row and column cost
         # the worker more than the clocks' arithmetic.
@@ -257,7 +265,7 @@ def sla_refresh_pending(*, limit: int = REFRESH_CHUNK * 5) -> int:
             # either committed before the refresh read it or marks it again after this
             # commits (and the same lock order on both sides cannot deadlock).
             sla_refresh_many(ids, skip_unplaceable=True)
-            SlaRefreshPending.objects.filter(request_id__in=ids).delete()
+            SlaRefreshPending.objects.filter(pk_in(SlaRefreshPending, ids)).delete()
         done += len(ids)
         if len(ids) < REFRESH_CHUNK:
             break
