@@ -176,6 +176,8 @@ def _insert_plan(obj: Model, using: str) -> _Insert | None:
     if model in plans[1]:
         return plans[1][model]
     meta = model._meta
+    if any(hasattr(value, "resolve_expression") for value in obj.__dict__.values()):
+        return None  # compiled from this object, the statement would hold its expression's SQL
     plan = None
     if not (meta.parents or meta.proxy or meta.order_with_respect_to) and meta.auto_field is meta.pk:
         fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated]

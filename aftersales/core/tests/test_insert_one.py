@@ -109,3 +109,18 @@ def test_a_new_connection_compiles_again(monkeypatch):
     assert (
         compiled._INSERTS.default[0] is connections["default"] and compiled._INSERTS.default[1][AuditEvent] is not None
     )
+
+
+def test_an_expression_is_never_compiled_into_the_statement(monkeypatch):
+    from aftersales.core import compiled
+
+    user = UserFactory()
+    monkeypatch.setattr(compiled._INSERTS, "default", (connections["default"], {}))
+    # The first object of its model in this thread carries an expression: saved the usual way,
+    # and the statement is compiled later from a plain object.
+    first = insert_one(IdempotencyKey(user=user, scope="s", key="a", request_hash="h", object_id=Value(5)))
+    assert IdempotencyKey not in compiled._INSERTS.default[1]
+    second = insert_one(IdempotencyKey(user=user, scope="s", key="b", request_hash="h", object_id=6))
+    assert compiled._INSERTS.default[1][IdempotencyKey] is not None
+    stored = dict(IdempotencyKey.objects.filter(user=user).values_list("key", "object_id"))
+    assert stored == {"a": 5, "b": 6} and first.pk != second.pk
